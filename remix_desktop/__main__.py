@@ -1,0 +1,3 @@
+from remix_desktop.cli import main
+
+raise SystemExit(main())

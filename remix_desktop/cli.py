@@ -1,0 +1,266 @@
+"""The command line. A contract: scripts and the tests rely on its options, output and exit codes.
+
+Exit codes: 0 done; 1 some inputs rejected, the rest done; 2 usage or configuration error;
+3 refused because remixing is not allowed. Errors go to stderr as one sentence.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import traceback
+from pathlib import Path
+from typing import Sequence
+
+from . import __version__
+from .core import audit
+from .core.consent import ALL, Consent
+from .core.errors import RemixDesktopError, UsageError
+from .core.home import Home, resolve_home
+from .core.library import Library, Video
+from .core.transfer import export_permissions, import_permissions
+
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one sentence, no usage dump
+        self.exit(EXIT_USAGE, f"remix-desktop: {message} (see '{self.prog} --help').\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="remix-desktop", description="Offline control over AI remixes of "
+                     "your own videos. With no command, opens the app window.")
+    parser.add_argument("--home", metavar="DIR", help="data folder (default: the user-data "
+                        "folder, or $REMIX_DESKTOP_HOME)")
+    parser.add_argument("--version", action="version", version=f"remix-desktop {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("import", help="add video files and folders (recursively)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("list", help="list the videos and their permissions")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("permission", help="set the remix permission of videos")
+    p.add_argument("value", choices=["allow", "deny", "default"])
+    p.add_argument("ids", nargs="*", type=int, metavar="ID")
+    p.add_argument("--all", action="store_true", help="every video in the library")
+
+    p = sub.add_parser("default", help="the permission of videos left on 'default'")
+    p.add_argument("value", choices=["allow", "deny"])
+
+    p = sub.add_parser("optout", help="the bulk opt-out switch for the whole library")
+    p.add_argument("value", choices=["on", "off", "status"])
+
+    sub.add_parser("undo", help="undo the last permission, default or opt-out change")
+
+    p = sub.add_parser("audit", help="the audit trail of changes")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--csv", action="store_true")
+
+    p = sub.add_parser("permissions", help="export or import permissions (CSV or JSON)")
+    pp = p.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    e = pp.add_parser("export", help="write every video's permission to FILE")
+    e.add_argument("file", metavar="FILE")
+    e.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    i = pp.add_parser("import", help="apply the permissions in FILE")
+    i.add_argument("file", metavar="FILE")
+
+    p = sub.add_parser("remove", help="remove videos from the library (files are kept)")
+    p.add_argument("ids", nargs="+", type=int, metavar="ID")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    home = resolve_home(args.home)
+    if args.command is None:
+        from .gui.app import run_app  # Qt is loaded only for the window
+
+        return run_app(home)
+    try:
+        with Library(home) as library:
+            return COMMANDS[args.command](library, args)
+    except RemixDesktopError as exc:
+        text = str(exc)
+        print(f"remix-desktop: {text}{'' if text.endswith(('.', '!', '?')) else '.'}",
+              file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("remix-desktop: interrupted.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - never a traceback on the terminal
+        log = _log_unexpected(home)
+        print(f"remix-desktop: unexpected error ({type(exc).__name__}: {exc}); details are in "
+              f"{log}.", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def video_dict(video: Video, consent: Consent, home: Home, state=None) -> dict:
+    verdict = consent.effective(video, state)
+    return {
+        "id": video.id, "path": video.path, "name": video.name,
+        "fingerprint": video.fingerprint, "size": video.size,
+        "duration_s": video.duration_s, "width": video.width, "height": video.height,
+        "fps": video.fps, "rotation": video.rotation, "codec": video.codec,
+        "title": video.title, "description": video.description, "tags": list(video.tags),
+        "thumbnail": str(home.thumbnails / video.thumbnail) if video.thumbnail else None,
+        "permission": video.permission, "effective": verdict.permission,
+        "reason": verdict.reason,
+    }
+
+
+def _import(library: Library, args) -> int:
+    from .core.importer import import_videos  # loads PyAV and NumPy only when importing
+
+    consent = Consent(library)
+    job = import_videos(library, args.paths)
+    interactive = not args.json and sys.stderr.isatty()
+    while True:
+        try:
+            step = next(job)
+        except StopIteration as stop:
+            report = stop.value
+            break
+        if interactive:
+            print(f"\r[{step.done}/{step.total}] {step.outcome}: {Path(step.path).name[:50]:50}",
+                  end="", file=sys.stderr, flush=True)
+    if interactive:
+        print(file=sys.stderr)
+    state = consent.state()
+    if args.json:
+        print(json.dumps({
+            "imported": [video_dict(v, consent, library.home, state) for v in report.imported],
+            "relinked": [video_dict(v, consent, library.home, state) for v in report.relinked],
+            "skipped": [r.to_dict() for r in report.skipped],
+            "rejected": [r.to_dict() for r in report.rejected],
+        }, indent=2, ensure_ascii=False))
+    else:
+        print(f"Imported {len(report.imported)} video(s), relinked {len(report.relinked)}, "
+              f"{len(report.skipped)} already in the library, {len(report.rejected)} rejected.")
+        for r in report.rejected:
+            print(f"  rejected {r.path}: {r.reason}")
+        if report.imported:
+            print(f"New videos follow the library default ({state.default}).")
+    return EXIT_PARTIAL if report.rejected else EXIT_OK
+
+
+def _list(library: Library, args) -> int:
+    consent = Consent(library)
+    with library.read():
+        state = consent.state()
+        videos = library.videos()
+    if args.json:
+        print(json.dumps([video_dict(v, consent, library.home, state) for v in videos],
+                         indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not videos:
+        print("The library is empty: add videos with 'remix-desktop import PATH'.")
+        return EXIT_OK
+    print(f"{'ID':>5}  {'NAME':32}  {'LENGTH':>7}  {'SIZE':>9}  {'OWN':7}  EFFECTIVE")
+    for v in videos:
+        verdict = consent.effective(v, state)
+        print(f"{v.id:>5}  {v.name[:32]:32}  {v.duration_s:>6.1f}s  "
+              f"{f'{v.width}x{v.height}':>9}  {v.permission:7}  {verdict.permission} "
+              f"({verdict.reason})")
+    _print_status(consent)
+    return EXIT_OK
+
+
+def _permission(library: Library, args) -> int:
+    if args.all == bool(args.ids):
+        raise UsageError("Give either video ids or --all")
+    change = Consent(library).set_permission(ALL if args.all else args.ids, args.value)
+    print(_change_sentence(change))
+    return EXIT_OK
+
+
+def _default(library: Library, args) -> int:
+    print(_change_sentence(Consent(library).set_default(args.value)))
+    return EXIT_OK
+
+
+def _optout(library: Library, args) -> int:
+    consent = Consent(library)
+    if args.value != "status":
+        print(_change_sentence(consent.set_optout(args.value == "on")))
+    _print_status(consent)
+    return EXIT_OK
+
+
+def _undo(library: Library, args) -> int:
+    print(_change_sentence(Consent(library).undo()))
+    return EXIT_OK
+
+
+def _audit(library: Library, args) -> int:
+    items = audit.entries(library.conn)
+    if args.json:
+        print(audit.to_json(items))
+    elif args.csv:
+        sys.stdout.write(audit.to_csv(items))
+    elif not items:
+        print("No changes yet.")
+    else:
+        for item in items:
+            print(f"#{item.id:<5} {item.at}  {item.sentence()}")
+    return EXIT_OK
+
+
+def _permissions(library: Library, args) -> int:
+    consent = Consent(library)
+    path = Path(args.file)
+    if args.action == "export":
+        count = export_permissions(consent, path, force=args.force)
+        print(f"Wrote the permissions of {count} video(s) to {path}.")
+        return EXIT_OK
+    result = import_permissions(consent, path)
+    print(f"Matched {result.matched} video(s); {_change_sentence(result.change)}")
+    for r in result.rejected:
+        print(f"  skipped {r.path}: {r.reason}", file=sys.stderr)
+    return EXIT_PARTIAL if result.rejected else EXIT_OK
+
+
+def _remove(library: Library, args) -> int:
+    gone = library.remove(args.ids)
+    print(f"Removed {len(gone)} video(s) from the library; the video files were not touched.")
+    return EXIT_OK
+
+
+COMMANDS = {
+    "import": _import, "list": _list, "permission": _permission, "default": _default,
+    "optout": _optout, "undo": _undo, "audit": _audit, "permissions": _permissions,
+    "remove": _remove,
+}
+
+
+def _change_sentence(change) -> str:
+    if change.audit_id is None:
+        return f"Nothing changed ({change.summary})."
+    text = f"Changed {change.count} video(s): {change.summary} (audit #{change.audit_id})."
+    if change.previews_removed:
+        text += f" Deleted {change.previews_removed} preview(s) of videos now denied."
+    return text
+
+
+def _print_status(consent: Consent) -> None:
+    state = consent.state()
+    counts = consent.counts()
+    switch = "ON: no video may be remixed" if state.optout else "off"
+    print(f"Bulk opt-out is {switch}. {counts['allowed']} of {counts['videos']} video(s) may "
+          f"be remixed; the library default is {state.default}.")
+
+
+def _log_unexpected(home: Home) -> Path:
+    log = home.root / "logs" / "remix-desktop.log"
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        logging.basicConfig(filename=log, level=logging.ERROR)
+        logging.getLogger("remix_desktop").error("unexpected error\n%s", traceback.format_exc())
+    except OSError:
+        pass
+    return log

@@ -1,0 +1,1 @@
+"""The domain: library, consent, media. Plain Python; never imports Qt."""

@@ -1,0 +1,291 @@
+"""Consent: the effective permission, the gate every model-facing path calls, and changes.
+
+Every permission change goes through `Consent._change`, which writes the change, its audit
+row, the record that makes it undoable and the removal of previews that may no longer exist,
+all in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from . import audit
+from .errors import RemixNotAllowed, UsageError
+from .library import PERMISSIONS, SETTING_DEFAULTS, Library, Video
+
+ALL = "all"
+"""Pass as the selection to change every video in the library."""
+
+
+@dataclass(frozen=True)
+class Effective:
+    permission: str  # "allow" or "deny"
+    reason: str
+
+    @property
+    def allowed(self) -> bool:
+        return self.permission == "allow"
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    default: str  # the library default for videos left on `default`: "allow" or "deny"
+    optout: bool  # the bulk opt-out switch
+
+
+def effective_permission(own: str, default: str, optout: bool) -> Effective:
+    """The one rule: bulk opt-out on -> deny; else the video's own choice; else the default."""
+    if optout:
+        return Effective("deny", "the bulk opt-out is on for the whole library")
+    if own == "allow":
+        return Effective("allow", "the creator allowed this video")
+    if own == "deny":
+        return Effective("deny", "the creator denied this video")
+    if default == "allow":
+        return Effective("allow", "it follows the library default, which is allow")
+    return Effective("deny", "it follows the library default, which is deny")
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a change did: its audit row (None when nothing changed) and how many videos."""
+
+    audit_id: int | None
+    count: int
+    summary: str
+    previews_removed: int = 0
+
+
+@dataclass(frozen=True)
+class Clearance:
+    """Proof that the gate let a video through at a moment; model-facing code takes this."""
+
+    video: Video
+    reason: str
+
+
+class Consent:
+    def __init__(self, library: Library):
+        self.library = library
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def state(self) -> ConsentState:
+        return self._read_state(self.library.conn)
+
+    def effective(self, video: Video, state: ConsentState | None = None) -> Effective:
+        state = state or self.state()
+        return effective_permission(video.permission, state.default, state.optout)
+
+    def counts(self) -> dict[str, int]:
+        """How many videos there are, and how many may be remixed now."""
+        state = self.state()
+        total = allowed = 0
+        for own, n in self._own_counts(self.library.conn).items():
+            total += n
+            if effective_permission(own, state.default, state.optout).allowed:
+                allowed += n
+        return {"videos": total, "allowed": allowed, "denied": total - allowed}
+
+    def affected_by(self, *, optout: bool | None = None, default: str | None = None) -> int:
+        """How many videos would change their effective permission (for a confirmation)."""
+        before = self.state()
+        after = ConsentState(default or before.default,
+                             before.optout if optout is None else optout)
+        return self._effective_changes(self.library.conn, before, after)
+
+    # -- the gate --------------------------------------------------------------------------
+
+    def gate(self, video_id: int) -> Clearance:
+        """Call before reading any frame of a video for a model. Raises RemixNotAllowed."""
+        with self.library.read():
+            video = self.library.video(video_id)
+            state = self.state()
+        verdict = effective_permission(video.permission, state.default, state.optout)
+        if not verdict.allowed:
+            raise RemixNotAllowed(video_id, verdict.reason)
+        return Clearance(video, verdict.reason)
+
+    # -- changes ---------------------------------------------------------------------------
+
+    def set_permission(self, selection: Iterable[int] | str, permission: str) -> Change:
+        """Set the own permission of some videos (or ALL) in one transaction."""
+        _check_permission(permission, PERMISSIONS)
+        if selection == ALL:
+            where, params, scope = "1", (), "all videos"
+        else:
+            ids = sorted({int(i) for i in selection})
+            if not ids:
+                raise UsageError("No videos were selected")
+            missing = self.library.missing_ids(ids)
+            if missing:
+                raise UsageError(f"There is no video with id {_id_list(missing)} in the library")
+            where, params = "id IN (SELECT value FROM json_each(?))", (json.dumps(ids),)
+            scope = f"video {ids[0]}" if len(ids) == 1 else f"{len(ids)} selected videos"
+
+        def mutate(conn: sqlite3.Connection) -> Change:
+            olds = dict(conn.execute(
+                f"SELECT permission, count(*) FROM videos WHERE {where} AND permission != ? "
+                "GROUP BY permission", (*params, permission)).fetchall())
+            count = sum(olds.values())
+            if count == 0:
+                return Change(None, 0, f"{scope}: already {permission}")
+            old = audit.summarize_counts(olds)
+            audit_id = audit.record(conn, action="permission", scope=scope, old=old,
+                                    new=permission, count=count, undoable=True)
+            conn.execute(
+                f"INSERT INTO audit_changes(audit_id, video_id, old) SELECT ?, id, permission "
+                f"FROM videos WHERE {where} AND permission != ?", (audit_id, *params, permission))
+            conn.execute(f"UPDATE videos SET permission = ? WHERE {where} AND permission != ?",
+                         (permission, *params, permission))
+            return Change(audit_id, count, f"{scope}: {old} -> {permission}")
+
+        return self._change(mutate)
+
+    def apply_permissions(self, permissions: dict[int, str], scope: str) -> Change:
+        """Give each video its own permission (an imported file), as one undoable change."""
+        for value in permissions.values():
+            _check_permission(value, PERMISSIONS)
+
+        def mutate(conn: sqlite3.Connection) -> Change:
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS incoming(video_id INTEGER PRIMARY KEY,"
+                         " permission TEXT NOT NULL)")
+            conn.execute("DELETE FROM incoming")
+            conn.executemany("INSERT INTO incoming VALUES (?, ?)", permissions.items())
+            changed = conn.execute(
+                "SELECT v.permission, i.permission FROM videos v JOIN incoming i "
+                "ON i.video_id = v.id WHERE v.permission != i.permission").fetchall()
+            if not changed:
+                return Change(None, 0, f"{scope}: nothing to change")
+            audit_id = audit.record(
+                conn, action="permissions-import", scope=scope,
+                old=audit.summarize([o for o, _ in changed]),
+                new=audit.summarize([n for _, n in changed]), count=len(changed), undoable=True)
+            conn.execute(
+                "INSERT INTO audit_changes(audit_id, video_id, old) SELECT ?, v.id, v.permission "
+                "FROM videos v JOIN incoming i ON i.video_id = v.id "
+                "WHERE v.permission != i.permission", (audit_id,))
+            conn.execute(
+                "UPDATE videos SET permission = i.permission FROM incoming i "
+                "WHERE i.video_id = videos.id AND videos.permission != i.permission")
+            conn.execute("DELETE FROM incoming")
+            return Change(audit_id, len(changed), f"{scope}: {len(changed)} videos changed")
+
+        return self._change(mutate)
+
+    def set_default(self, permission: str) -> Change:
+        """The permission of videos left on `default` (and of every newly imported video)."""
+        _check_permission(permission, ("allow", "deny"))
+        return self._set_switch("default", "default_permission", permission,
+                                lambda s: ConsentState(permission, s.optout))
+
+    def set_optout(self, on: bool) -> Change:
+        """The bulk opt-out: on denies every video; off brings each video's own choice back."""
+        value = "on" if on else "off"
+        return self._set_switch("optout", "optout", value,
+                                lambda s: ConsentState(s.default, on))
+
+    def undo(self) -> Change:
+        """Undo the most recent change that has not been undone yet (repeat to go further)."""
+
+        def mutate(conn: sqlite3.Connection) -> Change:
+            row = conn.execute(
+                "SELECT id, action, scope, old, new FROM audit WHERE undoable = 1 "
+                "AND undone_by IS NULL ORDER BY id DESC LIMIT 1").fetchone()
+            if row is None:
+                raise UsageError("There is no change left to undo")
+            target, action, scope, old, new = row
+            before = self._read_state(conn)
+            if action in ("permission", "permissions-import"):
+                count = conn.execute(
+                    "UPDATE videos SET permission = c.old FROM audit_changes c "
+                    "WHERE c.audit_id = ? AND c.video_id = videos.id", (target,)).rowcount
+            elif action == "default":
+                Library.put_setting(conn, "default_permission", old)
+                count = self._effective_changes(conn, before, ConsentState(old, before.optout))
+            else:  # optout
+                Library.put_setting(conn, "optout", "1" if old == "on" else "0")
+                count = self._effective_changes(conn, before,
+                                                ConsentState(before.default, old == "on"))
+            undo_id = audit.record(conn, action="undo", scope=f"#{target} {action} {scope}",
+                                   old=new, new=old, count=count, undo_of=target)
+            conn.execute("UPDATE audit SET undone_by = ? WHERE id = ?", (undo_id, target))
+            return Change(undo_id, count, f"undid #{target} {action} {scope}: {new} -> {old}")
+
+        return self._change(mutate)
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _set_switch(self, action: str, key: str, value: str,
+                    next_state: Callable[[ConsentState], ConsentState]) -> Change:
+        def mutate(conn: sqlite3.Connection) -> Change:
+            before = self._read_state(conn)
+            old = before.default if action == "default" else ("on" if before.optout else "off")
+            if old == value:
+                return Change(None, 0, f"{action} is already {value}")
+            count = self._effective_changes(conn, before, next_state(before))
+            Library.put_setting(conn, key, "1" if value == "on" else "0" if value == "off"
+                                else value)
+            audit_id = audit.record(conn, action=action, scope="library", old=old, new=value,
+                                    count=count, undoable=True)
+            return Change(audit_id, count, f"{action}: {old} -> {value}")
+
+        return self._change(mutate)
+
+    def _change(self, mutate: Callable[[sqlite3.Connection], Change]) -> Change:
+        with self.library.write() as conn:
+            change = mutate(conn)
+            removed = self._drop_denied_previews(conn) if change.audit_id else []
+        for name in removed:  # files go after the commit; a leftover is swept on next open
+            try:
+                (self.library.home.previews / name).unlink()
+            except FileNotFoundError:
+                pass
+        if removed:
+            change = Change(change.audit_id, change.count, change.summary, len(removed))
+        return change
+
+    def _drop_denied_previews(self, conn: sqlite3.Connection) -> list[str]:
+        state = self._read_state(conn)
+        rows = conn.execute("SELECT DISTINCT v.id, v.permission FROM previews p "
+                            "JOIN videos v ON v.id = p.video_id").fetchall()
+        denied = [vid for vid, own in rows
+                  if not effective_permission(own, state.default, state.optout).allowed]
+        if not denied:
+            return []
+        return [Path(r[0]).name for r in conn.execute(
+            "DELETE FROM previews WHERE video_id IN (SELECT value FROM json_each(?)) "
+            "RETURNING file", (json.dumps(denied),))]
+
+    @staticmethod
+    def _read_state(conn: sqlite3.Connection) -> ConsentState:
+        values = dict(SETTING_DEFAULTS)
+        values.update(conn.execute("SELECT key, value FROM settings WHERE key IN "
+                                   "('default_permission', 'optout')").fetchall())
+        return ConsentState(values["default_permission"], values["optout"] == "1")
+
+    @staticmethod
+    def _own_counts(conn: sqlite3.Connection) -> dict[str, int]:
+        return dict(conn.execute("SELECT permission, count(*) FROM videos GROUP BY permission"))
+
+    def _effective_changes(self, conn: sqlite3.Connection, before: ConsentState,
+                           after: ConsentState) -> int:
+        return sum(
+            n for own, n in self._own_counts(conn).items()
+            if effective_permission(own, before.default, before.optout).permission
+            != effective_permission(own, after.default, after.optout).permission
+        )
+
+
+def _check_permission(value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise UsageError(f"'{value}' is not a permission; use one of: {', '.join(allowed)}")
+
+
+def _id_list(ids: list[int]) -> str:
+    shown = ", ".join(str(i) for i in ids[:10])
+    return shown + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")

@@ -1,0 +1,39 @@
+"""Errors the creator can act on. Each message is one plain sentence."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """An input that was not used (a file not imported, a row not applied) and why."""
+
+    path: str
+    reason: str
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "reason": self.reason}
+
+
+class RemixDesktopError(Exception):
+    """Base for errors shown to the creator as one sentence (CLI exit code 2)."""
+
+    exit_code = 2
+
+
+class LibraryError(RemixDesktopError):
+    """The library database cannot be opened or used."""
+
+
+class UsageError(RemixDesktopError):
+    """The creator asked for something that does not make sense (unknown id, bad file)."""
+
+
+class RemixNotAllowed(RemixDesktopError):
+    """The consent gate refused a video: no frame of it may be read by a model."""
+
+    exit_code = 3
+
+    def __init__(self, video_id: int, reason: str):
+        self.video_id = video_id
+        self.reason = reason
+        super().__init__(f"Remixing video {video_id} is not allowed: {reason}.")

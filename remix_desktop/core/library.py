@@ -1,0 +1,362 @@
+"""The library: one SQLite file with a schema version, ordered migrations, videos and settings.
+
+Every write is a transaction started with BEGIN IMMEDIATE, so two processes on one home queue
+behind each other (WAL mode, a busy timeout) instead of corrupting the file.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from . import audit
+from .audit import utc_now
+from .errors import LibraryError, UsageError
+from .home import Home
+
+PERMISSIONS = ("allow", "deny", "default")
+
+# Ordered migrations: index i takes the schema from version i to i + 1. Never edit a shipped
+# migration; append a new one.
+MIGRATIONS: list[str] = [
+    # 1: videos, settings, the audit trail and the per-video record that makes undo possible.
+    """
+    CREATE TABLE videos (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        fingerprint TEXT NOT NULL UNIQUE,
+        size INTEGER NOT NULL,
+        mtime REAL NOT NULL,
+        duration_s REAL NOT NULL,
+        fps REAL NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        rotation INTEGER NOT NULL DEFAULT 0,
+        codec TEXT NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        description TEXT NOT NULL DEFAULT '',
+        tags TEXT NOT NULL DEFAULT '[]',
+        thumbnail TEXT,
+        permission TEXT NOT NULL DEFAULT 'default'
+            CHECK (permission IN ('allow', 'deny', 'default')),
+        added_at TEXT NOT NULL
+    );
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        action TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        old TEXT NOT NULL,
+        new TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        undoable INTEGER NOT NULL DEFAULT 0,
+        undone_by INTEGER REFERENCES audit(id),
+        undo_of INTEGER REFERENCES audit(id)
+    );
+    CREATE TABLE audit_changes (
+        audit_id INTEGER NOT NULL REFERENCES audit(id) ON DELETE CASCADE,
+        video_id INTEGER NOT NULL,
+        old TEXT NOT NULL,
+        PRIMARY KEY (audit_id, video_id)
+    ) WITHOUT ROWID;
+    """,
+    # 2: the remix previews cached in the home, so revoking consent can delete them.
+    """
+    CREATE TABLE previews (
+        id INTEGER PRIMARY KEY,
+        video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        request_hash TEXT NOT NULL UNIQUE,
+        file TEXT NOT NULL,
+        caption TEXT NOT NULL DEFAULT '',
+        params TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX previews_by_video ON previews(video_id);
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+SETTING_DEFAULTS = {
+    "default_permission": "deny",  # privacy first: a video left on `default` is not remixed
+    "optout": "0",
+}
+
+VIDEO_COLUMNS = (
+    "id, path, fingerprint, size, mtime, duration_s, fps, width, height, rotation, codec, "
+    "title, description, tags, thumbnail, permission, added_at"
+)
+
+
+@dataclass(frozen=True)
+class Video:
+    id: int
+    path: str
+    fingerprint: str
+    size: int
+    mtime: float
+    duration_s: float
+    fps: float
+    width: int
+    height: int
+    rotation: int
+    codec: str
+    title: str
+    description: str
+    tags: tuple[str, ...]
+    thumbnail: str | None
+    permission: str
+    added_at: str
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+    @classmethod
+    def from_row(cls, row: tuple) -> "Video":
+        values = list(row)
+        values[13] = tuple(json.loads(values[13] or "[]"))
+        return cls(*values)
+
+
+@dataclass(frozen=True)
+class NewVideo:
+    """What the importer learned about a file, ready to be inserted."""
+
+    path: str
+    fingerprint: str
+    size: int
+    mtime: float
+    duration_s: float
+    fps: float
+    width: int
+    height: int
+    rotation: int
+    codec: str
+    title: str = ""
+    description: str = ""
+    tags: tuple[str, ...] = field(default_factory=tuple)
+    thumbnail: str | None = None
+
+
+class Library:
+    """The creator's video library in `home`. Open it, use it, close it (or use `with`)."""
+
+    def __init__(self, home: Home, *, busy_timeout_s: float = 30.0):
+        self.home = home.ensure()
+        try:
+            self.conn = sqlite3.connect(
+                home.database, timeout=busy_timeout_s, isolation_level=None,
+                check_same_thread=False,
+            )
+            self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA synchronous = FULL")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise LibraryError(
+                f"The library database {home.database} cannot be opened ({exc}); "
+                f"backups are kept in {home.backups}"
+            ) from exc
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Library":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction. Other processes wait for it; a failure rolls it all back."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A consistent snapshot for several reads."""
+        self.conn.execute("BEGIN")
+        try:
+            yield self.conn
+        finally:
+            self.conn.execute("COMMIT")
+
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        if self.schema_version == SCHEMA_VERSION:
+            return
+        with self.write() as conn:
+            current = self.schema_version  # re-read under the lock: another process may have won
+            if current > SCHEMA_VERSION:
+                raise LibraryError(
+                    f"The library at {self.home.database} was made by a newer Remix Desktop "
+                    f"(schema {current}, this one knows {SCHEMA_VERSION}); update the app"
+                )
+            if current == SCHEMA_VERSION:
+                return
+            if current > 0:
+                self._backup(f"before-migration-v{current}-to-v{SCHEMA_VERSION}")
+            for index in range(current, SCHEMA_VERSION):
+                for statement in _split_sql(MIGRATIONS[index]):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {index + 1}")
+
+    def _backup(self, label: str) -> Path:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        target = self.home.backups / f"library-{stamp}-{label}.db"
+        dest = sqlite3.connect(target)
+        try:
+            self.conn.backup(dest)
+        finally:
+            dest.close()
+        return target
+
+    # -- settings --------------------------------------------------------------------------
+
+    def setting(self, key: str) -> str:
+        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        if row is not None:
+            return row[0]
+        if key in SETTING_DEFAULTS:
+            return SETTING_DEFAULTS[key]
+        raise KeyError(key)
+
+    @staticmethod
+    def put_setting(conn: sqlite3.Connection, key: str, value: str) -> None:
+        """Write a setting inside the caller's transaction."""
+        conn.execute(
+            "INSERT INTO settings(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    # -- videos ----------------------------------------------------------------------------
+
+    def count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM videos").fetchone()[0]
+
+    def videos(self, ids: Iterable[int] | None = None) -> list[Video]:
+        if ids is None:
+            rows = self.conn.execute(f"SELECT {VIDEO_COLUMNS} FROM videos ORDER BY id")
+        else:
+            rows = self.conn.execute(
+                f"SELECT {VIDEO_COLUMNS} FROM videos "
+                "WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+                (json.dumps(list(ids)),),
+            )
+        return [Video.from_row(row) for row in rows]
+
+    def video(self, video_id: int) -> Video:
+        row = self.conn.execute(
+            f"SELECT {VIDEO_COLUMNS} FROM videos WHERE id = ?", (video_id,)
+        ).fetchone()
+        if row is None:
+            raise UsageError(f"There is no video with id {video_id} in the library")
+        return Video.from_row(row)
+
+    def find(self, *, fingerprint: str | None = None, path: str | None = None) -> Video | None:
+        if fingerprint is not None:
+            row = self.conn.execute(
+                f"SELECT {VIDEO_COLUMNS} FROM videos WHERE fingerprint = ?", (fingerprint,)
+            ).fetchone()
+        else:
+            row = self.conn.execute(
+                f"SELECT {VIDEO_COLUMNS} FROM videos WHERE path = ?", (path,)
+            ).fetchone()
+        return Video.from_row(row) if row else None
+
+    def missing_ids(self, ids: Iterable[int]) -> list[int]:
+        wanted = sorted(set(ids))
+        found = {
+            row[0]
+            for row in self.conn.execute(
+                "SELECT id FROM videos WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps(wanted),),
+            )
+        }
+        return [i for i in wanted if i not in found]
+
+    @staticmethod
+    def insert_video(conn: sqlite3.Connection, video: NewVideo) -> int:
+        """Insert inside the caller's transaction; the permission starts at `default`."""
+        cur = conn.execute(
+            "INSERT INTO videos(path, fingerprint, size, mtime, duration_s, fps, width, height, "
+            "rotation, codec, title, description, tags, thumbnail, added_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                video.path, video.fingerprint, video.size, video.mtime, video.duration_s,
+                video.fps, video.width, video.height, video.rotation, video.codec,
+                video.title, video.description, json.dumps(list(video.tags)),
+                video.thumbnail, utc_now(),
+            ),
+        )
+        return int(cur.lastrowid)
+
+    def remove(self, ids: Iterable[int]) -> list[Video]:
+        """Take videos out of the library. The video files themselves are never touched."""
+        wanted = sorted({int(i) for i in ids})
+        missing = self.missing_ids(wanted)
+        if missing:
+            raise UsageError(f"There is no video with id {', '.join(map(str, missing))} "
+                             "in the library")
+        gone = self.videos(wanted)
+        selector = "(SELECT value FROM json_each(?))"
+        with self.write() as conn:
+            previews = [r[0] for r in conn.execute(
+                f"SELECT file FROM previews WHERE video_id IN {selector}", (json.dumps(wanted),))]
+            conn.execute(f"DELETE FROM videos WHERE id IN {selector}", (json.dumps(wanted),))
+            scope = f"video {wanted[0]}" if len(wanted) == 1 else f"{len(wanted)} videos"
+            audit.record(conn, action="remove", scope=scope, old="in library", new="removed",
+                         count=len(gone))
+        # Only files the app made in its own home are deleted, after the commit.
+        for folder, name in [(self.home.previews, p) for p in previews] + [
+                (self.home.thumbnails, v.thumbnail) for v in gone if v.thumbnail]:
+            (folder / Path(name).name).unlink(missing_ok=True)
+        return gone
+
+    def set_info(
+        self, video_id: int, *, title: str | None = None, description: str | None = None,
+        tags: Iterable[str] | None = None,
+    ) -> Video:
+        """Set the title, description or tags the creator gives a video (they feed captions)."""
+        self.video(video_id)
+        with self.write() as conn:
+            if title is not None:
+                conn.execute("UPDATE videos SET title = ? WHERE id = ?", (title.strip(), video_id))
+            if description is not None:
+                conn.execute(
+                    "UPDATE videos SET description = ? WHERE id = ?",
+                    (description.strip(), video_id),
+                )
+            if tags is not None:
+                clean = [t.strip() for t in tags if t.strip()]
+                conn.execute(
+                    "UPDATE videos SET tags = ? WHERE id = ?", (json.dumps(clean), video_id)
+                )
+        return self.video(video_id)
+
+
+def _split_sql(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]

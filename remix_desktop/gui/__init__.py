@@ -1,0 +1,1 @@
+"""Everything Qt lives here; the domain in remix_desktop.core never imports it."""
