@@ -18,6 +18,9 @@ class Home:
 
     root: Path
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root))
+
     @property
     def database(self) -> Path:
         return self.root / "library.db"

@@ -205,8 +205,11 @@ class Library:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
 
     def _migrate(self) -> None:
-        if self.schema_version == SCHEMA_VERSION:
+        found = self.schema_version
+        if found == SCHEMA_VERSION:
             return
+        if 0 < found < SCHEMA_VERSION:  # a consistent copy first, outside the write lock
+            self._backup(f"before-migration-v{found}-to-v{SCHEMA_VERSION}")
         with self.write() as conn:
             current = self.schema_version  # re-read under the lock: another process may have won
             if current > SCHEMA_VERSION:
@@ -216,8 +219,6 @@ class Library:
                 )
             if current == SCHEMA_VERSION:
                 return
-            if current > 0:
-                self._backup(f"before-migration-v{current}-to-v{SCHEMA_VERSION}")
             for index in range(current, SCHEMA_VERSION):
                 for statement in _split_sql(MIGRATIONS[index]):
                     conn.execute(statement)

@@ -1,0 +1,172 @@
+"""Consent: the effective permission, the gate, bulk changes, audit, undo and previews."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from remix_desktop.core import audit
+from remix_desktop.core.consent import ALL, Consent, effective_permission
+from remix_desktop.core.errors import RemixNotAllowed, UsageError
+from remix_desktop.core.library import Library, NewVideo
+
+
+def add_videos(library: Library, n: int) -> list[int]:
+    with library.write() as conn:
+        return [Library.insert_video(conn, NewVideo(
+            path=f"/videos/clip{i}.mp4", fingerprint=f"fp{i}", size=1000 + i, mtime=0.0,
+            duration_s=3.0, fps=30.0, width=1920, height=1080, rotation=0, codec="h264"))
+            for i in range(n)]
+
+
+@pytest.mark.parametrize("own, default, optout, expected", [
+    ("allow", "deny", True, "deny"),
+    ("allow", "allow", True, "deny"),
+    ("default", "allow", True, "deny"),
+    ("allow", "deny", False, "allow"),
+    ("deny", "allow", False, "deny"),
+    ("default", "allow", False, "allow"),
+    ("default", "deny", False, "deny"),
+])
+def test_effective_permission_order(own, default, optout, expected):
+    verdict = effective_permission(own, default, optout)
+    assert verdict.permission == expected
+    assert verdict.reason
+
+
+def test_new_library_denies_by_default(library):
+    [vid] = add_videos(library, 1)
+    consent = Consent(library)
+    assert consent.state().default == "deny"
+    with pytest.raises(RemixNotAllowed) as caught:
+        consent.gate(vid)
+    assert caught.value.reason == "it follows the library default, which is deny"
+    assert "not allowed" in str(caught.value)
+
+
+def test_gate_follows_every_kind_of_change(library):
+    a, b = add_videos(library, 2)
+    consent = Consent(library)
+    consent.set_permission([a], "allow")
+    assert consent.gate(a).video.id == a
+    consent.set_default("allow")
+    assert consent.gate(b)
+    consent.set_optout(True)
+    for vid in (a, b):
+        with pytest.raises(RemixNotAllowed, match="bulk opt-out"):
+            consent.gate(vid)
+    consent.set_optout(False)
+    consent.set_permission([b], "deny")
+    assert consent.gate(a)
+    with pytest.raises(RemixNotAllowed, match="creator denied"):
+        consent.gate(b)
+    with pytest.raises(UsageError, match="no video with id 999"):
+        consent.gate(999)
+
+
+def test_optout_on_and_off_keeps_every_choice(library):
+    ids = add_videos(library, 6)
+    consent = Consent(library)
+    consent.set_permission(ids[:2], "allow")
+    consent.set_permission(ids[2:4], "deny")
+    before = [v.permission for v in library.videos()]
+    assert consent.affected_by(optout=True) == 2
+    change = consent.set_optout(True)
+    assert change.count == 2
+    assert consent.counts()["allowed"] == 0
+    consent.set_optout(False)
+    assert [v.permission for v in library.videos()] == before
+    assert consent.counts()["allowed"] == 2
+
+
+def test_bulk_change_is_one_audit_row_and_undo_restores_each_video(library):
+    ids = add_videos(library, 10)
+    consent = Consent(library)
+    consent.set_permission(ids[:3], "allow")
+    consent.set_permission(ids[3:5], "deny")
+    change = consent.set_permission(ALL, "deny")
+    assert change.count == 8  # two were deny already
+    row = audit.entries(library.conn, limit=1)[0]
+    assert (row.action, row.scope, row.new, row.count) == ("permission", "all videos", "deny", 8)
+    assert row.old == "default ×5, allow ×3"
+    consent.undo()
+    assert [v.permission for v in library.videos()] == (
+        ["allow"] * 3 + ["deny"] * 2 + ["default"] * 5)
+    entries = audit.entries(library.conn)
+    assert entries[0].action == "undo" and entries[0].undo_of == row.id
+    assert entries[1].undone_by == entries[0].id
+
+
+def test_undo_walks_back_through_history_then_stops(library):
+    [vid] = add_videos(library, 1)
+    consent = Consent(library)
+    consent.set_permission([vid], "allow")
+    consent.set_default("allow")
+    consent.set_optout(True)
+    consent.undo()
+    assert consent.state().optout is False
+    consent.undo()
+    assert consent.state().default == "deny"
+    consent.undo()
+    assert library.video(vid).permission == "default"
+    with pytest.raises(UsageError, match="no change left to undo"):
+        consent.undo()
+
+
+def test_a_change_to_an_unknown_video_changes_nothing(library):
+    ids = add_videos(library, 3)
+    consent = Consent(library)
+    with pytest.raises(UsageError, match="no video with id 77"):
+        consent.set_permission([ids[0], 77], "allow")
+    assert library.video(ids[0]).permission == "default"
+    assert audit.entries(library.conn) == []
+
+
+def test_a_failed_change_leaves_no_audit_row(library, monkeypatch):
+    ids = add_videos(library, 3)
+    consent = Consent(library)
+
+    def broken(*args, **kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(consent, "_drop_denied_previews", broken)
+    with pytest.raises(sqlite3.OperationalError):
+        consent.set_permission(ids, "allow")
+    assert [v.permission for v in library.videos()] == ["default"] * 3
+    assert audit.entries(library.conn) == []
+
+
+def add_preview(library: Library, video_id: int, name: str):
+    path = library.home.previews / name
+    path.write_bytes(b"\x89PNG fake preview bytes")
+    with library.write() as conn:
+        conn.execute("INSERT INTO previews(video_id, request_hash, file, created_at) "
+                     "VALUES (?, ?, ?, 'now')", (video_id, name, name))
+    return path
+
+
+@pytest.mark.parametrize("revoke", ["deny video", "optout", "default", "undo"])
+def test_turning_to_deny_deletes_the_videos_previews(library, revoke):
+    a, b = add_videos(library, 2)
+    consent = Consent(library)
+    consent.set_permission([b], "allow")
+    if revoke == "undo":
+        consent.set_permission([a], "allow")  # undone below: a falls back to the deny default
+    else:
+        consent.set_default("allow")
+    kept = add_preview(library, b, "b.png")
+    gone = add_preview(library, a, "a.png")
+    change = {
+        "deny video": lambda: consent.set_permission([a], "deny"),
+        "optout": lambda: consent.set_optout(True),
+        "default": lambda: consent.set_default("deny"),
+        "undo": consent.undo,
+    }[revoke]()
+    assert change.previews_removed >= 1
+    assert not gone.exists()
+    remaining = {r[0] for r in library.conn.execute("SELECT file FROM previews")}
+    if revoke == "optout":
+        assert not kept.exists() and remaining == set()
+    else:
+        assert kept.exists() and remaining == {"b.png"}
