@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -102,16 +103,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def video_dict(video: Video, consent: Consent, home: Home, state=None) -> dict:
     verdict = consent.effective(video, state)
+    thumbs = str(home.thumbnails)
     return {
         "id": video.id, "path": video.path, "name": video.name,
         "fingerprint": video.fingerprint, "size": video.size,
         "duration_s": video.duration_s, "width": video.width, "height": video.height,
         "fps": video.fps, "rotation": video.rotation, "codec": video.codec,
         "title": video.title, "description": video.description, "tags": list(video.tags),
-        "thumbnail": str(home.thumbnails / video.thumbnail) if video.thumbnail else None,
+        "thumbnail": os.path.join(thumbs, video.thumbnail) if video.thumbnail else None,
         "permission": video.permission, "effective": verdict.permission,
         "reason": verdict.reason,
     }
+
+
+def json_lines(items: list[dict]) -> str:
+    """A JSON array with one object per line: readable, grep-able, and encoded by the fast C
+    encoder (json.dumps with `indent` falls back to pure Python: 10x slower on 100,000 rows)."""
+    if not items:
+        return "[]"
+    return "[\n" + ",\n".join(json.dumps(i, ensure_ascii=False) for i in items) + "\n]"
 
 
 def _import(library: Library, args) -> int:
@@ -155,8 +165,7 @@ def _list(library: Library, args) -> int:
         state = consent.state()
         videos = library.videos()
     if args.json:
-        print(json.dumps([video_dict(v, consent, library.home, state) for v in videos],
-                         indent=2, ensure_ascii=False))
+        print(json_lines([video_dict(v, consent, library.home, state) for v in videos]))
         return EXIT_OK
     if not videos:
         print("The library is empty: add videos with 'remix-desktop import PATH'.")

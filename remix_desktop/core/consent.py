@@ -37,17 +37,22 @@ class ConsentState:
     optout: bool  # the bulk opt-out switch
 
 
+OPTED_OUT = Effective("deny", "the bulk opt-out is on for the whole library")
+OWN_ALLOW = Effective("allow", "the creator allowed this video")
+OWN_DENY = Effective("deny", "the creator denied this video")
+DEFAULT_ALLOW = Effective("allow", "it follows the library default, which is allow")
+DEFAULT_DENY = Effective("deny", "it follows the library default, which is deny")
+
+
 def effective_permission(own: str, default: str, optout: bool) -> Effective:
     """The one rule: bulk opt-out on -> deny; else the video's own choice; else the default."""
     if optout:
-        return Effective("deny", "the bulk opt-out is on for the whole library")
+        return OPTED_OUT
     if own == "allow":
-        return Effective("allow", "the creator allowed this video")
+        return OWN_ALLOW
     if own == "deny":
-        return Effective("deny", "the creator denied this video")
-    if default == "allow":
-        return Effective("allow", "it follows the library default, which is allow")
-    return Effective("deny", "it follows the library default, which is deny")
+        return OWN_DENY
+    return DEFAULT_ALLOW if default == "allow" else DEFAULT_DENY
 
 
 @dataclass(frozen=True)

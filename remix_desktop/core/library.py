@@ -7,12 +7,13 @@ behind each other (WAL mode, a busy timeout) instead of corrupting the file.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 from . import audit
 from .audit import utc_now
@@ -96,8 +97,9 @@ VIDEO_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class Video:
+class Video(NamedTuple):
+    """One video of the library (immutable; a tuple, so 100,000 of them load quickly)."""
+
     id: int
     path: str
     fingerprint: str
@@ -118,12 +120,13 @@ class Video:
 
     @property
     def name(self) -> str:
-        return Path(self.path).name
+        return os.path.basename(self.path)
 
     @classmethod
     def from_row(cls, row: tuple) -> "Video":
         values = list(row)
-        values[13] = tuple(json.loads(values[13] or "[]"))
+        tags = values[13]
+        values[13] = () if not tags or tags == "[]" else tuple(json.loads(tags))
         return cls(*values)
 
 

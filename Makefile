@@ -1,0 +1,28 @@
+# `make run` opens the app, `make test` runs every test. Both create .venv and install the
+# package into it when pyproject.toml changed (the first time compiles llama.cpp and
+# stable-diffusion.cpp: several minutes; pip caches the wheels), and are quick after that.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench lint
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	CMAKE_BUILD_PARALLEL_LEVEL=2 $(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m remix_desktop
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=$${QT_QPA_PLATFORM:-offscreen} $(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/lint-imports
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_consent.py
+	$(PY) benchmarks/bench_import.py
