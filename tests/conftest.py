@@ -85,5 +85,6 @@ def bad_dir(tmp_path_factory, clip_dir) -> Path:
     (root / "truncated.avi").write_bytes(whole[:300])
     (root / "random.mkv").write_bytes(os.urandom(64 * 1024))
     (root / "folder.mp4").mkdir()
+    os.mkfifo(root / "pipe.mp4")  # opening it for reading would block forever
     (root / "readme.txt").write_text("not a video")
     return root

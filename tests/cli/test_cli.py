@@ -38,7 +38,7 @@ def test_import_json_lists_imported_and_rejected_with_exit_code_1(tmp_path, good
     assert (video["permission"], video["effective"]) == ("default", "deny")
     assert {Path(r["path"]).name for r in out["rejected"]} == {
         "zero.mp4", "notes.mp4", "audio-only.mp4", "truncated.mp4", "truncated.avi",
-        "random.mkv"}
+        "random.mkv", "pipe.mp4"}
     assert all(r["reason"] for r in out["rejected"])
 
 

@@ -42,6 +42,7 @@ def test_bad_inputs_are_each_rejected_with_a_reason_and_good_ones_imported(
         "truncated.mp4": "it is a damaged or truncated MP4/MOV file (its index cannot be read)",
         "truncated.avi": reasons.get("truncated.avi"),
         "random.mkv": "it is not a video: its contents are in no video format",
+        "pipe.mp4": "it is not a regular file",
         "gone.mp4": "there is no such file or folder",
         "folder.mp4": reasons.get("folder.mp4"),
         "readme.txt": "'.txt' is not a supported video type (.avi .m4v .mkv .mov .mp4 .webm)",
