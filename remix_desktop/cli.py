@@ -73,6 +73,35 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("remove", help="remove videos from the library (files are kept)")
     p.add_argument("ids", nargs="+", type=int, metavar="ID")
+
+    p = sub.add_parser("remix", help="make captioned remix previews of a video")
+    p.add_argument("id", type=int, metavar="ID")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--at", type=float, metavar="SECONDS", help="the frame at this time")
+    where.add_argument("--suggest", type=int, metavar="K", help="the K best frames (default 1)")
+    words = p.add_mutually_exclusive_group()
+    words.add_argument("--caption", metavar="TEXT", help="your own caption")
+    words.add_argument("--candidates", type=int, default=4, metavar="N",
+                       help="captions written by the model (default 4)")
+    p.add_argument("--style", default="none", help="none, cartoon, sketch, popart, halftone")
+    p.add_argument("--layout", default="classic", choices=["classic", "modern"])
+    p.add_argument("--size", default="square", choices=["square", "portrait", "source"])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--model", metavar="ID", help="caption model (default: the setting)")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the previews")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("export", help="export a preview as PNG, JPEG or WebP with AI labels")
+    p.add_argument("preview", type=int, metavar="PREVIEW_ID")
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+
+    p = sub.add_parser("video", help="set a video's title, description and tags")
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("--title")
+    p.add_argument("--description")
+    p.add_argument("--tags", help="comma-separated")
+    p.add_argument("--json", action="store_true")
     return parser
 
 
@@ -240,10 +269,37 @@ def _remove(library: Library, args) -> int:
     return EXIT_OK
 
 
+def _remix(library: Library, args) -> int:
+    from .cli_remix import remix_command
+
+    return remix_command(library, args)
+
+
+def _export(library: Library, args) -> int:
+    from .core.remix import Remixer
+
+    path = Remixer(library).export(args.preview, Path(args.out), force=args.force)
+    print(f"Exported preview {args.preview} to {path}, labelled as AI-made in its metadata.")
+    return EXIT_OK
+
+
+def _video(library: Library, args) -> int:
+    tags = None if args.tags is None else args.tags.split(",")
+    video = library.set_info(args.id, title=args.title, description=args.description,
+                             tags=tags)
+    consent = Consent(library)
+    if args.json:
+        print(json.dumps(video_dict(video, consent, library.home), ensure_ascii=False))
+    else:
+        print(f"Video {video.id}: title '{video.title}', description '{video.description}', "
+              f"tags {', '.join(video.tags) or '(none)'}.")
+    return EXIT_OK
+
+
 COMMANDS = {
     "import": _import, "list": _list, "permission": _permission, "default": _default,
     "optout": _optout, "undo": _undo, "audit": _audit, "permissions": _permissions,
-    "remove": _remove,
+    "remove": _remove, "remix": _remix, "export": _export, "video": _video,
 }
 
 

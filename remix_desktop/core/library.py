@@ -83,12 +83,20 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX previews_by_video ON previews(video_id);
     """,
+    # 3: whether a preview's frame shows a face (the window warns about likeness).
+    """
+    ALTER TABLE previews ADD COLUMN face INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 SETTING_DEFAULTS = {
     "default_permission": "deny",  # privacy first: a video left on `default` is not remixed
     "optout": "0",
+    # what exports say about text and data mining (PLUS vocabulary)
+    "data_mining": "http://ns.useplus.org/ldf/vocab/DMI-PROHIBITED-AIMLTRAINING",
+    "threads": "0",  # model threads; 0 = all cores
+    "caption_model": "gemma-3-270m-q4_k_m",
 }
 
 VIDEO_COLUMNS = (

@@ -1,0 +1,98 @@
+"""`remix-desktop remix`: frames, captions from the engine, previews, written to a folder."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from .core.consent import Consent
+from .core.errors import UsageError
+from .core.library import Library
+from .core.remix import Remixer, RemixRequest
+from .engine.client import EngineCaptions, EngineClient
+
+
+def remix_command(library: Library, args) -> int:
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    video = Consent(library).gate(args.id).video  # refused here: exit code 3, nothing read
+    timings["gate_s"] = _lap(started)
+    if args.candidates < 1 or (args.suggest is not None and args.suggest < 1):
+        raise UsageError("--candidates and --suggest take a number of 1 or more")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    client = EngineClient(library.home, name="caption engine")
+    model_id = args.model or library.setting("caption_model")
+    source = EngineCaptions(client, model_id=model_id, n_threads=int(library.setting("threads")))
+    remixer = Remixer(library, source)
+    progress = _progress_printer(args.json)
+    try:
+        t = time.perf_counter()
+        if args.at is not None:
+            times = [args.at]
+        else:
+            picks = remixer.suggest(video.id, args.suggest or 1)
+            times = [p.time_s for p in picks] or [video.duration_s / 2]
+        timings["frames_s"] = _lap(t)
+        t = time.perf_counter()
+        if args.caption is not None:
+            captions = [(args.caption, None)] * len(times)
+        else:
+            run = remixer.write_captions(video.id, times[0], count=args.candidates,
+                                         seed=args.seed, progress=progress)
+            captions = [(c.text, c.seed) for c in run.captions]
+            timings.update({f"captions_{k}": v for k, v in source.last_timings.items()})
+        timings["captions_s"] = _lap(t)
+        results = []
+        stage = {"frame_s": 0.0, "style_s": 0.0, "compose_s": 0.0, "save_s": 0.0}
+        t = time.perf_counter()
+        for i, (text, seed) in enumerate(captions):
+            request = RemixRequest(
+                video_id=video.id, fingerprint=video.fingerprint, frame_s=times[i % len(times)],
+                caption=text, style=args.style, layout=args.layout, size=args.size,
+                caption_model=model_id, caption_seed=seed, seed=args.seed)
+            preview = remixer.render(request)
+            for key, value in preview.timings.items():
+                stage[key] = stage.get(key, 0.0) + value
+            target = out / f"{Path(video.name).stem}-remix-{preview.id}.png"
+            if not target.exists():
+                remixer.export(preview.id, target)
+            results.append({
+                "id": preview.id, "path": str(target), "preview": str(preview.path),
+                "caption": preview.caption, "style": args.style, "layout": args.layout,
+                "size": args.size, "frame_s": round(request.frame_s, 3), "seed": seed,
+                "face": preview.face, "cached": not preview.timings,
+            })
+        timings.update({f"render_{k}": round(v, 4) for k, v in stage.items()})
+        timings["render_s"] = _lap(t)
+    finally:
+        client.stop()
+    timings["total_s"] = _lap(started)
+    faces = any(r["face"] for r in results)
+    if args.json:
+        print(json.dumps({"video": video.id, "previews": results, "timings": timings,
+                          "face_warning": faces}, indent=2, ensure_ascii=False))
+    else:
+        for r in results:
+            print(f"preview {r['id']}: {r['caption']!r} -> {r['path']}")
+        if faces:
+            print("Note: a frame shows a face; this remix uses a person's likeness.")
+        print(f"Made {len(results)} preview(s) in {timings['total_s']:.1f} s.")
+    return 0
+
+
+def _progress_printer(quiet: bool):
+    if quiet or not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int, message: str) -> None:
+        print(f"\r{message}: {done}/{total}   ", end="", file=sys.stderr, flush=True)
+        if done >= total:
+            print(file=sys.stderr)
+    return show
+
+
+def _lap(start: float) -> float:
+    return round(time.perf_counter() - start, 4)

@@ -1,0 +1,332 @@
+"""Remixes saved as PNG, JPEG or WebP with XMP provenance, written atomically.
+
+The file is built from pixels only: nothing of the source's own metadata (EXIF, GPS, ICC,
+comments, text chunks) is carried over. The XMP says how the image was made (IPTC digital
+source type, the AI system), what it says (the caption), with which parameters, and that it
+may not be used to train AI (PLUS data mining)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+import unicodedata
+import xml.etree.ElementTree as ET
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO, Callable, Mapping
+from xml.sax.saxutils import escape
+
+from PIL import Image, PngImagePlugin
+
+from .. import __version__
+from .errors import UsageError
+
+NS = {
+    "x": "adobe:ns:meta/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "xmp": "http://ns.adobe.com/xap/1.0/",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "Iptc4xmpExt": "http://iptc.org/std/Iptc4xmpExt/2008-02-29/",
+    "plus": "http://ns.useplus.org/ldf/xmp/1.0/",
+    "remix": "https://remix-desktop.app/ns/1.0/",
+}
+COMPOSITE_WITH_AI = ("http://cv.iptc.org/newscodes/digitalsourcetype/"
+                     "compositeWithTrainedAlgorithmicMedia")
+DMI = "http://ns.useplus.org/ldf/vocab/DMI-"
+DMI_PROHIBITED_AIMLTRAINING = DMI + "PROHIBITED-AIMLTRAINING"
+DATA_MINING_VALUES = frozenset(DMI + name for name in (
+    "UNSPECIFIED", "ALLOWED", "PROHIBITED-AIMLTRAINING", "PROHIBITED-GENAIMLTRAINING",
+    "PROHIBITED-EXCEPTSEARCHENGINEINDEXING", "PROHIBITED", "PROHIBITED-SEECONSTRAINT",
+    "PROHIBITED-SEEEMBEDDEDRIGHTSEXPR", "PROHIBITED-SEELINKEDRIGHTSEXPR"))
+FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+CAPTION_LIMIT = 500
+MODEL_LIMIT = 200
+PARAMETERS_LIMIT = 16_000  # characters of JSON; the whole packet must fit one JPEG APP1
+XMP_KEYWORD = "XML:com.adobe.xmp"  # PNG iTXt keyword
+JPEG_XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+# Control characters (but tab and newline), lone surrogates, XML's forbidden U+FFFE/U+FFFF
+# and the bidi overrides that can make a caption display as something it is not.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
+                     "\u202a-\u202e\u2066-\u2069]")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What goes into an export's XMP. The caption is untrusted model output."""
+
+    caption: str
+    models: tuple[str, ...]  # e.g. ("Gemma 3 270M (GGUF Q4_K_M)", "OpenCV cartoon")
+    parameters: Mapping[str, object] = field(default_factory=dict)  # JSON-serialisable
+    data_mining: str = DMI_PROHIBITED_AIMLTRAINING
+
+    def __post_init__(self) -> None:
+        if isinstance(self.models, str):
+            raise TypeError("models must be a tuple of model names, not one string")
+        if self.data_mining not in DATA_MINING_VALUES:
+            raise UsageError(f"'{self.data_mining}' is not a PLUS data-mining value "
+                             f"(one of {', '.join(sorted(DATA_MINING_VALUES))})")
+
+
+def build_xmp(prov: Provenance, *, created: datetime | None = None) -> str:
+    """The XMP packet for `prov`, every text escaped and cleaned."""
+    created = created or datetime.now()
+    if created.tzinfo is None:  # naive means local time
+        created = created.astimezone()
+    caption = _clean(prov.caption, CAPTION_LIMIT)
+    models = [m for m in (_clean(str(m), MODEL_LIMIT) for m in prov.models) if m]
+    tool = f"Remix Desktop {__version__}"
+    disclosure = f"AI remix made on this device with {tool}" + (
+        f" using {', '.join(models)}." if models else ".")
+    description = f"{caption}\n\n{disclosure}" if caption else disclosure
+    props = [
+        _text("Iptc4xmpExt:DigitalSourceType", COMPOSITE_WITH_AI),
+        _text("Iptc4xmpExt:AISystemUsed", "; ".join(models)) if models else "",
+        _text("Iptc4xmpExt:AISystemVersionUsed", tool),
+        _text("plus:DataMining", prov.data_mining),
+        _text("xmp:CreatorTool", tool),
+        _text("xmp:CreateDate", created.isoformat(timespec="seconds")),
+        _alt("dc:title", caption) if caption else "",
+        _alt("dc:description", description),
+        _text("remix:Parameters", _parameters_json(prov.parameters)),
+    ]
+    namespaces = "".join(f'\n    xmlns:{p}="{NS[p]}"'
+                         for p in ("xmp", "dc", "Iptc4xmpExt", "plus", "remix"))
+    return ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+            f'<x:xmpmeta xmlns:x="{NS["x"]}" x:xmptk="{escape(tool)}">\n'
+            f' <rdf:RDF xmlns:rdf="{NS["rdf"]}">\n'
+            f'  <rdf:Description rdf:about=""{namespaces}>\n'
+            + "".join(p for p in props if p) +
+            '  </rdf:Description>\n </rdf:RDF>\n</x:xmpmeta>\n<?xpacket end="w"?>')
+
+
+def export_image(image: Image.Image, target: Path, prov: Provenance, *, force: bool = False,
+                 quality: int = 92) -> Path:
+    """Save `image`'s pixels to `target` with XMP provenance. Never replaces a file unless
+    `force`; a failure leaves nothing under `target` (and an old file as it was)."""
+    target = Path(target)
+    fmt = _format(target)
+    if not target.parent.is_dir():
+        raise UsageError(f"The folder {target.parent} does not exist")
+    if target.is_dir():
+        raise UsageError(f"{target} is a folder")
+    if os.path.lexists(target) and not force:
+        raise UsageError(f"{target} already exists; pass --force to replace it")
+    if not 1 <= quality <= 100:
+        raise UsageError(f"quality must be between 1 and 100, not {quality}")
+    if not image.width or not image.height:
+        raise UsageError("The image is empty")
+    xmp = build_xmp(prov).encode("utf-8")
+    pixels = _pixels_only(image, flatten=fmt == "JPEG")
+    if fmt == "PNG":
+        text = PngImagePlugin.PngInfo()
+        text.add_itxt(XMP_KEYWORD, xmp.decode("utf-8"), zip=False)
+        params: dict = {"pnginfo": text}
+    elif fmt == "JPEG":
+        params = {"xmp": xmp, "quality": quality, "subsampling": 0}  # 4:4:4 keeps text crisp
+    else:
+        params = {"xmp": xmp, "quality": quality}
+    _write_new(target, lambda fh: pixels.save(fh, format=fmt, **params), force=force)
+    return target
+
+
+def read_xmp(path: Path) -> str | None:
+    """The raw XMP packet of a PNG, JPEG or WebP file (found by its bytes), or None."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path} cannot be read ({exc.strerror or exc})") from None
+    try:
+        if data.startswith(PNG_SIGNATURE):
+            raw = _png_xmp(data)
+        elif data.startswith(b"\xff\xd8"):
+            raw = _jpeg_xmp(data)
+        elif data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+            raw = _webp_xmp(data)
+        else:
+            raise UsageError(f"{path.name} is not a PNG, JPEG or WebP file")
+    except (IndexError, ValueError, zlib.error):
+        raise UsageError(f"{path.name} is damaged; its metadata cannot be read") from None
+    return None if raw is None else raw.decode("utf-8", errors="replace").rstrip("\x00 \n")
+
+
+def parse_xmp(xmp: str) -> dict[str, str]:
+    """The properties in our namespaces as {"prefix:Name": text}; language alternatives give
+    their x-default, lists their items joined by "; "."""
+    if "<!DOCTYPE" in xmp or "<!ENTITY" in xmp:
+        raise UsageError("The XMP packet declares entities; it is not read")
+    try:
+        root = ET.fromstring(xmp)
+    except ET.ParseError as exc:
+        raise UsageError(f"The XMP packet is not well-formed XML ({exc})") from None
+    prefixes = {uri: p for p, uri in NS.items() if p not in ("x", "rdf")}
+    rdf, lang = "{%s}" % NS["rdf"], "{http://www.w3.org/XML/1998/namespace}lang"
+    found: dict[str, str] = {}
+
+    def key(tag: str) -> str | None:
+        uri, _, local = tag[1:].partition("}")
+        return f"{prefixes[uri]}:{local}" if tag.startswith("{") and uri in prefixes else None
+
+    for desc in root.iter(rdf + "Description"):
+        for name, value in desc.attrib.items():
+            if k := key(name):
+                found[k] = value
+        for prop in desc:
+            if not (k := key(prop.tag)):
+                continue
+            items = prop.findall(f"{rdf}Alt/{rdf}li") + prop.findall(f"{rdf}Seq/{rdf}li") \
+                + prop.findall(f"{rdf}Bag/{rdf}li")
+            if prop.find(f"{rdf}Alt") is not None:
+                chosen = [i for i in items if i.get(lang) == "x-default"] or items[:1]
+                found[k] = (chosen[0].text or "") if chosen else ""
+            elif items:
+                found[k] = "; ".join(i.text or "" for i in items)
+            else:
+                found[k] = prop.text or prop.get(rdf + "resource", "")
+    return found
+
+
+def _format(target: Path) -> str:
+    try:
+        return FORMATS[target.suffix.lower()]
+    except KeyError:
+        raise UsageError(f"{target.name} must end in .png, .jpg, .jpeg or .webp") from None
+
+
+def _clean(text: str, limit: int) -> str:
+    """Untrusted text made safe for XMP: NFC, no control or bidi-override characters,
+    single spaces for tabs, at most `limit` characters."""
+    text = unicodedata.normalize("NFC", str(text).replace("\r\n", "\n").replace("\r", "\n"))
+    text = _UNSAFE.sub("", text.replace("\t", " ")).strip()
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "\u2026"
+
+
+def _parameters_json(parameters: Mapping[str, object]) -> str:
+    try:  # ASCII escapes keep any string in it (even a lone surrogate) valid XML
+        text = json.dumps(dict(parameters), ensure_ascii=True, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"generation parameters are not JSON-serialisable: {exc}") from None
+    if len(text) > PARAMETERS_LIMIT:
+        raise ValueError(f"generation parameters take {len(text)} characters of JSON; "
+                         f"at most {PARAMETERS_LIMIT} fit in the file's metadata")
+    return text
+
+
+def _text(name: str, value: str) -> str:
+    return f"   <{name}>{escape(value)}</{name}>\n"
+
+
+def _alt(name: str, value: str) -> str:
+    return (f'   <{name}><rdf:Alt><rdf:li xml:lang="x-default">{escape(value)}</rdf:li>'
+            f"</rdf:Alt></{name}>\n")
+
+
+def _pixels_only(image: Image.Image, *, flatten: bool) -> Image.Image:
+    """A new image holding only `image`'s pixels (RGB or RGBA), with an empty `info`, so no
+    EXIF, ICC profile, comment or text chunk can reach the encoder."""
+    alpha = image.has_transparency_data
+    rgb = image.convert("RGBA" if alpha else "RGB")
+    if alpha and flatten:  # JPEG has no alpha: lay it on white
+        white = Image.new("RGBA", rgb.size, (255, 255, 255, 255))
+        rgb = Image.alpha_composite(white, rgb).convert("RGB")
+    return Image.frombytes(rgb.mode, rgb.size, rgb.tobytes())
+
+
+def _write_new(target: Path, write: Callable[[BinaryIO], None], *, force: bool) -> None:
+    """Write to a temporary file beside `target`, fsync it, then move it into place: with
+    os.replace when `force`, otherwise with a hard link that fails if `target` appeared."""
+    exists = f"{target} already exists; pass --force to replace it"
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
+                                   dir=target.parent)
+    except OSError as exc:
+        raise UsageError(f"{target} cannot be written ({exc.strerror or exc})") from exc
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            if hasattr(os, "fchmod"):
+                os.fchmod(fh.fileno(), 0o644)  # mkstemp makes it private (0600)
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if force:
+            os.replace(tmp, target)
+        else:
+            try:
+                os.link(tmp, target)
+            except FileExistsError:
+                raise UsageError(exists) from None
+            except OSError:  # no hard links here (FAT, some network shares)
+                if os.path.lexists(target):
+                    raise UsageError(exists) from None
+                os.replace(tmp, target)
+        _sync_folder(target.parent)
+    except (OSError, ValueError) as exc:  # ValueError: Pillow refused the image
+        reason = getattr(exc, "strerror", None) or exc
+        raise UsageError(f"{target} could not be written ({reason})") from exc
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _sync_folder(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _png_xmp(data: bytes) -> bytes | None:
+    pos = len(PNG_SIGNATURE)
+    while pos + 8 <= len(data):
+        length = int.from_bytes(data[pos:pos + 4], "big")
+        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
+        if kind == b"iTXt":
+            keyword, rest = body.split(b"\x00", 1)
+            if keyword == XMP_KEYWORD.encode():
+                compressed, rest = rest[0], rest[2:]
+                _language, _translated, text = rest.split(b"\x00", 2)
+                return zlib.decompress(text) if compressed else text
+        elif kind == b"IEND":
+            break
+        pos += 12 + length
+    return None
+
+
+def _jpeg_xmp(data: bytes) -> bytes | None:
+    pos = 2
+    while pos + 4 <= len(data) and data[pos] == 0xFF:
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker in (0xDA, 0xD9):  # start of scan, end of image: no more metadata
+            break
+        if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
+            pos += 2
+            continue
+        length = int.from_bytes(data[pos + 2:pos + 4], "big")
+        segment = data[pos + 4:pos + 2 + length]
+        if marker == 0xE1 and segment.startswith(JPEG_XMP_HEADER):
+            return segment[len(JPEG_XMP_HEADER):]
+        pos += 2 + length
+    return None
+
+
+def _webp_xmp(data: bytes) -> bytes | None:
+    pos = 12
+    while pos + 8 <= len(data):
+        size = int.from_bytes(data[pos + 4:pos + 8], "little")
+        if data[pos:pos + 4] == b"XMP ":
+            return data[pos + 8:pos + 8 + size]
+        pos += 8 + size + (size & 1)  # chunks are padded to an even size
+    return None

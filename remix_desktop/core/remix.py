@@ -1,0 +1,235 @@
+"""Remixes: one frozen request per preview, cached by its hash, always behind the gate.
+
+Every public method calls the consent gate before it reads a single frame, and checks it
+again before a preview is recorded, so a permission revoked mid-way leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Protocol
+
+from PIL import Image
+
+from . import frames
+from .audit import utc_now
+from .captions import CaptionContext, CaptionRun
+from .compose import LAYOUTS, SIZES, compose
+from .consent import Consent
+from .errors import RemixNotAllowed, UsageError
+from .export import Provenance, export_image
+from .library import Library, Video
+from .models import DEFAULT_CAPTION_MODEL, manifest
+from .stylize import STYLES, stylize
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class RemixRequest:
+    """Everything one preview needs. Its hash names the cached preview."""
+
+    video_id: int
+    fingerprint: str  # the content the frame comes from
+    frame_s: float
+    caption: str
+    style: str = "none"
+    layout: str = "classic"
+    size: str = "square"
+    caption_model: str = DEFAULT_CAPTION_MODEL
+    caption_seed: int | None = None  # None when the creator wrote the caption
+    image_model: str | None = None
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for value, allowed, what in ((self.style, STYLES, "style"),
+                                     (self.layout, LAYOUTS, "layout"),
+                                     (self.size, SIZES, "size")):
+            if value not in allowed:
+                raise UsageError(f"'{value}' is not a {what}; use one of: {', '.join(allowed)}")
+        if not self.caption.strip():
+            raise UsageError("A remix needs a caption")
+
+    def params(self) -> dict:
+        return asdict(self)
+
+    def key(self) -> str:
+        text = json.dumps(self.params(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:40]
+
+
+@dataclass(frozen=True)
+class Preview:
+    id: int
+    video_id: int
+    request_hash: str
+    path: Path
+    caption: str
+    params: dict
+    created_at: str
+    face: bool = False
+    timings: dict = field(default_factory=dict)
+
+
+class CaptionSource(Protocol):
+    """Writes caption candidates for a context (the engine's worker, or a model in-process)."""
+
+    def captions(self, context: CaptionContext, *, count: int = 4, seed: int = 0,
+                 progress: Progress | None = None,
+                 cancelled: Callable[[], bool] = lambda: False) -> CaptionRun:
+        ...
+
+
+class Remixer:
+    def __init__(self, library: Library, captions: CaptionSource | None = None):
+        self.library = library
+        self.consent = Consent(library)
+        self.caption_source = captions
+
+    # -- frames and captions ---------------------------------------------------------------
+
+    def suggest(self, video_id: int, k: int = 4,
+                cancelled: Callable[[], bool] = lambda: False) -> list[frames.FrameSuggestion]:
+        video = self.consent.gate(video_id).video
+        return frames.suggest_frames(video.path, k, duration_s=video.duration_s,
+                                     cancelled=cancelled)
+
+    def frame(self, video_id: int, at_s: float):
+        video = self.consent.gate(video_id).video
+        return frames.grab_frame(video.path, _clamp(at_s, video))
+
+    def write_captions(self, video_id: int, frame_s: float, *, count: int = 4, seed: int = 0,
+                       progress: Progress | None = None,
+                       cancelled: Callable[[], bool] = lambda: False) -> CaptionRun:
+        video = self.consent.gate(video_id).video
+        if self.caption_source is None:
+            raise UsageError("No caption model is connected")
+        at = _clamp(frame_s, video)
+        pixels, before = frames.grab_frames(video.path, [at, max(0.0, at - 0.5)], max_side=640)
+        context = context_for(video, frames.describe_frame(pixels, before))
+        self.consent.gate(video_id)  # still allowed before the model sees anything
+        return self.caption_source.captions(context, count=count, seed=seed,
+                                            progress=progress, cancelled=cancelled)
+
+    # -- previews --------------------------------------------------------------------------
+
+    def render(self, request: RemixRequest) -> Preview:
+        """The preview for a request: from the cache when it was made before."""
+        video = self.consent.gate(request.video_id).video
+        if video.fingerprint != request.fingerprint:
+            raise UsageError(f"Video {video.id} is no longer the file this remix was made from")
+        cached = self._cached(request.key())
+        if cached is not None:
+            return cached
+        timings = {}
+        start = time.perf_counter()
+        pixels = frames.grab_frame(video.path, _clamp(request.frame_s, video))
+        timings["frame_s"] = _lap(start)
+        start = time.perf_counter()
+        face = frames.has_face(pixels)
+        styled = stylize(pixels, request.style)
+        timings["style_s"] = _lap(start)
+        start = time.perf_counter()
+        image = compose(Image.fromarray(styled), request.caption, layout=request.layout,
+                        size=request.size)
+        timings["compose_s"] = _lap(start)
+        start = time.perf_counter()
+        name = f"{request.key()}.png"
+        target = self.library.home.previews / name
+        tmp = target.with_name(name + ".part")
+        image.save(tmp, "PNG", compress_level=1)
+        os.replace(tmp, target)
+        timings["save_s"] = _lap(start)
+        try:
+            with self.library.write() as conn:
+                self.consent.gate(request.video_id)  # revoked meanwhile: keep nothing
+                cur = conn.execute(
+                    "INSERT INTO previews(video_id, request_hash, file, caption, params, "
+                    "created_at, face) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT(request_hash) DO UPDATE SET file = excluded.file",
+                    (video.id, request.key(), name, request.caption,
+                     json.dumps(request.params(), ensure_ascii=False), utc_now(), int(face)))
+                preview_id = cur.lastrowid
+        except RemixNotAllowed:
+            target.unlink(missing_ok=True)
+            raise
+        preview = self.preview(preview_id)
+        return Preview(**{**preview.__dict__, "timings": timings})
+
+    def previews(self, video_id: int | None = None) -> list[Preview]:
+        sql = ("SELECT id, video_id, request_hash, file, caption, params, created_at, face "
+               "FROM previews")
+        rows = self.library.conn.execute(
+            sql + (" WHERE video_id = ? ORDER BY id DESC" if video_id is not None
+                   else " ORDER BY id DESC"), (() if video_id is None else (video_id,)))
+        return [self._row(r) for r in rows]
+
+    def preview(self, preview_id: int) -> Preview:
+        row = self.library.conn.execute(
+            "SELECT id, video_id, request_hash, file, caption, params, created_at, face "
+            "FROM previews WHERE id = ?", (preview_id,)).fetchone()
+        if row is None:
+            raise UsageError(f"There is no preview with id {preview_id}")
+        return self._row(row)
+
+    def export(self, preview_id: int, target: Path, *, force: bool = False) -> Path:
+        """Write an approved preview as PNG, JPEG or WebP, labelled as AI-made (XMP)."""
+        preview = self.preview(preview_id)
+        self.consent.gate(preview.video_id)
+        if not preview.path.is_file():
+            raise UsageError(f"The file of preview {preview_id} is missing; make it again")
+        with Image.open(preview.path) as image:
+            image.load()
+            prov = Provenance(caption=preview.caption, models=models_used(preview.params),
+                              parameters=preview.params,
+                              data_mining=self.library.setting("data_mining"))
+            return export_image(image, Path(target), prov, force=force)
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _cached(self, key: str) -> Preview | None:
+        row = self.library.conn.execute(
+            "SELECT id FROM previews WHERE request_hash = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        preview = self.preview(row[0])
+        return preview if preview.path.is_file() else None
+
+    def _row(self, row) -> Preview:
+        return Preview(row[0], row[1], row[2], self.library.home.previews / Path(row[3]).name,
+                       row[4], json.loads(row[5]), row[6], bool(row[7]))
+
+
+def context_for(video: Video, facts: frames.FrameFacts | None) -> CaptionContext:
+    return CaptionContext(title=video.title, description=video.description, tags=video.tags,
+                          file_name=video.name,
+                          seen=tuple(facts.phrases()) if facts is not None else ())
+
+
+def models_used(params: dict) -> tuple[str, ...]:
+    """Readable names of the AI systems behind a preview, for its metadata."""
+    names = []
+    if params.get("caption_seed") is not None:
+        entry = manifest().get(params.get("caption_model", ""))
+        names.append(entry.name if entry else str(params.get("caption_model")))
+    if params.get("image_model"):
+        names.append(str(params["image_model"]))
+    if params.get("style") not in (None, "none"):
+        names.append(f"OpenCV {params['style']} style")
+    names.append("Remix Desktop meme layout (Pillow)")
+    return tuple(names)
+
+
+def _clamp(at_s: float, video: Video) -> float:
+    if at_s < 0:
+        raise UsageError("A frame time cannot be negative")
+    return min(at_s, max(0.0, video.duration_s))
+
+
+def _lap(start: float) -> float:
+    return round(time.perf_counter() - start, 4)

@@ -1,0 +1,47 @@
+"""Typed messages between the app and its engine worker process (pickled over a pipe)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..core.captions import CaptionContext
+
+
+@dataclass(frozen=True)
+class CaptionJob:
+    """Write `count` caption candidates for a video frame's context."""
+
+    job_id: int
+    model_path: str
+    model_id: str
+    context: CaptionContext
+    count: int = 4
+    seed: int = 0
+    n_threads: int = 0  # 0: all cores
+
+
+@dataclass(frozen=True)
+class Progress:
+    job_id: int
+    done: int
+    total: int
+    message: str = ""
+    preview: bytes | None = None  # a low-resolution PNG while an image is being made
+
+
+@dataclass(frozen=True)
+class Done:
+    job_id: int
+    result: object
+    timings: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Failed:
+    job_id: int
+    error: str  # one sentence for the creator
+
+
+@dataclass(frozen=True)
+class Shutdown:
+    pass
