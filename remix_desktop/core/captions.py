@@ -156,6 +156,9 @@ def clean_caption(raw: str, opener: str = "") -> str | None:
     text = re.sub(r"https?://\S+|www\.\S+|[#@]\w+", "", text)
     text = re.split(r"\s*[;|]\s*|\s+-{1,2}\s+", text, maxsplit=1)[0]  # scene-style lists
     text = f"{opener} {text.strip()}" if opener else text
+    parts = text.split(" / ")
+    if len(parts) > 2:  # "Nobody: / Me: / My friend: ..." -> keep the setup and the punchline
+        text = f"{parts[0]} / {parts[-1]}"
     text = _squash(text).strip(" \"'`“”‘’*_~-–—,;")
     if text.count('"') % 2:
         text = text.replace('"', "")

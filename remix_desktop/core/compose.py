@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -47,6 +47,7 @@ class TextBlock:
     origins: tuple[tuple[int, int], ...]
     fill: tuple[int, int, int]
     stroke_fill: tuple[int, int, int]
+    ink: Box  # the text's real pixel extent (accents and stroke included), inside `box`
     truncated: bool = False
 
 
@@ -106,10 +107,11 @@ def layout_boxes(caption: str, layout: str = "classic", size: str = "square",
     width, height = canvas_size(size, source_size)
     parts = [" ".join(p.split()) for p in _SPLIT.split(unicodedata.normalize("NFC", caption))]
     parts = [p for p in parts if p]
-    if layout == "classic":
-        return _classic(parts[:1] + [" ".join(parts[1:])] if len(parts) > 2 else parts,
-                        width, height)
-    return _modern(parts, width, height)
+    if layout == "modern":
+        return _modern(parts, width, height)
+    if len(parts) > 2:  # classic has two places: the first part on top, the rest below
+        parts = [parts[0], " ".join(parts[1:])]
+    return _classic(parts, width, height)
 
 
 def font_for(text: str) -> Path:
@@ -134,29 +136,25 @@ def _classic(parts: list[str], width: int, height: int) -> Layout:
     box_h = round(height * 0.24)
     top = (margin_x, margin_y, width - margin_x, margin_y + box_h)
     bottom = (margin_x, height - margin_y - box_h, width - margin_x, height - margin_y)
-    max_size = round(width * 0.13)
     blocks = []
     for text, box, valign in zip(parts, (top, bottom), ("top", "bottom")):
-        text = renderable(text.upper())
-        if text.strip():
-            blocks.append(_fit(text, box, max_size, "center", valign,
-                               fill=(255, 255, 255), stroke_fill=(0, 0, 0), stroke_ratio=0.07))
+        block = _fit(renderable(text.upper()), box, round(width * 0.13), "center", valign,
+                     fill=(255, 255, 255), stroke_fill=(0, 0, 0), stroke_ratio=0.07)
+        if block:
+            blocks.append(block)
     return Layout((width, height), (0, 0, width, height), None, tuple(blocks))
 
 
 def _modern(parts: list[str], width: int, height: int) -> Layout:
-    text = renderable("\n".join(parts))
-    if not text.strip():
-        return Layout((width, height), (0, 0, width, height), None, ())
-    margin = round(width * 0.05)
-    pad = round(width * 0.04)
+    margin, pad = round(width * 0.05), round(width * 0.04)
     room = (margin, pad, width - margin, pad + round(height * 0.4))
-    block = _fit(text, room, round(width * 0.075), "left", "top",
+    block = _fit(renderable("\n".join(parts)), room, round(width * 0.075), "left", "top",
                  fill=(0, 0, 0), stroke_fill=(0, 0, 0), stroke_ratio=0.0)
-    ink_bottom = max(y for _, y in block.origins) + _descent(block)
-    band_h = min(room[3], ink_bottom) + pad
-    block = _fit(text, (margin, pad, width - margin, band_h - pad), block.font_size, "left",
-                 "top", fill=(0, 0, 0), stroke_fill=(0, 0, 0), stroke_ratio=0.0)
+    if block is None:
+        return Layout((width, height), (0, 0, width, height), None, ())
+    text_bottom = block.ink[3] + 2  # the band follows the text
+    block = replace(block, box=(margin, pad, width - margin, text_bottom))
+    band_h = text_bottom + pad
     return Layout((width, height), (0, band_h, width, height), (0, 0, width, band_h), (block,))
 
 
@@ -164,27 +162,34 @@ def _modern(parts: list[str], width: int, height: int) -> Layout:
 
 
 def _fit(text: str, box: Box, max_size: int, align: str, valign: str, *, fill, stroke_fill,
-         stroke_ratio: float) -> TextBlock:
-    """The largest font size (binary search) at which `text` wraps into at most MAX_LINES
-    lines inside `box`; at the smallest size, the last line is cut with an ellipsis."""
+         stroke_ratio: float) -> TextBlock | None:
+    """`text` placed in `box` at the largest font size (binary search) at which it wraps into
+    at most MAX_LINES lines that fit; if even the smallest size overflows, the text is cut
+    with an ellipsis. None for empty text or a box too small for one line."""
+    if not text.strip():
+        return None
     path = font_for(text)
     inner_w, inner_h = box[2] - box[0] - 4, box[3] - box[1] - 4  # 2 px of safety each side
     min_size = max(10, min(max_size, round((box[2] - box[0]) / 40)))
 
-    def attempt(font_size: int, cut: bool):
+    def attempt(font_size: int, cut: bool) -> _Fit | None:
         font = _font(path, font_size)
         stroke = round(font_size * stroke_ratio)
+        flat = text.replace("\n", " ")
+        if not cut and font.getlength(flat) > MAX_LINES * (inner_w + font_size * 0.5):
+            return None  # too long for MAX_LINES lines at any wrapping: skip the wrap
         lines = _wrap(text, font, stroke, inner_w, cut)
         if lines is None or (len(lines) > MAX_LINES and not cut):
             return None
         truncated = len(lines) > MAX_LINES
         if truncated:
-            lines = lines[:MAX_LINES - 1] + [_ellipsize(" ".join(lines[MAX_LINES - 1:]), font,
-                                                        stroke, inner_w)]
-        ink = _ink(lines, font, stroke)
-        if not cut and ink[1] > inner_h:
-            return None
-        return font_size, stroke, lines, ink, truncated
+            rest = " ".join(lines[MAX_LINES - 1:])
+            lines = lines[:MAX_LINES - 1] + [_ellipsize(rest, font, stroke, inner_w)]
+        while cut and len(lines) > 1 and _ink(lines, font, stroke)[1] > inner_h:
+            lines = lines[:-2] + [_ellipsize(lines[-2], font, stroke, inner_w)]
+            truncated = True
+        found = _Fit(font, stroke, lines, truncated, *_ink(lines, font, stroke))
+        return found if found.height <= inner_h and max(found.widths) <= inner_w else None
 
     lo, hi, best = min_size, max_size, None
     while lo <= hi:
@@ -194,58 +199,79 @@ def _fit(text: str, box: Box, max_size: int, align: str, valign: str, *, fill, s
             best, lo = found, mid + 1
         else:
             hi = mid - 1
-    if best is None:  # even the smallest size overflows: cut the text to fit
-        best = attempt(min_size, cut=True)
-        while best[3][1] > inner_h and len(best[2]) > 1:
-            lines = best[2][:-1]
-            lines[-1] = _ellipsize(lines[-1] + " " + ELLIPSIS, _font(path, min_size), best[1],
-                                   inner_w)
-            best = (best[0], best[1], lines, _ink(lines, _font(path, min_size), best[1]), True)
-    font_size, stroke, lines, (pitch, block_h, top_extent, widths, lefts), truncated = best
-    first_base = (box[1] + 2 + top_extent if valign == "top"
-                  else box[3] - 2 - block_h + top_extent)
+    best = best or attempt(min_size, cut=True)
+    if best is None:
+        return None
+    first = box[1] + 2 + best.top if valign == "top" else box[3] - 2 - best.height + best.top
     origins = []
-    for i, (w, left) in enumerate(zip(widths, lefts)):
+    for i, (w, left) in enumerate(zip(best.widths, best.lefts)):
         x = box[0] + 2 - left if align == "left" else (box[0] + box[2] - w) // 2 - left
-        origins.append((x, first_base + i * pitch))
-    return TextBlock(box, tuple(lines), path, font_size, stroke, tuple(origins), fill,
-                     stroke_fill, truncated)
+        origins.append((x, first + i * best.pitch))
+    ink = (min(x + left for (x, _), left in zip(origins, best.lefts)), first - best.top,
+           max(x + left + w for (x, _), left, w in zip(origins, best.lefts, best.widths)),
+           first - best.top + best.height)
+    return TextBlock(box, tuple(best.lines), path, best.font.size, best.stroke,
+                     tuple(origins), fill, stroke_fill, ink, best.truncated)
+
+
+@dataclass
+class _Fit:
+    font: ImageFont.FreeTypeFont
+    stroke: int
+    lines: list[str]
+    truncated: bool
+    pitch: int
+    height: int
+    top: int  # ink extent above the first baseline
+    widths: list[int]
+    lefts: list[int]
 
 
 def _wrap(text: str, font, stroke: int, width: int, cut: bool) -> list[str] | None:
     """Greedy word wrap (newlines force a break); a word too wide for a line makes it fail,
-    or with `cut` is broken between characters."""
+    or with `cut` is broken between characters. Stops once past MAX_LINES lines. Each line
+    takes the most words that fit, found by bisection (few measurements for long text)."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        line = ""
-        for word in paragraph.split():
-            trial = f"{line} {word}" if line else word
-            if _width(trial, font, stroke) <= width:
-                line = trial
-                continue
-            if line:
-                lines.append(line)
-            if _width(word, font, stroke) > width:
+        words = paragraph.split()
+        i = 0
+        while i < len(words):
+            if len(lines) > MAX_LINES:
+                return lines
+            if _width(words[i], font, stroke) > width:
                 if not cut:
                     return None
-                while _width(word, font, stroke) > width and len(word) > 1:
-                    keep = len(word) - 1
-                    while keep > 1 and _width(word[:keep], font, stroke) > width:
-                        keep -= 1
-                    lines.append(word[:keep])
-                    word = word[keep:]
-            line = word
-        if line:
-            lines.append(line)
+                keep = max(1, _longest(words[i], lambda t: _width(t, font, stroke) <= width))
+                lines.append(words[i][:keep])
+                words[i] = words[i][keep:]
+                continue
+            count = _longest(words[i:], lambda ws: _width(" ".join(ws), font, stroke) <= width)
+            lines.append(" ".join(words[i:i + count]))
+            i += count
     return lines
+
+
+def _longest(items, fits) -> int:
+    """The largest n such that fits(items[:n]), assuming fits is monotonic (0 if none).
+    Gallops (1, 2, 4, ...) before bisecting, so it never measures much past a line."""
+    lo, step = 0, 1
+    while lo + step <= len(items) and fits(items[:lo + step]):
+        lo, step = lo + step, step * 2
+    hi = min(len(items), lo + step - 1)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(items[:mid]):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def _ellipsize(line: str, font, stroke: int, width: int) -> str:
     """`line` cut at the end and closed with an ellipsis, so that it fits `width`."""
-    line = line.removesuffix(ELLIPSIS).rstrip()
-    while line and _width(line + ELLIPSIS, font, stroke) > width:
-        line = line[:-1].rstrip()
-    return line + ELLIPSIS
+    line = line.removesuffix(ELLIPSIS)
+    keep = _longest(line, lambda t: _width(t.rstrip() + ELLIPSIS, font, stroke) <= width)
+    return line[:keep].rstrip() + ELLIPSIS
 
 
 def _ink(lines: list[str], font, stroke: int):
@@ -262,12 +288,6 @@ def _ink(lines: list[str], font, stroke: int):
 def _width(text: str, font, stroke: int) -> int:
     x0, _, x1, _ = font.getbbox(text, anchor="ls", stroke_width=stroke)
     return x1 - x0
-
-
-def _descent(block: TextBlock) -> int:
-    font = _font(block.font_path, block.font_size)
-    return max(font.getbbox(line, anchor="ls", stroke_width=block.stroke)[3]
-               for line in block.lines) + 2
 
 
 # -- pictures and fonts -------------------------------------------------------------------
@@ -287,8 +307,8 @@ def _cover(picture: Image.Image, size: tuple[int, int]) -> Image.Image:
     """`picture` scaled to cover `size` and cropped around its centre."""
     (w, h), (tw, th) = picture.size, size
     scale = max(tw / w, th / h)
-    cw, ch = tw / scale, th / scale
-    x0, y0 = (w - cw) / 2, (h - ch) / 2
+    cw, ch = min(w, tw / scale), min(h, th / scale)
+    x0, y0 = max(0.0, (w - cw) / 2), max(0.0, (h - ch) / 2)
     return picture.resize(size, Image.Resampling.BICUBIC, box=(x0, y0, x0 + cw, y0 + ch),
                           reducing_gap=2.0)
 

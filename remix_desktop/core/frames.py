@@ -31,6 +31,7 @@ ANALYSIS_SIDE = 320  # frames are scored and described at this longest side, in 
 RESUME_S = 1.0  # a later time this close ahead is reached by decoding on rather than seeking
 EDGE = 0.03  # suggest_frames skips this share of the timeline at each end
 UNIFORM_STD = 8.0  # grey-level spread below which a frame is black, blank or mid-fade
+QUALITY_FLOOR = 0.5  # a suggestion scores at least this share of the video's best frame
 SHARP_REF = 1500.0  # a Laplacian variance scored as fully sharp (at ANALYSIS_SIDE)
 
 
@@ -86,8 +87,8 @@ class _Reader:
         if self._tail is not None and target >= self._tail.pts:
             return self._tail
         last = self._last
-        if (self._frames is not None and last is not None and last.pts is not None
-                and last.pts <= target and (target - last.pts) * self.tb <= RESUME_S):
+        if (self._frames is not None and last is not None and last.pts <= target
+                and (target - last.pts) * self.tb <= RESUME_S):
             return self._run(target, last)
         best, anything = self._seek_run(target, target)
         back = max(1, round(1 / self.tb))
@@ -100,75 +101,66 @@ class _Reader:
             lo, hi = self.start, target
             while (hi - lo) * self.tb > 0.5:
                 mid = (lo + hi) // 2
-                lo, hi = (mid, hi) if self._decodes_from(mid) else (lo, mid)
+                lo, hi = (mid, hi) if self._seek_run(mid, self.start - 1)[1] else (lo, mid)
             best, anything = self._seek_run(lo, target)
-        if best is None:
-            best, _ = self._seek_run(self.start, target)
+        if best is None:  # from the start; a time before the first frame shows the first
+            best, anything = self._seek_run(self.start, target)
+            if best is None and self._pending is not None:
+                best, self._pending, self._frames = self._pending, None, None
         if best is None:
             raise MediaError("no frame of it can be decoded (damaged or truncated)")
         return best
 
-    def _seek(self, pts: int) -> bool:
+    def _seek_run(self, seek_pts: int, target: int):
+        """Seek, then decode forward: (the frame for target or None, whether any decoded)."""
         self._frames, self._pending, self._last = None, None, None
         self.stats["seeks"] += 1
         try:
-            self.container.seek(max(pts, self.start), stream=self.stream, backward=True)
+            self.container.seek(max(seek_pts, self.start), stream=self.stream, backward=True)
         except av.FFmpegError:
-            return False
-        self._frames = self._decode()
-        return True
-
-    def _seek_run(self, seek_pts: int, target: int):
-        """Seek, then decode forward: (the frame for target or None, whether any decoded)."""
-        if not self._seek(seek_pts):
             return None, False
+        self._frames = self._decode()
         best = self._run(target, None)
         return best, best is not None or self._pending is not None
-
-    def _decodes_from(self, pts: int) -> bool:
-        if not self._seek(pts):
-            return False
-        self._pending = next(self._frames, None)
-        return self._pending is not None
 
     def _run(self, target: int, best):
         """Decode on from the current position; the last frame with pts <= target."""
         frame, self._pending = self._pending, None
-        while True:
-            if frame is None:
-                frame = next(self._frames, None) if self._frames is not None else None
-                if frame is None:  # the end of the data
-                    self._frames = None
-                    self._tail = best if best is not None else self._tail
-                    self._last = best
-                    return best
-            if frame.pts is not None and frame.pts > target:
-                self._pending = frame
-                self._last = best
-                return best
-            best, frame = frame, None
+        while frame is None or frame.pts <= target:
+            best = best if frame is None else frame
+            frame = next(self._frames, None) if self._frames is not None else None
+            if frame is None:  # the end of the data: best is the last frame there is
+                self._frames = None
+                self._tail = self._tail if best is None else best
+                break
+        self._pending, self._last = frame, best
+        return best
 
     def _decode(self) -> Iterator:
         """Frames in display order; a damaged packet is skipped, a broken file ends them."""
-        ctx = self.stream.codec_context
-        try:
-            for packet in self.container.demux(self.stream):
-                try:
-                    frames = packet.decode()
-                except av.FFmpegError:
-                    self.stats["errors"] += 1
-                    continue
-                for frame in frames:
-                    self.stats["decoded"] += 1
-                    yield frame
-        except av.FFmpegError:  # the demuxer gave up (truncated data): drain the decoder
-            self.stats["errors"] += 1
+        packets, previous = self.container.demux(self.stream), None
+        while True:
             try:
-                for frame in ctx.decode(None):
-                    self.stats["decoded"] += 1
-                    yield frame
+                packet = next(packets)
+            except StopIteration:
+                return
+            except av.FFmpegError:  # the demuxer gave up (truncated data): drain the decoder
+                self.stats["errors"] += 1
+                packet = None
+            try:
+                frames = (packet.decode() if packet is not None else
+                          self.stream.codec_context.decode(None))
             except av.FFmpegError:
-                pass
+                self.stats["errors"] += 1
+                frames = []
+            for frame in frames:
+                if frame.pts is None:  # rare: keep the order the decoder gives
+                    frame.pts = self.start if previous is None else previous + 1
+                previous = frame.pts
+                self.stats["decoded"] += 1
+                yield frame
+            if packet is None:
+                return
 
 
 def _pixels(frame, rotation: int | None, max_side: int | None) -> np.ndarray:
@@ -246,13 +238,10 @@ def detect_faces(pixels: np.ndarray) -> list[tuple[int, int, int, int]]:
     classifier, _ = _face_cascade()
     if classifier is None:
         return []
-    grey = _grey(pixels)
-    scale = min(1.0, ANALYSIS_SIDE / max(grey.shape))
-    if scale < 1.0:
-        grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    grey = cv2.equalizeHist(grey)
+    grey = cv2.equalizeHist(_small(_grey(pixels)))  # a small grey picture: fast enough
+    scale = grey.shape[0] / pixels.shape[0]
     found = classifier.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=5, minSize=(24, 24))
-    boxes = [tuple(int(round(v / scale)) for v in box) for box in np.asarray(found).reshape(-1, 4)]
+    boxes = [tuple(round(v / scale) for v in box) for box in np.asarray(found).reshape(-1, 4)]
     return sorted(boxes, key=lambda b: (-b[2] * b[3], b[0], b[1]))  # type: ignore[misc]
 
 
@@ -282,18 +271,12 @@ class FrameFacts:
     sharpness: str  # sharp, soft, blurry; plain for a frame with no detail at all
 
     def phrases(self) -> list[str]:
-        out = []
-        if self.faces:
-            out.append("a face" if self.faces == 1 else
-                       f"{_COUNT_WORDS.get(self.faces, str(self.faces))} faces")
-        out.append(self.brightness)
-        names = list(self.colours)
-        out.append("mostly " + (", ".join(names[:-1]) + " and " + names[-1]
-                                if len(names) > 1 else names[0]))
-        if self.motion:
-            out.append(self.motion)
-        out.append(self.sharpness)
-        return out
+        faces = (["a face"] if self.faces == 1 else
+                 [f"{_COUNT_WORDS.get(self.faces, self.faces)} faces"] if self.faces else [])
+        *most, least = self.colours
+        colours = "mostly " + (", ".join(most) + " and " + least if most else least)
+        return [*faces, self.brightness, colours, *([self.motion] if self.motion else []),
+                self.sharpness]
 
 
 def _grey(pixels: np.ndarray) -> np.ndarray:
@@ -399,7 +382,8 @@ def suggest_frames(path: str | os.PathLike, k: int = 4, *, duration_s: float | N
     """The `k` frames most worth remixing, spread over the timeline, in time order.
 
     Samples are scored for sharpness, exposure, contrast and a face; black frames, blank
-    frames and fades are left out; no two picks are closer than duration / (2k). Without
+    frames, fades and frames scoring under half the best one are left out; of the rest,
+    as many as fit (up to k) with no two closer than duration / (2k), best in total. Without
     `duration_s` the duration verified by `media.probe` is used, so a truncated file is
     sampled where it has data. A cancel stops sampling and picks from what was seen."""
     if duration_s is None:
@@ -413,13 +397,30 @@ def suggest_frames(path: str | os.PathLike, k: int = 4, *, duration_s: float | N
             time_s = reader.seconds(frame)
             if time_s not in seen:
                 seen[time_s] = _judge(time_s, _pixels(frame, None, ANALYSIS_SIDE))
-    gap = duration_s / (2 * max(k, 1))
-    ranked = sorted((s for s, unusable in seen.values() if not unusable),
-                    key=lambda s: (-s.score, s.time_s))
-    picks: list[FrameSuggestion] = []
-    for candidate in ranked:
-        if len(picks) == k:
-            break
-        if all(abs(candidate.time_s - p.time_s) >= gap for p in picks):
-            picks.append(candidate)
-    return sorted(picks, key=lambda s: s.time_s)
+    usable = [s for s, unusable in seen.values() if not unusable]
+    floor = QUALITY_FLOOR * max((s.score for s in usable), default=0.0)
+    return _spread(sorted((s for s in usable if s.score >= floor), key=lambda s: s.time_s),
+                   k, duration_s / (2 * max(k, 1)))
+
+
+def _spread(candidates: list[FrameSuggestion], k: int, gap: float) -> list[FrameSuggestion]:
+    """As many picks as fit (up to k), no two closer than `gap`, with the highest total
+    score: a small dynamic programme over the candidates in time order."""
+    # best[j][i]: (total score, picks) for j + 1 picks ending with candidate i
+    best: list[list[tuple[float, tuple[int, ...]] | None]] = []
+    for j in range(min(k, len(candidates))):
+        row: list[tuple[float, tuple[int, ...]] | None] = []
+        for i, c in enumerate(candidates):
+            if j == 0:
+                row.append((c.score, (i,)))
+                continue
+            before = [best[j - 1][h] for h in range(i) if best[j - 1][h] is not None
+                      and c.time_s - candidates[h].time_s >= gap]
+            top = max(before, key=lambda b: b[0], default=None)  # type: ignore[arg-type]
+            row.append(None if top is None else (top[0] + c.score, top[1] + (i,)))
+        best.append(row)
+    for row in reversed(best):
+        found = [r for r in row if r is not None]
+        if found:
+            return [candidates[i] for i in max(found, key=lambda r: r[0])[1]]
+    return []

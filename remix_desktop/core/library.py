@@ -204,7 +204,10 @@ class Library:
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
-        """A consistent snapshot for several reads."""
+        """A consistent snapshot for several reads (inside a write, that write's view)."""
+        if self.conn.in_transaction:
+            yield self.conn
+            return
         self.conn.execute("BEGIN")
         try:
             yield self.conn

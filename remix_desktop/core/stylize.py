@@ -18,7 +18,7 @@ WORK_SIDE = 640  # long side of the working copy for the costly filters
 
 PAPER = np.array([250, 246, 236], np.float32)  # warm off-white, for sketch and halftone
 INK = np.array([28, 24, 32], np.uint8)  # near-black outline colour
-MAX_DOT_SHARE = 0.8  # the largest halftone dot, as a share of its cell's full-cover radius²
+MAX_DOT_RADIUS = 0.55  # the largest halftone dot radius, in cells: paper stays in corners
 
 
 def stylize(pixels: np.ndarray, style: str) -> np.ndarray:
@@ -35,7 +35,8 @@ def none(pixels: np.ndarray) -> np.ndarray:
 
 def cartoon(pixels: np.ndarray, levels: int = 6, edge_block: int = 9) -> np.ndarray:
     """Flat colour regions with bold dark edges: bilateral smoothing, colour quantisation to
-    `levels` steps per channel, and edges from an adaptive threshold of the blurred grey."""
+    `levels` steps per channel; edges from an adaptive threshold of the blurred grey (ink
+    lines) and Canny on the smoothed colours (borders between colours of equal brightness)."""
     pixels = _check(pixels)
     h, w = pixels.shape[:2]
     small = _downscale(pixels)
@@ -48,6 +49,8 @@ def cartoon(pixels: np.ndarray, levels: int = 6, edge_block: int = 9) -> np.ndar
     grey = cv2.medianBlur(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY), 5)
     lines = cv2.adaptiveThreshold(grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY,
                                   edge_block | 1, 5)
+    borders = cv2.dilate(cv2.Canny(smooth, 40, 120), np.ones((2, 2), np.uint8))
+    lines[borders > 0] = 0
     lines = cv2.resize(lines, (w, h), interpolation=cv2.INTER_LINEAR)
     edge = lines < 128
     flat[edge] = INK
@@ -55,24 +58,26 @@ def cartoon(pixels: np.ndarray, levels: int = 6, edge_block: int = 9) -> np.ndar
 
 
 def sketch(pixels: np.ndarray, tint: bool = True) -> np.ndarray:
-    """A pencil drawing: the grey picture colour-dodged by its blurred negative, darkened a
-    little so strokes read; on warm paper if `tint`, else pure grey."""
+    """A pencil drawing: each colour channel colour-dodged by its blurred negative, the
+    darkest kept (so edges between colours of equal brightness are drawn too), darkened a
+    little so strokes read, with soft shading; on warm paper if `tint`, else pure grey."""
     pixels = _check(pixels)
     h, w = pixels.shape[:2]
-    grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
-    small = _downscale(grey)
+    small = _downscale(pixels)
     sigma = max(1.5, small.shape[1] / 160)
     blurred = cv2.GaussianBlur(255 - small, (0, 0), sigma)
     blurred = cv2.resize(blurred, (w, h), interpolation=cv2.INTER_LINEAR)
-    dodge = cv2.divide(grey, 255 - blurred, scale=256)
+    channels = cv2.split(cv2.divide(pixels, 255 - blurred, scale=256))
+    dodge = cv2.min(cv2.min(channels[0], channels[1]), channels[2])
     # Darken the strokes (a gamma above 1 on the dodge) so thin lines survive on screen.
-    shade = _lut(lambda x: 255 * (x / 255) ** 2.2)
-    drawing = cv2.LUT(dodge, shade).astype(np.float32) / 255
+    drawing = cv2.LUT(dodge, _lut(lambda x: 255 * (x / 255) ** 2.2))
     # Soft shading from the tones themselves, as a pencil would hatch dark areas.
-    tone = cv2.resize(cv2.GaussianBlur(small, (0, 0), sigma), (w, h)).astype(np.float32)
-    drawing *= 1 - 0.45 * (1 - tone / 255) ** 2
-    paper = PAPER if tint else np.full(3, 255, np.float32)
-    return (drawing[..., None] * paper).astype(np.uint8)
+    tone = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY), (0, 0), sigma)
+    shading = cv2.LUT(tone, _lut(lambda x: 255 * (1 - 0.45 * (1 - x / 255) ** 2)))
+    shading = cv2.resize(shading, (w, h), interpolation=cv2.INTER_LINEAR)
+    drawing = cv2.multiply(drawing, shading, scale=1 / 255)
+    paper = PAPER if tint else (255, 255, 255)
+    return cv2.merge([cv2.convertScaleAbs(drawing, alpha=float(c) / 255) for c in paper])
 
 
 def popart(pixels: np.ndarray, hues: int = 6, values: int = 3) -> np.ndarray:
@@ -118,14 +123,13 @@ def halftone(pixels: np.ndarray, cell: int | None = None, outline: bool = True) 
     ink = cv2.cvtColor(np.clip(hsv, 0, 255).astype(np.uint8), cv2.COLOR_HSV2RGB)
     ink = ink.astype(np.float32)
     # The ink share that mixes paper and ink back to the cell's colour (least squares); the
-    # dot's area follows that share, so darker cells get bigger dots. Radius cell/sqrt(2)
-    # would cover the cell; MAX_DOT_SHARE keeps paper in the corners, so dots stay dots.
+    # dot's area is that share of the cell, so darker cells get bigger dots.
     paper_to_ink = PAPER - ink
     share = ((PAPER - grid) * paper_to_ink).sum(2) / np.maximum((paper_to_ink ** 2).sum(2), 1)
-    radius = np.sqrt(np.clip(share, 0, 1) * MAX_DOT_SHARE) * (cell / np.sqrt(2.0))
-    radius_map = np.repeat(np.repeat(radius, cell, 0), cell, 1)[:h, :w]
+    radius = np.minimum(np.sqrt(np.clip(share, 0, 1) / np.pi), MAX_DOT_RADIUS) * cell
+    radius_map = _blocks(radius.astype(np.float32), cell, h, w)
     coverage = np.clip(radius_map - _cell_distance(h, w, cell) + 0.5, 0, 1)[..., None]
-    ink_map = np.repeat(np.repeat(ink, cell, 0), cell, 1)[:h, :w]
+    ink_map = _blocks(ink, cell, h, w)
     out = PAPER + (ink_map - PAPER) * coverage
     out = out.astype(np.uint8)
     if outline:
@@ -156,6 +160,12 @@ def _downscale(pixels: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:
         return pixels
     size = (max(2, round(w * scale)), max(2, round(h * scale)))
     return cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
+
+
+def _blocks(grid: np.ndarray, cell: int, h: int, w: int) -> np.ndarray:
+    """Each grid value repeated over its cell x cell block, cropped to h x w."""
+    size = (grid.shape[1] * cell, grid.shape[0] * cell)
+    return cv2.resize(grid, size, interpolation=cv2.INTER_NEAREST_EXACT)[:h, :w]
 
 
 def _lut(fn) -> np.ndarray:
