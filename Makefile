@@ -26,3 +26,6 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_consent.py
 	$(PY) benchmarks/bench_import.py
+	$(PY) benchmarks/bench_render.py
+	$(PY) benchmarks/bench_frames.py
+	$(PY) benchmarks/bench_captions.py

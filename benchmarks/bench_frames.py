@@ -94,7 +94,7 @@ def main() -> None:
     folder = Path(tempfile.gettempdir()) / "remix-bench-frames"
     folder.mkdir(exist_ok=True)
     print(f"{'10-min clip 640x360 H.264, frame at ' + str(AT_S) + ' s':46} {'ms':>9} "
-          f"{'vs app':>8} {'decoded':>8} {'same':>6}")
+          f"{'/ app':>8} {'decoded':>8} {'same':>6}")
     for gop_s in (2, 10):
         clip = make_clip(folder, gop_s)
         frames.grab_frame(clip, 1.0)  # first-use costs (imports, codec set-up)

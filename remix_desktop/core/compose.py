@@ -80,7 +80,7 @@ def compose(image: Image.Image | np.ndarray, caption: str, *, layout: str = "cla
             size: str = "square") -> Image.Image:
     """`image` with `caption` in `layout` at `size`; an RGB image of exactly that size."""
     picture = _as_rgb_image(image)
-    plan = layout_boxes(caption, layout, size, source_size=picture.size)
+    plan = layout_boxes(caption, layout, size, picture.size)
     canvas = Image.new("RGB", plan.size, (255, 255, 255))
     x0, y0, x1, y1 = plan.picture
     canvas.paste(_cover(picture, (x1 - x0, y1 - y0)), (x0, y0))
@@ -99,9 +99,11 @@ def text_boxes(caption: str, layout: str = "classic", size: str = "square",
     return [block.box for block in layout_boxes(caption, layout, size, source_size).blocks]
 
 
+@lru_cache(maxsize=256)
 def layout_boxes(caption: str, layout: str = "classic", size: str = "square",
                  source_size: tuple[int, int] | None = None) -> Layout:
-    """The full plan for `caption` in `layout` at `size`: picture, band and text blocks."""
+    """The full plan for `caption` in `layout` at `size`: picture, band and text blocks.
+    Cached (the plan is immutable), so re-rendering a caption over new frames skips fitting."""
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}; valid layouts: {', '.join(LAYOUTS)}")
     width, height = canvas_size(size, source_size)

@@ -67,6 +67,7 @@ class _Reader:
         self._pending = None  # the first frame decoded past the previous target
         self._last = None  # the frame returned for the previous target
         self._tail = None  # the last decodable frame, once the end of the data was reached
+        self._early = 0  # frame_at's earliest acceptable pts
 
     def __enter__(self) -> _Reader:
         return self
@@ -78,12 +79,14 @@ class _Reader:
     def seconds(self, frame) -> float:
         return float((frame.pts - self.start) * self.tb) if frame.pts is not None else 0.0
 
-    def frame_at(self, at_s: float):
-        """The last frame whose time is at or before `at_s` (clamped to the clip)."""
+    def frame_at(self, at_s: float, slack_s: float = 0.0):
+        """The last frame whose time is at or before `at_s` (clamped to the clip); with
+        `slack_s`, the first frame decoded within that much before `at_s` will do."""
         if math.isnan(at_s):
             raise ValueError("the time must be a number")
         end = self.duration if self.duration else 1e7
         target = self.start + math.floor(min(max(at_s, 0.0), end) / self.tb + 1e-3)
+        self._early = target - math.floor(max(slack_s, 0.0) / self.tb)
         if self._tail is not None and target >= self._tail.pts:
             return self._tail
         last = self._last
@@ -128,6 +131,9 @@ class _Reader:
         frame, self._pending = self._pending, None
         while frame is None or frame.pts <= target:
             best = best if frame is None else frame
+            if best is not None and best.pts >= self._early:
+                frame = None  # close enough: the decoder goes on after best
+                break
             frame = next(self._frames, None) if self._frames is not None else None
             if frame is None:  # the end of the data: best is the last frame there is
                 self._frames = None
@@ -365,7 +371,7 @@ def _judge(time_s: float, pixels: np.ndarray) -> tuple[FrameSuggestion, bool]:
     contrast = min(1.0, std / 60.0)
     face = has_face(pixels)
     score = 0.45 * sharp + 0.3 * exposure + 0.25 * contrast + (0.3 if face else 0.0)
-    unusable = std < UNIFORM_STD or mean < 12 or mean > 245
+    unusable = std < UNIFORM_STD  # black, white or one flat colour: nothing to see
     return FrameSuggestion(round(time_s, 6), round(score, 6), round(sharp, 4),
                            round(bright, 4), face), unusable
 
@@ -390,10 +396,12 @@ def suggest_frames(path: str | os.PathLike, k: int = 4, *, duration_s: float | N
         duration_s = media.probe(Path(path)).duration_s
     seen: dict[float, tuple[FrameSuggestion, bool]] = {}
     with _Reader(path, stats) as reader:
-        for t in sample_times(max(duration_s, 0.0), samples):
+        times = sample_times(max(duration_s, 0.0), samples)
+        slack = (times[1] - times[0]) / 2 if len(times) > 1 else 0.0
+        for t in times:  # any frame near a sample will do: often the keyframe seeked to
             if cancelled():
                 break
-            frame = reader.frame_at(t)
+            frame = reader.frame_at(t, slack)
             time_s = reader.seconds(frame)
             if time_s not in seen:
                 seen[time_s] = _judge(time_s, _pixels(frame, None, ANALYSIS_SIDE))

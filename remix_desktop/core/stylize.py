@@ -48,7 +48,7 @@ def cartoon(pixels: np.ndarray, levels: int = 6, edge_block: int = 9) -> np.ndar
 
     grey = cv2.medianBlur(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY), 5)
     lines = cv2.adaptiveThreshold(grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY,
-                                  edge_block | 1, 5)
+                                  max(3, edge_block | 1), 5)
     borders = cv2.dilate(cv2.Canny(smooth, 40, 120), np.ones((2, 2), np.uint8))
     lines[borders > 0] = 0
     lines = cv2.resize(lines, (w, h), interpolation=cv2.INTER_LINEAR)
@@ -84,8 +84,8 @@ def popart(pixels: np.ndarray, hues: int = 6, values: int = 3) -> np.ndarray:
     """Posterised, saturated, few flat colours: hue snapped to `hues` bins at full saturation,
     brightness to `values` steps; near-grey areas become greys from dark to white; bold edges.
     At most 1 + (hues + 1) * values colours."""
-    if hues < 1 or values < 2:
-        raise ValueError("popart needs hues >= 1 and values >= 2")
+    if hues < 1 or values < 2 or (hues + 1) * values > 250:
+        raise ValueError("popart needs hues >= 1, values >= 2 and (hues + 1) * values <= 250")
     pixels = _check(pixels)
     h, w = pixels.shape[:2]
     small = cv2.medianBlur(_downscale(pixels), 5)

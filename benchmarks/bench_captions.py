@@ -1,0 +1,125 @@
+"""Caption speed with the default model, against bare llama-cpp-python loops in the same run.
+
+    .venv/bin/python benchmarks/bench_captions.py [--threads 2] [--rounds 3]
+
+- app: `generate_captions` making exactly 4 candidates (oversample 1), then the default
+  (8 candidates made, the best 4 kept), with the prompt's segments evaluated once and kept;
+- bare, cached: `Llama.create_completion` on the same full prompt and openers, same seeds and
+  sampling settings, one call per candidate (llama-cpp-python reuses a matching prefix);
+- bare, fresh: the same with `reset()` before each call (no shared prompt state).
+Also: model load time, prompt tokens, generated tokens per second, peak memory (RSS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from remix_desktop.core import captions as cap  # noqa: E402
+from remix_desktop.core.home import Home  # noqa: E402
+from remix_desktop.core.models import caption_model_path  # noqa: E402
+from remix_desktop.engine.llama_text import LlamaTextModel  # noqa: E402
+
+CONTEXTS = [
+    cap.CaptionContext("First morning coffee", "The first sip of the day", ("coffee",),
+                       "coffee.mp4", ("a face", "bright", "mostly orange and white")),
+    cap.CaptionContext("Leg day", "Squats until I can't walk", ("gym",), "legday.mp4",
+                       ("a face", "well lit", "lots of motion")),
+    cap.CaptionContext("Road trip day 3", "Desert highway at sunset", ("travel",),
+                       "trip.mp4", ("bright", "mostly orange and yellow")),
+]
+
+
+def bare(model: LlamaTextModel, context, seeds, fresh: bool) -> tuple[float, int]:
+    llm = model.llm
+    prompt = "".join(cap.build_prompt(context))
+    tokens = 0
+    start = time.perf_counter()
+    for i, seed in enumerate(seeds):
+        if fresh:
+            llm.reset()
+        out = llm.create_completion(f"{prompt} {cap.OPENERS[i % len(cap.OPENERS)]}",
+                                    max_tokens=24, temperature=0.9, top_k=40, top_p=0.95,
+                                    repeat_penalty=1.15, stop=["\n"], seed=seed)
+        tokens += out["usage"]["completion_tokens"]
+    return time.perf_counter() - start, tokens
+
+
+def app(model: LlamaTextModel, context, seed: int, oversample: int) -> tuple[float, int, int]:
+    counted = []
+    real = model.sample
+
+    def counting(segments, **kw):
+        sample = real(segments, **kw)
+        counted.append(sample.tokens)
+        return sample
+
+    model.sample = counting
+    start = time.perf_counter()
+    run = cap.generate_captions(model, context, count=4, seed=seed, oversample=oversample)
+    elapsed = time.perf_counter() - start
+    model.sample = real
+    return elapsed, sum(counted), len(run.captions)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    home = Home(Path(tempfile.mkdtemp(prefix="bench-captions-"))).ensure()
+    t = time.perf_counter()
+    path = caption_model_path(home)
+    t_assemble = time.perf_counter() - t
+    loads = []
+    for _ in range(2):
+        t = time.perf_counter()
+        model = LlamaTextModel(path, n_threads=args.threads)
+        loads.append(time.perf_counter() - t)
+    rows = {"app, 4 candidates": [], "app, default (8 made, best 4)": [],
+            "bare create_completion, cached prefix": [],
+            "bare create_completion, fresh state": []}
+    tokens = {k: 0 for k in rows}
+    for r in range(args.rounds):
+        for i, context in enumerate(CONTEXTS):
+            seed = 100 * r + i
+            model._segments, model._end_logits = [], None  # start each context cold
+            dt, n, _ = app(model, context, seed, 1)
+            rows["app, 4 candidates"].append(dt)
+            tokens["app, 4 candidates"] += n
+            model._segments, model._end_logits = [], None
+            dt, n, _ = app(model, context, seed, 2)
+            rows["app, default (8 made, best 4)"].append(dt)
+            tokens["app, default (8 made, best 4)"] += n
+            seeds = [seed * 1000 + k for k in range(4)]
+            model.llm.reset()
+            dt, n = bare(model, context, seeds, fresh=False)
+            rows["bare create_completion, cached prefix"].append(dt)
+            tokens["bare create_completion, cached prefix"] += n
+            dt, n = bare(model, context, seeds, fresh=True)
+            rows["bare create_completion, fresh state"].append(dt)
+            tokens["bare create_completion, fresh state"] += n
+    prompt_tokens = len(model.llm.tokenize("".join(cap.build_prompt(CONTEXTS[0])).encode()))
+    base = statistics.median(rows["bare create_completion, fresh state"])
+    print(f"model: {model.name}, {args.threads} threads, prompt {prompt_tokens} tokens; "
+          f"{args.rounds * len(CONTEXTS)} contexts each")
+    print(f"{'captions for one frame':42} {'median':>9} {'tokens/s':>9} {'vs fresh':>9}")
+    for name, times in rows.items():
+        med = statistics.median(times)
+        tps = tokens[name] / sum(times)
+        print(f"{name:42} {med:>8.2f}s {tps:>9.1f} {base / med:>8.2f}x")
+    print(f"model load: {min(loads):.2f}s (first {loads[0]:.2f}s); first-use assembly of the "
+          f"GGUF into the home, with SHA-256: {t_assemble:.2f}s")
+    print(f"peak memory (RSS of this process): "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
