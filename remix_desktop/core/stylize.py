@@ -65,10 +65,17 @@ def sketch(pixels: np.ndarray, tint: bool = True) -> np.ndarray:
     h, w = pixels.shape[:2]
     small = _downscale(pixels)
     sigma = max(1.5, small.shape[1] / 160)
-    blurred = cv2.GaussianBlur(255 - small, (0, 0), sigma)
+    small_grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
+    blurred = cv2.GaussianBlur(255 - small_grey, (0, 0), sigma)
     blurred = cv2.resize(blurred, (w, h), interpolation=cv2.INTER_LINEAR)
-    channels = cv2.split(cv2.divide(pixels, 255 - blurred, scale=256))
-    dodge = cv2.min(cv2.min(channels[0], channels[1]), channels[2])
+    grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
+    dodge = cv2.divide(grey, 255 - blurred, scale=256)
+    # Edges between colours of equal brightness, which the grey dodge cannot see; a dodge
+    # per channel would turn saturated areas (pure red has no green) black.
+    colour_edges = np.max([cv2.Canny(c, 60, 160) for c in cv2.split(small)], axis=0)
+    colour_edges = cv2.resize(cv2.GaussianBlur(colour_edges, (3, 3), 0), (w, h),
+                              interpolation=cv2.INTER_LINEAR)
+    dodge = cv2.subtract(dodge, (colour_edges // 2).astype(np.uint8))
     # Darken the strokes (a gamma above 1 on the dodge) so thin lines survive on screen.
     drawing = cv2.LUT(dodge, _lut(lambda x: 255 * (x / 255) ** 2.2))
     # Soft shading from the tones themselves, as a pencil would hatch dark areas.

@@ -215,3 +215,12 @@ def test_halftone_outline_is_optional(frame):
     outline = (with_outline != without).any(2)
     assert 0.002 < outline.mean() < 0.1
     assert (np.abs(with_outline[outline].astype(int) - INK).sum(1) < 5).all()
+
+
+def test_sketch_keeps_saturated_colours_on_light_paper():
+    """A pure red or blue area is paper in a drawing, not black ink."""
+    frame = np.zeros((180, 320, 3), np.uint8)
+    frame[:, :160] = (255, 0, 0)
+    frame[:, 160:] = (0, 0, 255)
+    out = stylize(frame, "sketch")
+    assert out[20:160, 20:140].mean() > 150 and out[20:160, 180:300].mean() > 150
