@@ -90,8 +90,10 @@ def test_grab_frames_matches_grab_frame_in_the_order_given(index_clips, name):
     stats: dict = {}
     pictures = frames.grab_frames(index_clips[name], every, stats=stats)
     assert [frame_index(p) for p in pictures] == list(range(last, -1, -1))
-    assert stats["seeks"] == 1, "close times are reached by decoding on, not by seeking"
-    assert stats["decoded"] <= last + 1 + 2
+    # close times are reached by decoding on, not by seeking; reaching the end of the data
+    # re-reads the last GOP once with slice threads (frame threads may drop a damaged tail)
+    assert stats["seeks"] <= 2
+    assert stats["decoded"] <= (last + 1) + (last + 1 - 250) + 2
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -187,7 +189,11 @@ def truncated_clip(tmp_path_factory, request):
     return cut
 
 
-def test_grab_past_the_real_end_gives_the_last_decodable_frame(truncated_clip):
+@pytest.mark.parametrize("threads", [1, 2, 4])
+def test_grab_past_the_real_end_gives_the_last_decodable_frame(truncated_clip, threads,
+                                                               monkeypatch):
+    # with 4 frame threads, FFmpeg drops the last frames without an error: still found
+    monkeypatch.setattr(frames, "FRAME_THREADS", threads)
     info = media.probe(truncated_clip)
     assert info.claimed_duration_s == pytest.approx(INDEX_SECONDS, abs=0.1)
     assert info.duration_s < 6
