@@ -110,11 +110,13 @@ def main() -> None:
     base = statistics.median(rows["bare create_completion, fresh state"])
     print(f"model: {model.name}, {args.threads} threads, prompt {prompt_tokens} tokens; "
           f"{args.rounds * len(CONTEXTS)} contexts each")
-    print(f"{'captions for one frame':42} {'median':>9} {'tokens/s':>9} {'vs fresh':>9}")
+    print(f"{'captions for one frame':42} {'median':>9} {'tokens':>7} {'tokens/s':>9} "
+          f"{'vs fresh':>9}")
     for name, times in rows.items():
         med = statistics.median(times)
         tps = tokens[name] / sum(times)
-        print(f"{name:42} {med:>8.2f}s {tps:>9.1f} {base / med:>8.2f}x")
+        print(f"{name:42} {med:>8.2f}s {tokens[name] / len(times):>7.1f} {tps:>9.1f} "
+              f"{base / med:>8.2f}x")
     print(f"model load: {min(loads):.2f}s (first {loads[0]:.2f}s); first-use assembly of the "
           f"GGUF into the home, with SHA-256: {t_assemble:.2f}s")
     print(f"peak memory (RSS of this process): "

@@ -126,7 +126,10 @@ def _pick(logits: np.ndarray, rng: np.random.Generator, temperature: float, top_
           top_p: float, repeat_penalty: float, history: list[int],
           ban=()) -> tuple[int, float]:
     """Sample one token; return it with its log-probability under the raw logits."""
-    top = np.argpartition(logits, -top_k)[-top_k:]
+    peak = float(logits.max())
+    top = np.flatnonzero(logits >= peak - 12.0)  # the rest is below e^-12 of the best
+    if len(top) > top_k:
+        top = top[np.argpartition(logits[top], -top_k)[-top_k:]]
     raw = logits[top].astype(np.float64)
     scaled = raw.copy()
     for i, tok in enumerate(top):
@@ -141,6 +144,5 @@ def _pick(logits: np.ndarray, rng: np.random.Generator, temperature: float, top_
     cut = int(np.searchsorted(np.cumsum(probs), top_p)) + 1
     probs = probs[:cut] / probs[:cut].sum()
     choice = int(rng.choice(cut, p=probs))
-    peak = float(logits.max())
-    log_norm = peak + float(np.log(np.exp(logits.astype(np.float64) - peak).sum()))
+    log_norm = peak + float(np.log(np.exp(logits - np.float32(peak)).sum(dtype=np.float64)))
     return int(top[choice]), float(raw[choice]) - log_norm
