@@ -109,3 +109,31 @@ def test_twenty_contexts_give_meme_captions_not_descriptions_or_echoes(gemma, ca
               f"{from_model}/{total}")
     assert share >= 0.9
     assert from_model / total >= 0.75, "the model, not the templates, writes most captions"
+
+
+def test_any_gguf_in_the_models_folder_can_write_captions(model_home, gemma_path):
+    from remix_desktop.core.models import ModelError, caption_model_path
+
+    custom = model_home.models / "my-own-model.gguf"
+    if not custom.exists():
+        custom.hardlink_to(gemma_path)
+    assert caption_model_path(model_home, "my-own-model.gguf") == custom
+    with pytest.raises(ModelError, match="no caption model 'missing.gguf'"):
+        caption_model_path(model_home, "missing.gguf")
+
+
+def test_instruction_tuned_models_go_through_their_chat_template(gemma):
+    """Gemma 270M is a base model without a template; give it one to drive the chat path."""
+    template = ("{% for m in messages %}<start_of_turn>{{ m['role'] }}\n{{ m['content'] }}"
+                "<end_of_turn>\n{% endfor %}{% if add_generation_prompt %}<start_of_turn>model\n"
+                "{% endif %}")
+    saved = gemma.chat_template
+    gemma.chat_template = template
+    try:
+        prompt = gemma.render_chat(cap.build_messages(CONTEXTS[0]))
+        assert prompt.startswith("<start_of_turn>user\n") and prompt.endswith("model\n")
+        assert "First morning coffee" in prompt
+        run = cap.generate_captions(gemma, CONTEXTS[0], count=2, seed=1)
+        assert len(run.captions) == 2
+    finally:
+        gemma.chat_template = saved
