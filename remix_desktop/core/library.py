@@ -250,13 +250,23 @@ class Library:
 
     # -- settings --------------------------------------------------------------------------
 
-    def setting(self, key: str) -> str:
+    def setting(self, key: str, default: str | None = None) -> str:
         row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
         if row is not None:
             return row[0]
         if key in SETTING_DEFAULTS:
             return SETTING_DEFAULTS[key]
+        if default is not None:
+            return default
         raise KeyError(key)
+
+    def set_setting(self, key: str, value: str) -> None:
+        """Write one setting in its own transaction (the consent switches have their own
+        functions in consent.py, with audit rows; this is for everything else)."""
+        if key in ("default_permission", "optout"):
+            raise UsageError(f"'{key}' is changed through consent, with an audit row")
+        with self.write() as conn:
+            self.put_setting(conn, key, value)
 
     @staticmethod
     def put_setting(conn: sqlite3.Connection, key: str, value: str) -> None:

@@ -1,0 +1,163 @@
+"""One job adapter for the whole window: any long core operation runs on the thread pool and
+reports progress, its result, a failure (one sentence) or its cancellation as Qt signals.
+
+Views never call a blocking function: they build a `Job` from a plain function that takes a
+`JobControl`, connect its signals, and hand it to `JobRunner.start`.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import traceback
+from typing import Callable
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from ..core.errors import RemixDesktopError
+from ..engine.client import JobCancelled
+
+log = logging.getLogger("remix_desktop.gui")
+
+
+class JobState(enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class JobControl:
+    """What the job's function sees: report progress, ask whether to stop, and register how to
+    interrupt work that cannot poll (an engine job stops its worker process)."""
+
+    def __init__(self, job: "Job"):
+        self._job = job
+        self._cancel = threading.Event()
+        self._on_cancel: list[Callable[[], None]] = []
+
+    def progress(self, done: int, total: int, message: str = "") -> None:
+        self._job.signals.progress.emit(int(done), int(total), message)
+
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def on_cancel(self, callback: Callable[[], None]) -> None:
+        self._on_cancel.append(callback)
+        if self._cancel.is_set():
+            callback()
+
+    def _request_cancel(self) -> None:
+        self._cancel.set()
+        for callback in list(self._on_cancel):
+            try:
+                callback()
+            except Exception:  # noqa: BLE001 - a cancel must never raise into the GUI
+                log.exception("cancel callback failed")
+
+
+class JobSignals(QObject):
+    progress = Signal(int, int, str)  # done, total, message
+    finished = Signal(object)  # the result
+    failed = Signal(str)  # one sentence for the creator
+    cancelled = Signal()
+    stateChanged = Signal(str)
+
+
+class Job(QRunnable):
+    def __init__(self, kind: str, fn: Callable[[JobControl], object]):
+        super().__init__()
+        self.setAutoDelete(False)  # the runner keeps it until it ends
+        self.kind = kind
+        self.fn = fn
+        self.signals = JobSignals()
+        self.control = JobControl(self)
+        self.state = JobState.QUEUED
+
+    def cancel(self) -> None:
+        """Drop the job if it has not started; interrupt it if it is running."""
+        self.control._request_cancel()
+
+    def run(self) -> None:  # on a pool thread
+        if self.control.cancelled():
+            self._set(JobState.CANCELLED)
+            self.signals.cancelled.emit()
+            return
+        self._set(JobState.RUNNING)
+        try:
+            result = self.fn(self.control)
+        except JobCancelled:
+            self._set(JobState.CANCELLED)
+            self.signals.cancelled.emit()
+        except RemixDesktopError as exc:
+            self._set(JobState.FAILED)
+            self.signals.failed.emit(_sentence(str(exc)))
+        except Exception as exc:  # noqa: BLE001 - shown as a sentence, logged in full
+            log.error("job %s failed\n%s", self.kind, traceback.format_exc())
+            self._set(JobState.FAILED)
+            self.signals.failed.emit(f"Something went wrong ({type(exc).__name__}: {exc}).")
+        else:
+            if self.control.cancelled():
+                self._set(JobState.CANCELLED)
+                self.signals.cancelled.emit()
+            else:
+                self._set(JobState.FINISHED)
+                self.signals.finished.emit(result)
+
+    def _set(self, state: JobState) -> None:
+        self.state = state
+        self.signals.stateChanged.emit(state.value)
+
+
+class JobRunner(QObject):
+    """Runs jobs on a thread pool; keeps them alive until they end; cancels them all."""
+
+    jobsChanged = Signal(int)  # how many jobs are queued or running
+
+    def __init__(self, parent: QObject | None = None, max_threads: int = 2):
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(max_threads)
+        self.jobs: list[Job] = []
+
+    def start(self, job: Job) -> Job:
+        self.jobs.append(job)
+        job.signals.stateChanged.connect(lambda _state, j=job: self._changed(j))
+        self.pool.start(job)
+        self.jobsChanged.emit(self.active())
+        return job
+
+    def run(self, kind: str, fn: Callable[[JobControl], object], *,
+            finished: Callable[[object], None] | None = None,
+            failed: Callable[[str], None] | None = None,
+            progress: Callable[[int, int, str], None] | None = None,
+            cancelled: Callable[[], None] | None = None) -> Job:
+        job = Job(kind, fn)
+        for signal, slot in ((job.signals.finished, finished), (job.signals.failed, failed),
+                             (job.signals.progress, progress),
+                             (job.signals.cancelled, cancelled)):
+            if slot is not None:
+                signal.connect(slot)
+        return self.start(job)
+
+    def active(self) -> int:
+        return sum(j.state in (JobState.QUEUED, JobState.RUNNING) for j in self.jobs)
+
+    def cancel_all(self) -> None:
+        for job in list(self.jobs):
+            job.cancel()
+
+    def wait(self, msecs: int = 10_000) -> bool:
+        return self.pool.waitForDone(msecs)
+
+    def _changed(self, job: Job) -> None:
+        if job.state not in (JobState.QUEUED, JobState.RUNNING) and job in self.jobs:
+            self.jobs.remove(job)
+        self.jobsChanged.emit(self.active())
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
