@@ -1,53 +1,87 @@
-"""The app window. For now a first window over the library's consent status."""
+"""Start the window: the Qt application, a light or dark palette that follows the system,
+the shared context, the main window."""
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QIcon, QPalette
+from PySide6.QtWidgets import QApplication
 
 from .. import __version__
-from ..core.consent import Consent
+from ..core.errors import RemixDesktopError
 from ..core.home import Home
-from ..core.library import Library
+from ..core.resources import resources_dir
+
+THEME_ENV = "REMIX_DESKTOP_THEME"  # light | dark | system (default)
 
 
-class MainWindow(QMainWindow):
-    def __init__(self, library: Library):
-        super().__init__()
-        self.library = library
-        self.setWindowTitle("Remix Desktop")
-        self.resize(960, 640)
-        self.status_label = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        self.status_label.setWordWrap(True)
-        body = QWidget()
-        layout = QVBoxLayout(body)
-        layout.addWidget(self.status_label)
-        self.setCentralWidget(body)
-        self.refresh()
+def dark_palette() -> QPalette:
+    p = QPalette()
+    base, window, text = QColor(30, 31, 34), QColor(43, 45, 48), QColor(223, 225, 229)
+    for role, colour in (
+        (QPalette.ColorRole.Window, window), (QPalette.ColorRole.WindowText, text),
+        (QPalette.ColorRole.Base, base), (QPalette.ColorRole.AlternateBase, QColor(38, 40, 43)),
+        (QPalette.ColorRole.ToolTipBase, window), (QPalette.ColorRole.ToolTipText, text),
+        (QPalette.ColorRole.Text, text), (QPalette.ColorRole.Button, window),
+        (QPalette.ColorRole.ButtonText, text), (QPalette.ColorRole.BrightText, Qt.GlobalColor.red),
+        (QPalette.ColorRole.Link, QColor(110, 168, 254)),
+        (QPalette.ColorRole.Highlight, QColor(53, 116, 240)),
+        (QPalette.ColorRole.HighlightedText, Qt.GlobalColor.white),
+        (QPalette.ColorRole.PlaceholderText, QColor(140, 143, 148)),
+    ):
+        p.setColor(role, colour)
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText,
+                 QPalette.ColorRole.WindowText):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor(110, 112, 116))
+    return p
 
-    def refresh(self) -> None:
-        consent = Consent(self.library)
-        counts = consent.counts()
-        state = consent.state()
-        if counts["videos"] == 0:
-            text = ("Your library is empty.\nImport videos with "
-                    "'remix-desktop import PATH' to control how AI may remix them.")
-        else:
-            text = (f"{counts['videos']} videos in your library; "
-                    f"{counts['allowed']} may be remixed.")
-        if state.optout:
-            text += "\nBulk opt-out is ON: no video may be remixed."
-        self.status_label.setText(text)
-        self.statusBar().showMessage(f"Remix Desktop {__version__} · data in "
-                                     f"{self.library.home.root}")
+
+def apply_theme(app: QApplication) -> None:
+    """Fusion, with a dark palette when the system (or $REMIX_DESKTOP_THEME) asks for one."""
+    choice = os.environ.get(THEME_ENV, "system").lower()
+    if choice == "system":
+        dark = app.styleHints().colorScheme() == Qt.ColorScheme.Dark
+    else:
+        dark = choice == "dark"
+    app.setPalette(dark_palette() if dark else app.style().standardPalette())
+    app.setProperty("remix_dark", dark)
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app.setApplicationName("Remix Desktop")
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("Remix Desktop")
+    app.setDesktopFileName("remix-desktop")
+    icon = resources_dir() / "icons" / "remix-desktop.png"
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    app.setStyle("Fusion")
+    apply_theme(app)
+    app.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_theme(app))
+    return app
 
 
 def run_app(home: Home, argv: list[str] | None = None) -> int:
-    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
-    app.setApplicationName("Remix Desktop")
-    with Library(home) as library:
-        window = MainWindow(library)
-        window.show()
-        return app.exec()
+    from .context import AppContext
+    from .main_window import MainWindow
+
+    app = make_app(argv)
+    logs = home.root / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(filename=logs / "remix-desktop.log", level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        context = AppContext(home.ensure())
+    except RemixDesktopError as exc:
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.critical(None, "Remix Desktop cannot open its library", str(exc))
+        return exc.exit_code
+    window = MainWindow(context)
+    window.show()
+    return app.exec()
