@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint
+.PHONY: run test bench lint screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,3 +29,9 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_render.py
 	$(PY) benchmarks/bench_frames.py
 	$(PY) benchmarks/bench_captions.py
+	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/bench_gui.py
+
+# Screenshots of the real window on a virtual screen (Debian: xvfb, libxcb-cursor0,
+# libxkbcommon-x11-0), saved into docs/.
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1600x1000x24" $(PY) tools/screenshots.py docs

@@ -65,17 +65,23 @@ def summarize_counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{value} ×{n}" for value, n in sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
+_COLUMNS = "id, at, action, scope, old, new, count, undoable, undone_by, undo_of"
+
+
+def _entry(r: tuple) -> AuditEntry:
+    return AuditEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8], r[9])
+
+
 def entries(conn: sqlite3.Connection, limit: int | None = None) -> list[AuditEntry]:
-    sql = (
-        "SELECT id, at, action, scope, old, new, count, undoable, undone_by, undo_of "
-        "FROM audit ORDER BY id DESC"
-    )
+    sql = f"SELECT {_COLUMNS} FROM audit ORDER BY id DESC"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return [
-        AuditEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8], r[9])
-        for r in conn.execute(sql)
-    ]
+    return [_entry(r) for r in conn.execute(sql)]
+
+
+def entry(conn: sqlite3.Connection, audit_id: int) -> AuditEntry:
+    return _entry(conn.execute(f"SELECT {_COLUMNS} FROM audit WHERE id = ?",
+                               (audit_id,)).fetchone())
 
 
 def to_csv(items: list[AuditEntry]) -> str:

@@ -194,6 +194,13 @@ class Consent:
         return self._set_switch("optout", "optout", value,
                                 lambda s: ConsentState(s.default, on))
 
+    def next_undo(self) -> audit.AuditEntry | None:
+        """The change `undo()` would undo now, or None (to label and enable an Undo button)."""
+        row = self.library.conn.execute(
+            "SELECT id FROM audit WHERE undoable = 1 AND undone_by IS NULL "
+            "ORDER BY id DESC LIMIT 1").fetchone()
+        return audit.entry(self.library.conn, row[0]) if row else None
+
     def undo(self) -> Change:
         """Undo the most recent change that has not been undone yet (repeat to go further)."""
 

@@ -1,22 +1,329 @@
-"""The remix panel for the selected video (skeleton: replaced by the full panel)."""
+"""The remix panel for the selected video: choose a frame, edit what the video is about,
+get caption candidates from the model, pick a look, make previews, export one.
+
+Every remix control runs behind consent: a denied video shows why and how to allow it, its
+controls are off, and nothing of it reaches the engine. All work runs on `context.jobs`;
+results that arrive for a video no longer shown are dropped.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QWidget
 
+from ..core.consent import Effective
+from ..core.errors import UsageError
+from ..core.library import Video
+from ..core.remix import RemixRequest
+from ..engine.client import JobCancelled
 from .context import AppContext
+from .jobs import Job, JobState
+from .remix_layout import CAPTION_COUNT, RemixPanelUi
+
+ACTIVE = (JobState.QUEUED, JobState.RUNNING)
 
 
-class RemixPanel(QWidget):
+def _active(job: Job | None) -> bool:
+    return job is not None and job.state in ACTIVE
+
+
+class RemixPanel(RemixPanelUi, QWidget):
+    statusMessage = Signal(str)  # for the main window's status bar
+
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.context = context
         self.video_id: int | None = None
-        self.label = QLabel("Select a video to remix it.")
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.label)
+        self.video: Video | None = None
+        self.effective: Effective | None = None
+        self.allowed = False
+        self.caption_job: Job | None = None
+        self.generate_job: Job | None = None
+        self._next_seed = 0
+        self._token = 0  # a new video makes every older result stale
+        self._build()
+        self._wire()
+        context.consentChanged.connect(self._consent_changed)
+        context.libraryChanged.connect(self._library_changed)
+        context.previewsChanged.connect(self._previews_changed)
+        self.set_video(None)
+
+    def _wire(self) -> None:
+        self.write_button.clicked.connect(lambda: self.write_captions())
+        self.more_button.clicked.connect(lambda: self.write_captions(more=True))
+        self.add_button.clicked.connect(lambda: self.caption_list.add_own())
+        self.generate_button.clicked.connect(lambda: self.generate())
+        self.cancel_button.clicked.connect(self.cancel)
+        self.suggest_button.clicked.connect(lambda: self.suggest_frames())
+        self.caption_list.captionsChanged.connect(self._update_controls)
+        self.gallery.statusMessage.connect(self._status)
+        self.info.failed.connect(self._status)
+        self.denied_banner.allowFailed.connect(self._status)
+        self.shortcuts = {
+            "generate": QShortcut(QKeySequence("Ctrl+G"), self, self.generate),
+            "export": QShortcut(QKeySequence("Ctrl+E"), self, self.gallery.export_selected),
+            "cancel": QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.cancel),
+        }
+        for shortcut in self.shortcuts.values():  # only while the focus is in this panel
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+    # -- the video -------------------------------------------------------------------------
 
     def set_video(self, video_id: int | None) -> None:
-        self.video_id = video_id
-        self.label.setText("Select a video to remix it." if video_id is None
-                           else f"Video {video_id}")
+        """Show the remix controls for a video of the library (None: nothing selected)."""
+        if video_id is not None and video_id == self.video_id and self.video is not None:
+            self._library_changed()
+            return
+        self.info.save()  # edits of the video being left
+        self.cancel()  # the old video's jobs end; whatever they still report is dropped
+        self.caption_job = self.generate_job = None
+        self._token += 1
+        self._next_seed = 0
+        self.caption_list.clear()
+        video = None
+        if video_id is not None:
+            try:
+                video = self.context.library.video(video_id)
+            except UsageError as exc:
+                self._status(str(exc))
+        self.video, self.video_id = video, None if video is None else video.id
+        self.info.load(video)
+        self._evaluate_consent()
+        self.scrubber.load(video, self.allowed)
+        self._reload_previews()
+        self.stack.setCurrentIndex(0 if video is None else 1)
+        self.status_label.clear()
+        self._update_controls()
+
+    def _evaluate_consent(self) -> None:
+        if self.video is None:
+            self.effective, self.allowed = None, False
+            self.denied_banner.hide()
+            return
+        state = self.context.consent.state()
+        self.effective = self.context.consent.effective(self.video, state)
+        self.allowed = self.effective.allowed
+        if self.allowed:
+            self.denied_banner.hide()
+        else:
+            self.denied_banner.show_for(self.video.id, self.effective, state.optout)
+
+    def _consent_changed(self) -> None:
+        if self.video is None:
+            return
+        try:
+            self.video = self.context.library.video(self.video.id)
+        except UsageError:
+            self.set_video(None)
+            return
+        was = self.allowed
+        self._evaluate_consent()
+        if not self.allowed:
+            self.cancel()  # nothing more of this video goes to a model
+        self.scrubber.set_allowed(self.allowed)
+        self._reload_previews()
+        self._update_controls()
+        if was != self.allowed:
+            self._status("Remixing of this video is allowed." if self.allowed else
+                         f"Remixing is off for this video: {self.effective.reason}.")
+
+    def _library_changed(self) -> None:
+        if self.video is None:
+            return
+        try:
+            video = self.context.library.video(self.video.id)
+        except UsageError:  # removed from the library
+            self.set_video(None)
+            return
+        moved = (video.path, video.duration_s) != (self.video.path, self.video.duration_s)
+        self.video = video
+        self.info.refresh(video)
+        self._consent_changed()
+        if moved:
+            self.scrubber.load(video, self.allowed)
+
+    def _previews_changed(self, video_id: int) -> None:
+        if video_id in (0, self.video_id):
+            self._reload_previews()
+
+    def _reload_previews(self) -> None:
+        if self.video is None or not self.allowed:  # a denied video's previews are deleted
+            self.gallery.clear("" if self.video is None else
+                               "A video that may not be remixed keeps no previews.")
+        else:
+            self.gallery.show_previews(
+                self.video, self.context.remixer(self.context.library).previews(self.video.id))
+        self._name_previews_tab()
+
+
+    # -- work ------------------------------------------------------------------------------
+
+    def suggest_frames(self) -> Job | None:
+        job = self.scrubber.suggest() if self.allowed else None
+        if job is not None:
+            self._track(job, "Finding the best frames…")
+            job.signals.finished.connect(self._suggested)
+            job.signals.failed.connect(self._failed)
+        return job
+
+    def _suggested(self, result) -> None:
+        token, picks = result
+        if self._mine() and token == self.scrubber.token and self.video is not None:
+            self._status(f"Suggested {len(picks)} frames; showing the best." if picks else
+                         "No frame stands out: every sampled frame is dark, flat or blurry.")
+
+    def write_captions(self, more: bool = False) -> Job | None:
+        """Caption candidates for the chosen frame on a job (appended when `more`)."""
+        if self.video is None or not self.allowed or self._busy():
+            return None
+        ctx, token, video_id = self.context, self._token, self.video.id
+        at, seed, count = self.scrubber.time(), self._next_seed, CAPTION_COUNT
+        info = self.info.values()
+        self.info.save()  # typed but not yet saved: kept even if this job is cancelled
+        self._next_seed += 1
+
+        def work(control):
+            control.on_cancel(ctx.engine.cancel)  # stops the worker process mid-caption
+            with ctx.background_library() as library:
+                stored = library.video(video_id)
+                if (stored.title, stored.description, tuple(stored.tags)) != info:
+                    library.set_info(video_id, title=info[0], description=info[1],
+                                     tags=info[2])  # the save job may still be queued
+                control.progress(0, 0, "Reading the frame")
+                run = ctx.remixer(library).write_captions(
+                    video_id, at, count=count, seed=seed, progress=control.progress,
+                    cancelled=control.cancelled)
+            return token, more, run
+
+        self.caption_job = ctx.jobs.run("write captions", work, finished=self._captions,
+                                        failed=self._failed, progress=self._progress,
+                                        cancelled=self._cancelled)
+        self._track(self.caption_job, "Starting the caption model…")
+        return self.caption_job
+
+    def _captions(self, result) -> None:
+        token, more, run = result
+        if token != self._token or not self.allowed:
+            return
+        if not more:
+            self.caption_list.clear_model_captions()
+        added = self.caption_list.add_captions(run.captions)
+        self._status(f"{added} caption{'s' if added != 1 else ''} written on this computer; "
+                     "edit them, uncheck the ones you don't want, then generate.")
+
+    def generate(self) -> Job | None:
+        """One preview per checked caption, on one job; a cancel drops the ones not made."""
+        captions = self.caption_list.checked()
+        if self.video is None or not self.allowed or self._busy() or not captions:
+            return None
+        ctx, token, video = self.context, self._token, self.video
+        at, model = self.scrubber.time(), ctx.captions.model_id
+        style, layout, size = (c.currentData() for c in (
+            self.style_combo, self.layout_combo, self.size_combo))
+
+        def work(control):
+            made = []
+            with ctx.background_library() as library:
+                remixer = ctx.remixer(library)
+                for i, (text, seed) in enumerate(captions):
+                    if control.cancelled():
+                        raise JobCancelled()
+                    control.progress(i, len(captions), f"Making preview {i + 1} of "
+                                                       f"{len(captions)}")
+                    made.append(remixer.render(RemixRequest(
+                        video_id=video.id, fingerprint=video.fingerprint, frame_s=at,
+                        caption=text, style=style, layout=layout, size=size,
+                        caption_model=model, caption_seed=seed)).id)
+                    control.progress(i + 1, len(captions), f"Made preview {i + 1} of "
+                                                           f"{len(captions)}")
+            return token, video.id, made
+
+        self.generate_job = ctx.jobs.run("generate previews", work, finished=self._generated,
+                                         failed=self._failed, progress=self._progress,
+                                         cancelled=self._cancelled)
+        self._track(self.generate_job, "Making previews…")
+        return self.generate_job
+
+    def _generated(self, result) -> None:
+        token, video_id, made = result
+        self.context.previewsChanged.emit(video_id)
+        if token == self._token and made:
+            self.gallery.select(next(i for i in self.gallery.preview_ids() + made if i in made))
+            self._status(f"Made {len(made)} preview{'s' if len(made) != 1 else ''}.")
+
+    def export_preview(self, preview_id: int, path, *, force: bool = False) -> Job:
+        """Export a preview to `path` on a job (the dialog path is `gallery.export_selected`)."""
+        return self.gallery.export_preview(preview_id, path, force=force)
+
+    def cancel(self) -> None:
+        """Cancel the caption, suggestion and preview jobs of this panel."""
+        for job in (self.caption_job, self.generate_job, self.scrubber.suggest_job):
+            if _active(job):
+                job.cancel()
+
+    # -- job feedback ----------------------------------------------------------------------
+
+    def _busy(self) -> bool:
+        return _active(self.caption_job) or _active(self.generate_job)
+
+    def _track(self, job: Job, message: str) -> None:
+        job.signals.stateChanged.connect(self._update_controls)
+        self.progress.setRange(0, 0)
+        self.progress_label.setText(message)
+        self._update_controls()
+
+    def _mine(self) -> bool:
+        """Whether the signal being handled comes from one of this video's jobs."""
+        sender = self.sender()
+        return sender is not None and any(
+            job is not None and sender is job.signals
+            for job in (self.caption_job, self.generate_job, self.scrubber.suggest_job))
+
+    def _progress(self, done: int, total: int, message: str) -> None:
+        if not self._mine():
+            return
+        self.progress.setRange(0, max(total, 0))
+        self.progress.setValue(done)
+        text = message[:1].upper() + message[1:]
+        self.progress_label.setText(f"{text}… {done} of {total}" if total > 1 and
+                                    "writing" in message else f"{text}…")
+        if self.sender() is getattr(self.generate_job, "signals", None) and done:
+            self._reload_previews()  # each preview appears as it is made
+            self.show_previews_tab()
+
+    def _failed(self, message: str) -> None:
+        if not self._mine():
+            return
+        self._status(message)
+        if "not allowed" in message:
+            self._consent_changed()
+
+    def _cancelled(self) -> None:
+        if not self._mine():
+            return
+        if self.sender() is getattr(self.generate_job, "signals", None):
+            self.context.previewsChanged.emit(self.video_id or 0)
+        self._status("Stopped.")
+
+    def _update_controls(self, *_args) -> None:
+        has, allowed, busy = self.video is not None, self.allowed, self._busy()
+        suggesting = _active(self.scrubber.suggest_job)
+        can = has and allowed
+        self.write_button.setEnabled(can and not busy)
+        self.more_button.setEnabled(can and not busy and self.caption_list.count() > 0)
+        self.add_button.setEnabled(can)
+        self.caption_list.setEnabled(can)
+        for combo in (self.style_combo, self.layout_combo, self.size_combo):
+            combo.setEnabled(can)
+        self.generate_button.setEnabled(can and not busy and bool(self.caption_list.checked()))
+        self.suggest_button.setEnabled(can and not suggesting)
+        working = busy or suggesting
+        self.cancel_button.setEnabled(working)
+        self.shortcuts["cancel"].setEnabled(working)
+        self.progress.setVisible(working)
+        self.progress_label.setVisible(working)
+
+    def _status(self, text: str) -> None:
+        self.status_label.setText(text)
+        self.statusMessage.emit(text)

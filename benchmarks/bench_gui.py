@@ -1,0 +1,206 @@
+"""The window's speed: start to shown, a 10,000-video library, and the longest stall of the
+event loop while an import and caption generation run in the background.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_gui.py [--clips 200]
+
+Baselines in the same run: a bare PySide6 window (a QMainWindow with a QTableWidget of the
+same rows) for start-up and the 10,000 rows; the stall is measured with a 5 ms QTimer whose
+late ticks are recorded (a tick later than 5 ms + stall means the GUI thread was blocked).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+START_APP = """
+import sys, time, json
+t0 = float(sys.argv[1])
+from PySide6.QtCore import QTimer
+from remix_desktop.gui.app import make_app
+from remix_desktop.gui.context import AppContext
+from remix_desktop.gui.main_window import MainWindow
+from remix_desktop.core.home import Home
+app = make_app()
+context = AppContext(Home(sys.argv[2]).ensure())
+window = MainWindow(context)
+window.show()
+def shown():
+    app.processEvents()
+    print(json.dumps({"shown_s": time.time() - t0, "rows": window.model.rowCount()}))
+    window.close()
+    app.quit()
+QTimer.singleShot(0, shown)
+app.exec()
+"""
+
+START_BARE = """
+import sys, time, json, sqlite3
+t0 = float(sys.argv[1])
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow, QTableWidget, QTableWidgetItem
+app = QApplication(sys.argv[:1])
+window = QMainWindow()
+rows = sqlite3.connect(sys.argv[2] + "/library.db").execute(
+    "SELECT path, duration_s, width, height, permission FROM videos").fetchall()
+table = QTableWidget(len(rows), 5)
+for r, row in enumerate(rows):
+    for c, value in enumerate(row):
+        table.setItem(r, c, QTableWidgetItem(str(value)))
+window.setCentralWidget(table)
+window.resize(1280, 800)
+window.show()
+def shown():
+    app.processEvents()
+    print(json.dumps({"shown_s": time.time() - t0, "rows": table.rowCount()}))
+    app.quit()
+QTimer.singleShot(0, shown)
+app.exec()
+"""
+
+
+def spawn(code: str, home: Path, repeat: int = 3) -> tuple[float, int]:
+    best, rows = float("inf"), 0
+    for _ in range(repeat):
+        t0 = time.time()
+        out = subprocess.run([sys.executable, "-c", code, repr(t0), str(home)],
+                             capture_output=True, text=True, check=True,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
+        data = json.loads(out.strip().splitlines()[-1])
+        best, rows = min(best, data["shown_s"]), data["rows"]
+    return best, rows
+
+
+def fill(home: Path, n: int) -> None:
+    from remix_desktop.core.home import Home
+    from remix_desktop.core.library import Library
+
+    with Library(Home(home).ensure()) as library, library.write() as conn:
+        conn.executemany(
+            "INSERT INTO videos(path, fingerprint, size, mtime, duration_s, fps, width, height, "
+            "codec, added_at) VALUES (?, ?, 1, 0, 12.5, 30, 1080, 1920, 'h264', 'now')",
+            ((f"/videos/clip {i:05d}.mp4", f"fp{i}") for i in range(n)))
+
+
+class StallMeter:
+    """A 5 ms timer; the longest gap between its ticks, less 5 ms, is the longest stall."""
+
+    def __init__(self):
+        from PySide6.QtCore import QTimer
+
+        self.timer = QTimer()
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(self._tick)
+        self.last = None
+        self.gaps: list[float] = []
+
+    def start(self):
+        self.last = time.perf_counter()
+        self.timer.start()
+
+    def stop(self) -> dict:
+        self.timer.stop()
+        worst = max(self.gaps, default=0.0) - 0.005
+        late = sum(g > 0.055 for g in self.gaps)
+        return {"longest_stall_ms": round(max(worst, 0.0) * 1000, 1), "ticks": len(self.gaps),
+                "ticks_over_50ms_late": late}
+
+    def _tick(self):
+        now = time.perf_counter()
+        self.gaps.append(now - self.last)
+        self.last = now
+
+
+def stalls(clips: list[Path]) -> dict:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from remix_desktop.core.home import Home
+    from remix_desktop.gui.app import make_app
+    from remix_desktop.gui.context import AppContext
+    from remix_desktop.gui.main_window import MainWindow
+
+    app = make_app()
+    home = Home(Path(tempfile.mkdtemp(prefix="bench-gui-stall-"))).ensure()
+    context = AppContext(home)
+    window = MainWindow(context)
+    window.resize(1400, 900)
+    window.show()
+    app.processEvents()
+
+    def wait_for(signal_owner, timeout_s: float) -> float:
+        loop = QEventLoop()
+        for sig in signal_owner:
+            sig.connect(loop.quit)
+        QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+        start = time.perf_counter()
+        loop.exec()
+        return time.perf_counter() - start
+
+    results = {}
+    meter = StallMeter()
+    meter.start()
+    job = window.import_paths([str(c) for c in clips])
+    took = wait_for([job.signals.finished, job.signals.failed], 600)
+    results["import"] = {**meter.stop(), "seconds": round(took, 2),
+                         "videos": window.model.rowCount()}
+    for dialog in app.topLevelWidgets():  # the import report, if it opened
+        if dialog is not window and dialog.isVisible():
+            dialog.close()
+
+    video_id = context.library.videos()[0].id
+    context.consent.set_permission([video_id], "allow")
+    context.consentChanged.emit()
+    panel = window.panel
+    panel.set_video(video_id)
+    app.processEvents()
+    meter = StallMeter()
+    meter.start()
+    job = panel.write_captions()
+    took = wait_for([job.signals.finished, job.signals.failed], 600)
+    results["captions"] = {**meter.stop(), "seconds": round(took, 2)}
+    window.close()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clips", type=int, default=200)
+    args = parser.parse_args()
+    empty = Path(tempfile.mkdtemp(prefix="bench-gui-empty-"))
+    fill(empty, 0)
+    big = Path(tempfile.mkdtemp(prefix="bench-gui-10k-"))
+    fill(big, 10_000)
+    app_empty, _ = spawn(START_APP, empty)
+    bare_empty, _ = spawn(START_BARE, empty)
+    app_big, rows = spawn(START_APP, big)
+    bare_big, _ = spawn(START_BARE, big)
+    assert rows == 10_000, rows
+    print(f"{'window':44} {'app':>9} {'bare Qt':>9} {'ratio':>7}")
+    print(f"{'process start to shown window, empty':44} {app_empty:>8.2f}s {bare_empty:>8.2f}s "
+          f"{bare_empty / app_empty:>6.2f}x")
+    print(f"{'process start to shown, 10,000 videos':44} {app_big:>8.2f}s {bare_big:>8.2f}s "
+          f"{bare_big / app_big:>6.2f}x")
+
+    from bench_import import make_clips  # the same 200 clips as the import benchmark
+
+    clips = make_clips(Path(tempfile.gettempdir()) / "remix-bench-clips", args.clips)
+    results = stalls(clips)
+    for name, data in results.items():
+        print(f"longest event-loop stall during {name:9} {data['longest_stall_ms']:>7.1f} ms "
+              f"({data['ticks']} ticks, {data['ticks_over_50ms_late']} over 50 ms late; "
+              f"the job took {data['seconds']} s)")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    main()

@@ -1,0 +1,363 @@
+"""The main window's commands: actions with shortcuts and tooltips, menus, the toolbar, and
+what each command does (permissions, undo, the bulk opt-out, remove, permissions files,
+settings, the audit trail). Mixed into MainWindow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPainter, QPixmap
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMenu, QMessageBox, QStyle,
+                               QToolBar, QToolButton, QWidget)
+
+from ..core.consent import Change, Consent
+from ..core.errors import RemixDesktopError
+from ..core.transfer import export_permissions, import_permissions
+from .delegates import BADGE_COLORS
+from .dialogs import AuditDialog, RejectionsDialog, SettingsDialog, ask_save_path
+from .widgets import SwitchButton
+
+VERBS = {"allow": "Allowed", "deny": "Denied", "default": "Reset to the library default:"}
+
+
+def dot_icon(color: QColor) -> QIcon:
+    pixmap = QPixmap(32, 32)
+    pixmap.setDevicePixelRatio(2.0)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(color)
+    painter.drawEllipse(3, 3, 10, 10)
+    painter.end()
+    return QIcon(pixmap)
+
+
+def videos(n: int) -> str:
+    return f"{n} video{'s' if n != 1 else ''}"
+
+
+class ActionsMixin:
+    # -- building --------------------------------------------------------------------------
+
+    def _action(self, text: str, slot, *, shortcut=None, tip: str, icon=None,
+                checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        if icon is not None:
+            action.setIcon(icon if isinstance(icon, QIcon) else self.style().standardIcon(icon))
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            tip = f"{tip} ({keys})"
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work whichever page is shown
+        return action
+
+    def _build_actions(self) -> None:
+        SP = QStyle.StandardPixmap
+        a = self._action
+        self.import_action = a("&Import videos…", self.import_flow.choose_files,
+                               shortcut="Ctrl+I", icon=SP.SP_DialogOpenButton,
+                               tip="Add video files to your library")
+        self.import_folder_action = a("Import a &folder…", self.import_flow.choose_folder,
+                                      shortcut="Ctrl+Shift+I", icon=SP.SP_DirOpenIcon,
+                                      tip="Add every video in a folder and its subfolders")
+        self.export_permissions_action = a(
+            "&Export permissions…", self.export_permissions_file, shortcut="Ctrl+E",
+            tip="Save every video's permission to a CSV or JSON file")
+        self.import_permissions_action = a(
+            "Import &permissions…", self.import_permissions_file, shortcut="Ctrl+Shift+E",
+            tip="Apply permissions from a CSV or JSON file (one undoable change)")
+        self.settings_action = a("&Settings…", self.open_settings, shortcut="Ctrl+,",
+                                 icon=SP.SP_FileDialogDetailedView,
+                                 tip="Default permission, export metadata, data folder")
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.quit_action = a("&Quit", self.close, shortcut=QKeySequence.StandardKey.Quit,
+                             tip="Close Remix Desktop")
+        self.undo_action = a("&Undo", self.undo, shortcut=QKeySequence.StandardKey.Undo,
+                             icon=SP.SP_ArrowBack, tip="Undo the last permission change")
+        self.select_all_action = a("Select &all", self.select_all,
+                                   shortcut=QKeySequence.StandardKey.SelectAll,
+                                   tip="Select every video shown in the list")
+        self.find_action = a("&Search", self.focus_search, shortcut=QKeySequence.StandardKey.Find,
+                             tip="Search the library by name")
+        self.allow_action = a("&Allow", lambda: self.set_permission_for_selection("allow"),
+                              shortcut="Ctrl+1", icon=dot_icon(BADGE_COLORS["allow"]),
+                              tip="Allow AI remixes of the selected videos")
+        self.deny_action = a("&Deny", lambda: self.set_permission_for_selection("deny"),
+                             shortcut="Ctrl+2", icon=dot_icon(BADGE_COLORS["deny"]),
+                             tip="Deny AI remixes of the selected videos")
+        self.default_action = a("&Reset to default",
+                                lambda: self.set_permission_for_selection("default"),
+                                shortcut="Ctrl+0", icon=dot_icon(BADGE_COLORS["default"]),
+                                tip="Let the selected videos follow the library default")
+        self.remove_action = a("Re&move from library…", self.remove_selected,
+                               shortcut=QKeySequence.StandardKey.Delete, icon=SP.SP_TrashIcon,
+                               tip="Take the selected videos out of the library "
+                                   "(the files are not touched)")
+        self.optout_action = a("Bulk &opt-out", self._optout_triggered,
+                               shortcut="Ctrl+Shift+O", checkable=True,
+                               tip="Deny AI remixes of every video at once; your per-video "
+                                   "choices are kept")
+        self.audit_action = a("&Audit trail", self.open_audit, shortcut="Ctrl+Shift+L",
+                              icon=SP.SP_FileDialogContentsView,
+                              tip="Every change to permissions and the library")
+        self.selection_actions = [self.allow_action, self.deny_action, self.default_action,
+                                  self.remove_action]
+
+    def _scope_to(self, widget: QWidget, actions: list[QAction]) -> None:
+        """Keys like Delete and Ctrl+A act on the library only while it has the focus (the
+        remix panel's own lists and text fields keep theirs)."""
+        for action in actions:
+            self.removeAction(action)
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            widget.addAction(action)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        file.addActions([self.import_action, self.import_folder_action])
+        file.addSeparator()
+        file.addActions([self.export_permissions_action, self.import_permissions_action])
+        file.addSeparator()
+        file.addActions([self.settings_action, self.quit_action])
+        edit = bar.addMenu("&Edit")
+        edit.addActions([self.undo_action])
+        edit.addSeparator()
+        edit.addActions([self.select_all_action, self.find_action])
+        permission = bar.addMenu("&Permission")
+        permission.addActions([self.allow_action, self.deny_action, self.default_action])
+        permission.addSeparator()
+        permission.addActions([self.optout_action])
+        permission.addSeparator()
+        permission.addActions([self.remove_action])
+        view = bar.addMenu("&View")
+        view.addActions([self.audit_action])
+
+    def _build_toolbar(self) -> QToolBar:
+        toolbar = QToolBar("Main toolbar", self)
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setIconSize(QSize(16, 16))
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        import_menu = QMenu(toolbar)
+        import_menu.addActions([self.import_action, self.import_folder_action])
+        import_button = QToolButton()
+        import_button.setDefaultAction(self.import_action)
+        import_button.setMenu(import_menu)
+        import_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        import_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.addWidget(import_button)
+        toolbar.addAction(self.undo_action)
+        toolbar.addSeparator()
+        toolbar.addActions([self.allow_action, self.deny_action, self.default_action])
+        toolbar.addSeparator()
+        toolbar.addAction(self.audit_action)
+        spacer = QWidget()
+        spacer.setSizePolicy(spacer.sizePolicy().Policy.Expanding,
+                             spacer.sizePolicy().Policy.Preferred)
+        toolbar.addWidget(spacer)
+        self.optout_switch = SwitchButton(self.optout_action)
+        label = QLabel("Bulk opt-out")
+        label.setToolTip(self.optout_action.toolTip())
+        label.setBuddy(self.optout_switch)
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(8, 0, 8, 0)
+        row.addWidget(label)
+        row.addWidget(self.optout_switch)
+        toolbar.addWidget(box)
+        self.addToolBar(toolbar)
+        return toolbar
+
+    # -- permissions -----------------------------------------------------------------------
+
+    def set_permission_for_selection(self, value: str) -> Change | None:
+        """One `set_permission` call for every selected video; says what changed."""
+        ids = self.selected_ids()
+        if not ids:
+            self.show_message("Select one or more videos first.")
+            return None
+        try:
+            change = self.context.consent.set_permission(ids, value)
+        except RemixDesktopError as exc:
+            self.show_message(str(exc))
+            return None
+        self.context.consentChanged.emit()
+        if change.count == 0:
+            self.show_message(f"Nothing changed: the selected {videos(len(ids))} were already "
+                              f"{'on ' if value == 'default' else ''}{value}.")
+        else:
+            text = f"{VERBS[value]} {videos(change.count)}."
+            if change.previews_removed:
+                text += f" {change.previews_removed} cached previews deleted."
+            if self.context.consent.state().optout and value != "deny":
+                text += " The bulk opt-out is on, so no video may be remixed until it is off."
+            self.show_message(text + " Undo with Ctrl+Z.")
+        return change
+
+    def undo(self) -> Change | None:
+        pending = self.context.consent.next_undo()
+        if pending is None:
+            self.show_message("There is no change left to undo.")
+            return None
+        try:
+            change = self.context.consent.undo()
+        except RemixDesktopError as exc:
+            self.show_message(str(exc))
+            return None
+        action, scope, old, new = pending.action, pending.scope, pending.old, pending.new
+        self.context.consentChanged.emit()
+        what = {"permission": "permission of", "permissions-import": "permissions",
+                "default": "library default", "optout": "bulk opt-out"}.get(action, action)
+        target = "" if scope == "library" else f" {scope}"
+        self.show_message(f"Undone: {what}{target} back from {new} to {old} "
+                          f"({videos(change.count)}).")
+        return change
+
+    def _update_undo(self) -> None:
+        pending = self.context.consent.next_undo()
+        self.undo_action.setEnabled(pending is not None)
+        if pending is None:
+            tip = "Nothing to undo"
+        else:
+            action, scope, old, new, count = (pending.action, pending.scope, pending.old,
+                                              pending.new, pending.count)
+            tip = f"Undo {action} ({scope}: {old} → {new}, {videos(count)})"
+        self.undo_action.setToolTip(f"{tip} (Ctrl+Z)")
+
+    # -- the bulk opt-out ------------------------------------------------------------------
+
+    def _optout_triggered(self, checked: bool) -> None:
+        self.set_optout(bool(checked))
+
+    def set_optout(self, on: bool) -> Change | None:
+        """Turning on asks first (saying how many videos it affects); off does not."""
+        consent = self.context.consent
+        if on == consent.state().optout:
+            self.optout_action.setChecked(on)
+            return None
+        if on:
+            n = consent.affected_by(optout=True)
+            answer = QMessageBox.question(
+                self, "Turn on the bulk opt-out?",
+                f"No video may be remixed while the bulk opt-out is on. This denies "
+                f"{videos(n)} that may be remixed now.\n\nYour per-video choices are kept and "
+                "come back when you turn it off.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                self.optout_action.setChecked(False)
+                return None
+        change = consent.set_optout(on)
+        self.context.consentChanged.emit()
+        if on:
+            self.show_message(f"Bulk opt-out is on: {videos(change.count)} denied. "
+                              "Undo with Ctrl+Z.")
+        else:
+            self.show_message(f"Bulk opt-out is off: your per-video choices apply again "
+                              f"({videos(change.count)} may be remixed again).")
+        return change
+
+    # -- removing --------------------------------------------------------------------------
+
+    def remove_selected(self) -> int:
+        ids = self.selected_ids()
+        if not ids:
+            self.show_message("Select the videos to remove first.")
+            return 0
+        first = self.model.row(self.model.row_of(ids[0])).name
+        what = f"“{first}”" if len(ids) == 1 else videos(len(ids))
+        answer = QMessageBox.question(
+            self, "Remove from the library?",
+            f"Remove {what} from the library?\n\nThe video files are not touched: they stay "
+            "where they are on your disk. Remix Desktop forgets their permissions and deletes "
+            "only the thumbnails and previews it made. Importing them again starts over with "
+            "the library default.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            return 0
+        try:
+            gone = self.context.library.remove(ids)
+        except RemixDesktopError as exc:
+            self.show_message(str(exc))
+            return 0
+        self.context.libraryChanged.emit()
+        self.show_message(f"Removed {videos(len(gone))} from the library; the files were not "
+                          "touched.")
+        return len(gone)
+
+    # -- permissions files -----------------------------------------------------------------
+
+    def export_permissions_file(self, target: Path | None = None):
+        target = target or ask_save_path(self, "Export permissions",
+                                         "remix-desktop-permissions.csv")
+        if target is None:
+            return None
+        context = self.context
+
+        def work(control):
+            with context.background_library() as library:
+                return export_permissions(Consent(library), Path(target), force=True)
+
+        return context.jobs.run(
+            "export permissions", work,
+            finished=lambda n: self.show_message(f"Saved the permissions of {videos(n)} to "
+                                                 f"{Path(target).name}."),
+            failed=self.show_message)
+
+    def import_permissions_file(self, source: Path | None = None):
+        if source is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Import permissions", str(Path.home()),
+                                                  "Permissions (*.csv *.json)")
+            if not path:
+                return None
+            source = Path(path)
+        context = self.context
+
+        def work(control):
+            with context.background_library() as library:
+                return import_permissions(Consent(library), Path(source))
+
+        def done(result):
+            context.consentChanged.emit()
+            n = result.matched
+            text = (f"Applied {n} permission{'s' if n != 1 else ''} from {Path(source).name}: "
+                    f"{videos(result.change.count)} changed.")
+            if result.change.count:
+                text += " Undo with Ctrl+Z."
+            self.show_message(text)
+            if result.rejected:
+                dialog = RejectionsDialog("Permissions import", text + "\nThese entries were "
+                                          "not applied:", result.rejected, self)
+                dialog.list.setHeaderLabels(["Entry", "Reason"])
+                dialog.open()
+                self.permissions_report = dialog
+
+        return context.jobs.run("import permissions", work, finished=done,
+                                failed=self.show_message)
+
+    # -- dialogs ---------------------------------------------------------------------------
+
+    def open_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.context, self)
+        dialog.accepted.connect(lambda: self.show_message(
+            "Settings: " + "; ".join(dialog.done_messages) + "." if dialog.done_messages
+            else "Settings unchanged."))
+        dialog.open()
+        self.settings_dialog = dialog
+        return dialog
+
+    def open_audit(self) -> AuditDialog:
+        if getattr(self, "audit_dialog", None) is None:
+            self.audit_dialog = AuditDialog(self.context, self)
+        self.audit_dialog.refresh()
+        self.audit_dialog.show()
+        self.audit_dialog.raise_()
+        self.audit_dialog.activateWindow()
+        return self.audit_dialog

@@ -1,0 +1,320 @@
+"""Dialogs of the main window: settings, the audit trail, and the report after an import."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QPalette
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox,
+                               QFileDialog, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
+                               QLineEdit, QMessageBox, QPushButton, QSpinBox, QTableView,
+                               QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+
+from ..core import audit
+from ..core.errors import RemixDesktopError, Rejection
+from ..core.export import DATA_MINING_VALUES
+from ..core.transfer import write_atomically
+from .context import AppContext
+
+DMI = "http://ns.useplus.org/ldf/vocab/DMI-"
+DATA_MINING_CHOICES = (  # value, label (the PLUS vocabulary in the creator's words)
+    (DMI + "PROHIBITED-AIMLTRAINING", "Prohibited for AI/ML training (recommended)"),
+    (DMI + "PROHIBITED-GENAIMLTRAINING", "Prohibited for generative AI/ML training"),
+    (DMI + "PROHIBITED", "Prohibited for all data mining"),
+    (DMI + "ALLOWED", "Allowed"),
+    (DMI + "UNSPECIFIED", "Not specified"),
+)
+assert all(value in DATA_MINING_VALUES for value, _ in DATA_MINING_CHOICES)
+
+
+class SettingsDialog(QDialog):
+    """Default permission, the data-mining statement of exports, the data folder, threads."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.setWindowTitle("Settings")
+        library = context.library
+
+        self.default_combo = QComboBox()
+        self.default_combo.addItem("Deny (recommended)", "deny")
+        self.default_combo.addItem("Allow", "allow")
+        self.default_combo.setToolTip("What videos left on Default follow, including every "
+                                      "newly imported video. The change is audited.")
+        self.default_combo.setCurrentIndex(
+            self.default_combo.findData(context.consent.state().default))
+        self.default_hint = QLabel()
+        self.default_hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.default_combo.currentIndexChanged.connect(self._update_hint)
+
+        self.data_mining_combo = QComboBox()
+        current = library.setting("data_mining")
+        for value, label in DATA_MINING_CHOICES:
+            self.data_mining_combo.addItem(label, value)
+        if self.data_mining_combo.findData(current) < 0:  # another PLUS value, set elsewhere
+            self.data_mining_combo.addItem(current.rsplit("/", 1)[-1], current)
+        self.data_mining_combo.setCurrentIndex(self.data_mining_combo.findData(current))
+        self.data_mining_combo.setToolTip("The PLUS data-mining statement written into the "
+                                          "metadata of every exported remix")
+
+        self.folder = QLineEdit(str(context.home.root))
+        self.folder.setReadOnly(True)
+        self.folder.setToolTip("Where the library, thumbnails, previews and models are kept")
+        open_button = QPushButton("Open folder")
+        open_button.setToolTip("Show the data folder in the file manager")
+        open_button.clicked.connect(self.open_folder)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder, 1)
+        folder_row.addWidget(open_button)
+
+        self.threads_spin = QSpinBox()
+        self.threads_spin.setRange(0, max(64, os.cpu_count() or 1))
+        self.threads_spin.setSpecialValueText(f"All cores ({os.cpu_count() or 1})")
+        self.threads_spin.setValue(int(library.setting("threads") or 0))
+        self.threads_spin.setToolTip("Threads the local models use; 0 uses every core")
+
+        form = QFormLayout()
+        form.addRow("Default permission:", self.default_combo)
+        form.addRow(self.default_hint)
+        form.addRow("Data mining in exports:", self.data_mining_combo)
+        form.addRow("Data folder:", folder_row)
+        form.addRow("Model threads:", self.threads_spin)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(520)
+        self._update_hint()
+
+    def _update_hint(self) -> None:
+        value = self.default_combo.currentData()
+        same = value == self.context.consent.state().default
+        self.default_hint.setVisible(not same)
+        if not same:
+            n = self.context.consent.affected_by(default=value)
+            self.default_hint.setText(f"This changes whether {n} video{'s' if n != 1 else ''}"
+                                      " may be remixed. The change is audited and undoable.")
+
+    def open_folder(self) -> bool:
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.context.home.root)))
+
+    def apply(self) -> list[str]:
+        """Write what changed; returns what it did, in words."""
+        ctx, library, done = self.context, self.context.library, []
+        default = self.default_combo.currentData()
+        if default != ctx.consent.state().default:
+            change = ctx.consent.set_default(default)
+            ctx.consentChanged.emit()
+            done.append(f"default permission is now {default} ({change.count} videos changed)")
+        changed = False
+        for key, value in (("data_mining", self.data_mining_combo.currentData()),
+                           ("threads", str(self.threads_spin.value()))):
+            if library.setting(key) != value:
+                library.set_setting(key, value)
+                changed = True
+        if changed:
+            ctx.apply_settings()
+            ctx.settingsChanged.emit()
+            done.append("settings saved")
+        return done
+
+    def accept(self) -> None:
+        try:
+            self.done_messages = self.apply()
+        except RemixDesktopError as exc:
+            QMessageBox.warning(self, "Settings", str(exc))
+            return
+        super().accept()
+
+
+def ask_save_path(parent: QWidget, title: str, suggested: str) -> Path | None:
+    """A .csv or .json file to write. QFileDialog asks before replacing a file; a name typed
+    without a suffix gets one, and then we ask ourselves if that file exists."""
+    path, chosen = QFileDialog.getSaveFileName(
+        parent, title, str(Path.home() / suggested), "CSV (*.csv);;JSON (*.json)")
+    if not path:
+        return None
+    target = Path(path)
+    if target.suffix.lower() not in (".csv", ".json"):
+        target = target.with_name(target.name + (".json" if "json" in chosen.lower()
+                                                 else ".csv"))
+        if target.exists() and QMessageBox.question(
+                parent, "Replace file?", f"{target.name} already exists. Replace it?"
+        ) != QMessageBox.StandardButton.Yes:
+            return None
+    return target
+
+
+AUDIT_HEADERS = ("When", "Action", "Scope", "Change", "Videos", "Undone")
+
+
+def local_time(at: str) -> str:
+    try:
+        return datetime.fromisoformat(at).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return at
+
+
+class AuditModel(QAbstractTableModel):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.entries: list[audit.AuditEntry] = []
+
+    def set_entries(self, entries: list[audit.AuditEntry]) -> None:
+        self.beginResetModel()
+        self.entries = entries
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()):
+        return 0 if parent.isValid() else len(self.entries)
+
+    def columnCount(self, parent=QModelIndex()):
+        return 0 if parent.isValid() else len(AUDIT_HEADERS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return AUDIT_HEADERS[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        e = self.entries[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            change = e.new if e.old in ("", "-") else f"{e.old} → {e.new}"
+            return (local_time(e.at), e.action, e.scope, change, str(e.count),
+                    f"undone by #{e.undone_by}" if e.undone_by else
+                    f"undoes #{e.undo_of}" if e.undo_of else "")[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"#{e.id} · {e.at} (UTC) · " + e.sentence()
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 4:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+
+class AuditDialog(QDialog):
+    """Every change to consent and the library, newest first; export to CSV or JSON."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.setWindowTitle("Audit trail")
+        self.model = AuditModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.summary = QLabel()
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("Save the audit trail as CSV or JSON")
+        self.export_button.clicked.connect(self.export)
+        close = QPushButton("Close")
+        close.clicked.connect(self.close)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.summary, 1)
+        bottom.addWidget(self.export_button)
+        bottom.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addLayout(bottom)
+        self.resize(900, 480)
+        context.consentChanged.connect(self.refresh)
+        context.libraryChanged.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.model.set_entries(audit.entries(self.context.library.conn))
+        n = self.model.rowCount()
+        self.summary.setText(f"{n} entr{'ies' if n != 1 else 'y'}, newest first")
+        self.export_button.setEnabled(n > 0)
+
+    def export(self) -> Path | None:
+        """Ask where (the file dialog asks before replacing a file), then write."""
+        target = ask_save_path(self, "Export the audit trail", "remix-desktop-audit.csv")
+        if target is None:
+            return None
+        try:
+            self.export_to(target)
+        except OSError as exc:
+            QMessageBox.warning(self, "Export failed", f"{target} could not be written "
+                                f"({exc.strerror or exc}).")
+            return None
+        self.summary.setText(f"Exported {len(self.model.entries)} entries to {target.name}.")
+        return target
+
+    def export_to(self, target: Path) -> None:
+        items = audit.entries(self.context.library.conn)
+        text = audit.to_json(items) if target.suffix.lower() == ".json" else audit.to_csv(items)
+        write_atomically(target, text.encode("utf-8"))
+
+
+class RejectionsDialog(QDialog):
+    """A summary sentence and the files (or rows) that were not used, each with its reason."""
+
+    def __init__(self, title: str, summary: str, rejected: list[Rejection],
+                 parent: QWidget | None = None, *, skipped: list[Rejection] = ()):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.summary = QLabel(summary)
+        self.summary.setWordWrap(True)
+        self.list = QTreeWidget()
+        self.list.setHeaderLabels(["File", "Reason"])
+        self.list.setRootIsDecorated(False)
+        self.list.setAlternatingRowColors(True)
+        self.list.setUniformRowHeights(True)
+        for group, items in (("Not imported", rejected), ("Already in the library", skipped)):
+            for item in items:
+                row = QTreeWidgetItem([Path(item.path).name or item.path, item.reason])
+                row.setToolTip(0, item.path)
+                row.setToolTip(1, f"{group}: {item.reason}")
+                self.list.addTopLevelItem(row)
+        self.list.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.list.setVisible(self.list.topLevelItemCount() > 0)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.close)
+        buttons.accepted.connect(self.close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.list)
+        layout.addWidget(buttons)
+        self.resize(760, 380)
+
+    def rows(self) -> list[tuple[str, str]]:
+        return [(self.list.topLevelItem(i).toolTip(0), self.list.topLevelItem(i).text(1))
+                for i in range(self.list.topLevelItemCount())]
+
+
+def import_summary(report) -> str:
+    """'Imported 7 videos; 2 already in the library; 1 relinked; 9 not imported.'"""
+    def n(count: int, word: str) -> str:
+        return f"{count} {word}{'s' if count != 1 else ''}"
+    parts = [f"Imported {n(len(report.imported), 'video')}"]
+    if report.relinked:
+        parts.append(f"{len(report.relinked)} found again after a move (relinked)")
+    if report.skipped:
+        parts.append(f"{len(report.skipped)} already in the library")
+    if report.rejected:
+        parts.append(f"{n(len(report.rejected), 'file')} not imported")
+    text = "; ".join(parts) + "."
+    if getattr(report, "cancelled", False):
+        text = "The import was cancelled. " + text
+    return text
+
+
+class ImportReportDialog(RejectionsDialog):
+    def __init__(self, report, parent: QWidget | None = None):
+        super().__init__("Import report", import_summary(report)
+                         + ("\nThe files below were not imported:" if report.rejected else ""),
+                         report.rejected, parent)
+        self.report = report

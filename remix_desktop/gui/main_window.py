@@ -1,0 +1,379 @@
+"""The main window: the library list (model, search, filter, per-video permissions) beside
+the remix panel, the bulk opt-out switch and banner, imports, and a status bar with counts.
+
+State that survives restarts (geometry, splitter, columns, last video, search and filter)
+is kept in the library's settings under `gui.*` keys.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QByteArray, QEvent, QItemSelection, QItemSelectionModel, Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QPalette
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
+                               QLineEdit, QMainWindow, QMenu, QSplitter, QStackedWidget,
+                               QTableView, QVBoxLayout, QWidget)
+
+from ..core.library import Library
+from .actions import ActionsMixin, videos
+from .context import AppContext
+from .delegates import EffectiveDelegate, NameDelegate, PermissionDelegate
+from .import_flow import ImportFlow, paths_from_mime
+from .library_model import (COL_DURATION, COL_EFFECTIVE, COL_NAME, COL_PERMISSION,
+                            COL_RESOLUTION, FILTERS, LibraryModel, LibraryProxy)
+from .remix_panel import RemixPanel
+from .thumbnails import THUMB_SIZE
+from .widgets import DropOverlay, EmptyState, OptOutBanner
+
+EMPTY_PAGE, LIBRARY_PAGE = 0, 1
+STATE_KEYS = ("gui.geometry", "gui.window_state", "gui.splitter", "gui.header")
+
+
+class MainWindow(ActionsMixin, QMainWindow):
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self._closed = False
+        self.audit_dialog = None
+        self._panel_video: int | None = None
+        self.setWindowTitle("Remix Desktop")
+        self.setObjectName("mainWindow")
+        self.setAcceptDrops(True)
+        self.resize(1360, 820)
+
+        self.model = LibraryModel(context, self)
+        self.proxy = LibraryProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.import_flow = ImportFlow(self, context)
+        self._build_actions()
+        self._build_menus()
+        self.toolbar = self._build_toolbar()
+        self._build_body()
+        self._build_status()
+
+        self.model.message.connect(self.show_message)
+        self.model.modelAboutToBeReset.connect(self._remember_view)
+        self.model.modelReset.connect(self._restore_view)
+        self.proxy.rowsInserted.connect(self._update_filter_note)
+        self.proxy.rowsRemoved.connect(self._update_filter_note)
+        self.proxy.layoutChanged.connect(self._update_filter_note)
+        self.proxy.modelReset.connect(self._update_filter_note)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.banner.turnOff.connect(lambda: self.set_optout(False))
+        self.empty_page.importRequested.connect(self.import_flow.choose_files)
+        context.libraryChanged.connect(self._library_changed)
+        context.consentChanged.connect(self._consent_changed)
+
+        self._restore_state()
+        self._update_status()
+        self._selection_changed()
+
+    # -- building --------------------------------------------------------------------------
+
+    def _build_body(self) -> None:
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search by name")
+        self.search.setClearButtonEnabled(True)
+        self.search.setToolTip("Show only videos whose file name contains this (Ctrl+F)")
+        self.search.textChanged.connect(self.proxy.set_search)
+        self.filter_combo = QComboBox()
+        for key, label in FILTERS:
+            self.filter_combo.addItem(label, key)
+        self.filter_combo.setToolTip("Show videos by whether they may be remixed, or by your "
+                                     "own choice")
+        self.filter_combo.currentIndexChanged.connect(
+            lambda _i: self.proxy.set_filter(self.filter_combo.currentData()))
+        self.filter_note = QLabel()
+        self.filter_note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        bar = QHBoxLayout()
+        bar.addWidget(self.search, 3)
+        bar.addWidget(self.filter_combo, 2)
+        bar.addWidget(self.filter_note)
+
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setObjectName("libraryTable")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)  # F2
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setIconSize(THUMB_SIZE)
+        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.table.clicked.connect(self._clicked)
+        self.table.doubleClicked.connect(self._double_clicked)
+        rows = self.table.verticalHeader()
+        rows.hide()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # no per-row size queries
+        rows.setDefaultSectionSize(THUMB_SIZE.height() + 14)
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((COL_DURATION, 62), (COL_RESOLUTION, 84), (COL_PERMISSION, 104),
+                              (COL_EFFECTIVE, 160)):
+            header.resizeSection(column, width)
+        header.setMinimumSectionSize(60)
+        self.table.setItemDelegateForColumn(COL_NAME, NameDelegate(self.table))
+        self.table.setItemDelegateForColumn(COL_PERMISSION, PermissionDelegate(self.table))
+        self.table.setItemDelegateForColumn(COL_EFFECTIVE, EffectiveDelegate(self.table))
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(COL_NAME, Qt.SortOrder.AscendingOrder)
+
+        left = QWidget()
+        left.setMinimumWidth(460)  # the name column keeps room beside the fixed ones
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(8, 8, 4, 0)
+        left_layout.addLayout(bar)
+        left_layout.addWidget(self.table)
+        self._scope_to(left, [self.remove_action, self.select_all_action])
+        self.panel = RemixPanel(self.context)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("librarySplitter")
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.panel)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([760, 520])
+        self.library_page = self.splitter
+
+        self.empty_page = EmptyState()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty_page)
+        self.stack.addWidget(self.library_page)
+        self.banner = OptOutBanner()
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(body)
+        self.drop_overlay = DropOverlay(body)
+
+    def _build_status(self) -> None:
+        self.counts_label = QLabel()
+        self.counts_label.setToolTip("Videos in the library, and how many AI may remix now")
+        self.statusBar().addPermanentWidget(self.counts_label)
+
+    # -- reacting to changes ---------------------------------------------------------------
+
+    def _library_changed(self) -> None:
+        self.model.reload()
+        self._update_status()
+
+    def _consent_changed(self) -> None:
+        self.model.refresh_permissions()  # rows updated in place: the selection stays
+        self._update_status()
+
+    def _update_status(self) -> None:
+        consent = self.context.consent
+        counts, state = consent.counts(), consent.state()
+        self.counts_label.setText(
+            f"{videos(counts['videos'])} · {counts['allowed']} may be remixed · "
+            f"bulk opt-out {'ON' if state.optout else 'off'}")
+        self.optout_action.setChecked(state.optout)
+        self.banner.setVisible(state.optout)
+        self.stack.setCurrentIndex(LIBRARY_PAGE if counts["videos"] else EMPTY_PAGE)
+        self._update_undo()
+        self._update_filter_note()
+
+    def _update_filter_note(self, *args) -> None:
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        self.filter_note.setText("" if shown == total else
+                                 "No videos match" if shown == 0 else f"{shown} of {total}")
+
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "table"):  # dark mode
+            self.model.thumbnails.reset_placeholder()
+            self.table.viewport().update()
+        super().changeEvent(event)
+
+    def show_message(self, text: str, msecs: int = 8000) -> None:
+        self.last_message = text
+        self.statusBar().showMessage(text, msecs)
+
+    # -- selection -------------------------------------------------------------------------
+
+    def selected_rows(self) -> list[int]:
+        """Proxy rows of the selection, from its ranges (selectedRows() would ask the model
+        for the flags of every selected cell: seconds for 100,000 rows)."""
+        rows: set[int] = set()
+        for selected in self.table.selectionModel().selection():
+            rows.update(range(selected.top(), selected.bottom() + 1))
+        return sorted(rows)
+
+    def selected_ids(self) -> list[int]:
+        return sorted(self.proxy.video_ids(self.selected_rows()))
+
+    def current_id(self) -> int | None:
+        index = self.table.currentIndex()
+        return self.proxy.video_id(index.row()) if index.isValid() else None
+
+    def select_ids(self, ids, current: int | None = None) -> None:
+        """Select these videos (those shown), in runs of rows, and make `current` current."""
+        rows = sorted(set(self.proxy.proxy_rows_of(ids)))
+        selection = QItemSelection()
+        last = self.proxy.columnCount() - 1
+        start = prev = None
+        for r in rows + [None]:
+            if start is not None and (r is None or r != prev + 1):
+                selection.select(self.proxy.index(start, 0), self.proxy.index(prev, last))
+                start = None
+            if r is not None and start is None:
+                start = r
+            prev = r
+        model = self.table.selectionModel()
+        flags = QItemSelectionModel.SelectionFlag
+        if current is not None and (row := self.proxy.proxy_row_of(current)) is not None:
+            model.setCurrentIndex(self.proxy.index(row, 0), flags.NoUpdate)
+        model.select(selection, flags.ClearAndSelect | flags.Rows)
+
+    def select_all(self) -> None:
+        self.table.setFocus()
+        self.table.selectAll()
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def _selection_changed(self, *args) -> None:
+        rows = self.selected_rows()
+        for action in self.selection_actions:
+            action.setEnabled(bool(rows))
+        single = self.proxy.video_id(rows[0]) if len(rows) == 1 else None
+        if single is not None:
+            self._last_video = single
+        if single != self._panel_video:
+            self._panel_video = single
+            self.panel.set_video(single)
+
+    def _remember_view(self) -> None:
+        """Before a reset: the selection, the current video and the top row, by video id."""
+        top = self.table.rowAt(0)
+        self._view_memory = (self.selected_ids(), self.current_id(),
+                             self.proxy.video_id(top) if top >= 0 else None,
+                             self.table.verticalScrollBar().value())
+
+    def _restore_view(self) -> None:
+        selected, current, top, scroll = getattr(self, "_view_memory", ([], None, None, 0))
+        self.select_ids(selected, current)
+        row = self.proxy.proxy_row_of(top) if top is not None else None
+        if row is not None:
+            self.table.scrollTo(self.proxy.index(row, 0),
+                                QAbstractItemView.ScrollHint.PositionAtTop)
+        else:
+            self.table.verticalScrollBar().setValue(scroll)
+        self._selection_changed()
+
+    # -- clicks, menus ---------------------------------------------------------------------
+
+    def _clicked(self, index) -> None:
+        if index.column() == COL_PERMISSION and len(self.selected_ids()) <= 1:
+            self.table.edit(index)  # one click opens the Allow / Deny / Default choices
+
+    def _double_clicked(self, index) -> None:
+        if index.column() != COL_PERMISSION:
+            self._open_file(self.proxy.video_id(index.row()), folder=False)
+
+    def _open_file(self, video_id: int, folder: bool) -> None:
+        row = self.model.row(self.model.row_of(video_id))
+        path = row.folder if folder else os.path.join(row.folder, row.name)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+    def _context_menu(self, pos) -> None:
+        index = self.table.indexAt(pos)
+        if not index.isValid():
+            return
+        menu = QMenu(self)
+        menu.addActions([self.allow_action, self.deny_action, self.default_action])
+        menu.addSeparator()
+        ids = self.selected_ids()
+        if len(ids) == 1:
+            menu.addAction("Open video", lambda: self._open_file(ids[0], folder=False))
+            menu.addAction("Show in folder", lambda: self._open_file(ids[0], folder=True))
+            menu.addSeparator()
+        menu.addAction(self.remove_action)
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    # -- import ----------------------------------------------------------------------------
+
+    def import_paths(self, paths):
+        """Import files and folders on the thread pool; returns the Job."""
+        return self.import_flow.start(list(paths))
+
+    def dragEnterEvent(self, event) -> None:
+        if paths_from_mime(event.mimeData()):
+            event.acceptProposedAction()
+            self.drop_overlay.cover()
+
+    def dragLeaveEvent(self, event) -> None:
+        self.drop_overlay.hide()
+
+    def dropEvent(self, event) -> None:
+        self.drop_overlay.hide()
+        paths = paths_from_mime(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.import_paths(paths)
+
+    # -- state across restarts -------------------------------------------------------------
+
+    def _restore_state(self) -> None:
+        setting = self.context.library.setting
+        blobs = {key: QByteArray.fromBase64(setting(key, "").encode()) for key in STATE_KEYS}
+        if not blobs["gui.geometry"].isEmpty():
+            self.restoreGeometry(blobs["gui.geometry"])
+        if not blobs["gui.window_state"].isEmpty():
+            self.restoreState(blobs["gui.window_state"])
+        if not blobs["gui.splitter"].isEmpty():
+            self.splitter.restoreState(blobs["gui.splitter"])
+        header = self.table.horizontalHeader()
+        if not blobs["gui.header"].isEmpty() and header.restoreState(blobs["gui.header"]):
+            header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
+            self.table.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
+        self.search.setText(setting("gui.search", ""))
+        position = self.filter_combo.findData(setting("gui.filter", "all"))
+        self.filter_combo.setCurrentIndex(max(position, 0))
+        last = setting("gui.last_video", "")
+        if last.isdigit() and self.proxy.proxy_row_of(int(last)) is not None:
+            self.select_ids([int(last)], int(last))
+            self.table.scrollTo(self.proxy.index(self.proxy.proxy_row_of(int(last)), 0),
+                                QAbstractItemView.ScrollHint.PositionAtCenter)
+
+    def save_state(self) -> None:
+        values = {
+            "gui.geometry": self.saveGeometry(),
+            "gui.window_state": self.saveState(),
+            "gui.splitter": self.splitter.saveState(),
+            "gui.header": self.table.horizontalHeader().saveState(),
+        }
+        text = {k: bytes(v.toBase64()).decode("ascii") for k, v in values.items()}
+        ids = self.selected_ids()
+        last = ids[0] if len(ids) == 1 else getattr(self, "_last_video", None)
+        text["gui.last_video"] = str(last) if last is not None else ""
+        text["gui.search"] = self.search.text()
+        text["gui.filter"] = self.filter_combo.currentData()
+        with self.context.library.write() as conn:  # one transaction for all of it
+            for key, value in text.items():
+                Library.put_setting(conn, key, value)
+
+    def closeEvent(self, event) -> None:
+        if self._closed:
+            event.accept()
+            return
+        self._closed = True
+        try:
+            self.save_state()
+        finally:
+            if self.audit_dialog is not None:
+                self.audit_dialog.close()
+            self.model.shutdown()
+            self.context.close()
+        event.accept()

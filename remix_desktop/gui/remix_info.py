@@ -1,0 +1,168 @@
+"""Two parts of the remix panel about the video itself: its editable title, description and
+tags (they feed the captions; saved on a job when editing finishes), and the banner that
+says why a video may not be remixed and how to allow it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtWidgets import (QFormLayout, QGroupBox, QLineEdit, QPlainTextEdit, QPushButton,
+                               QWidget)
+
+from ..core.consent import Consent, Effective
+from ..core.library import Video
+from .context import AppContext
+from .jobs import Job
+from .remix_widgets import Notice
+
+Info = tuple[str, str, tuple[str, ...]]
+DESCRIPTION_SETTLE_MS = 1500  # a pause in typing this long saves the description
+
+
+def split_tags(text: str) -> tuple[str, ...]:
+    seen: list[str] = []
+    for tag in (t.strip() for t in text.split(",")):
+        if tag and tag.lower() not in (s.lower() for s in seen):
+            seen.append(tag)
+    return tuple(seen)
+
+
+class VideoInfoEditor(QGroupBox):
+    failed = Signal(str)
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__("About this video", parent)
+        self.context = context
+        self.video_id: int | None = None
+        self._saved: Info = ("", "", ())
+        self.save_job: Job | None = None
+        self.setToolTip("What the video is about: the caption model reads this. "
+                        "Changes are saved to your library when you finish editing.")
+        self.title_edit = QLineEdit()
+        self.title_edit.setPlaceholderText("A title, e.g. First morning coffee")
+        self.title_edit.setToolTip("The video's title (feeds the captions)")
+        self.description_edit = QPlainTextEdit()
+        self.description_edit.setPlaceholderText("What happens in it, in a sentence or two")
+        self.description_edit.setToolTip("The video's description (feeds the captions)")
+        self.description_edit.setTabChangesFocus(True)
+        self.description_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 14)
+        self.tags_edit = QLineEdit()
+        self.tags_edit.setPlaceholderText("Tags, separated by commas")
+        self.tags_edit.setToolTip("Tags, separated by commas (feed the captions)")
+        form = QFormLayout(self)
+        form.addRow("&Title", self.title_edit)
+        form.addRow("&Description", self.description_edit)
+        form.addRow("T&ags", self.tags_edit)
+        self._settle = QTimer(self, singleShot=True, interval=DESCRIPTION_SETTLE_MS)
+        self._settle.timeout.connect(self.save)
+        self.title_edit.editingFinished.connect(self.save)
+        self.tags_edit.editingFinished.connect(self.save)
+        self.description_edit.textChanged.connect(self._settle.start)
+        self.description_edit.installEventFilter(self)
+        self.load(None)
+
+    def load(self, video: Video | None) -> None:
+        self._settle.stop()
+        self.video_id = None if video is None else video.id
+        info: Info = ("", "", ()) if video is None else (video.title, video.description,
+                                                         tuple(video.tags))
+        for widget, text in ((self.title_edit, info[0]), (self.tags_edit, ", ".join(info[2]))):
+            if widget.text() != text:
+                widget.setText(text)
+        if self.description_edit.toPlainText() != info[1]:
+            self.description_edit.blockSignals(True)
+            self.description_edit.setPlainText(info[1])
+            self.description_edit.blockSignals(False)
+        self._saved = info
+        self.setEnabled(video is not None)
+
+    def refresh(self, video: Video) -> None:
+        """The library changed: take the stored info unless the creator is editing it."""
+        if video.id == self.video_id and not self.dirty():
+            self.load(video)
+
+    def values(self) -> Info:
+        return (self.title_edit.text().strip(), self.description_edit.toPlainText().strip(),
+                split_tags(self.tags_edit.text()))
+
+    def dirty(self) -> bool:
+        return self.video_id is not None and self.values() != self._saved
+
+    def save(self) -> Job | None:
+        """Save edited info on a job (None when nothing changed); libraryChanged follows."""
+        self._settle.stop()
+        if not self.dirty():
+            return None
+        video_id, (title, description, tags) = self.video_id, self.values()
+        self._saved = (title, description, tags)  # a second editingFinished saves nothing
+        ctx = self.context
+
+        def work(control):
+            with ctx.background_library() as library:
+                return library.set_info(video_id, title=title, description=description,
+                                        tags=tags)
+
+        self.save_job = ctx.jobs.run("save video info", work, finished=self._saved_ok,
+                                     failed=self.failed)
+        return self.save_job
+
+    def _saved_ok(self, _video) -> None:
+        self.context.libraryChanged.emit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt
+        if watched is self.description_edit and event.type() == QEvent.Type.FocusOut:
+            self.save()
+        return super().eventFilter(watched, event)
+
+
+class ConsentBanner(Notice):
+    """Why the video may not be remixed, and the way to allow it (or what must come first)."""
+
+    allowFailed = Signal(str)
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__("", parent)
+        self.context = context
+        self.video_id: int | None = None
+        self.reason = ""
+        self.allow_job: Job | None = None
+        self.allow_button = QPushButton("Allow remixing of this video")
+        self.allow_button.setToolTip("Set this video's own permission to allow (recorded in "
+                                     "the audit trail; undo brings it back)")
+        self.allow_button.clicked.connect(self.allow)
+        self.row.addWidget(self.allow_button)
+        self.hide()
+
+    def show_for(self, video_id: int, effective: Effective, optout: bool) -> None:
+        self.video_id, self.reason = video_id, effective.reason
+        if optout:
+            self.setText("<b>Remixing is off for this video:</b> "
+                         f"{effective.reason}.<br>To remix it, turn the bulk opt-out off "
+                         "first; then allow this video if it still follows a deny.")
+            self.allow_button.hide()
+        else:
+            self.setText(f"<b>Remixing is off for this video:</b> {effective.reason}.<br>"
+                         "No model reads any of it until you allow it.")
+            self.allow_button.show()
+            self.allow_button.setEnabled(True)
+        self.show()
+
+    def allow(self) -> Job | None:
+        if self.video_id is None:
+            return None
+        video_id, ctx = self.video_id, self.context
+        self.allow_button.setEnabled(False)
+
+        def work(control):
+            with ctx.background_library() as library:
+                return Consent(library).set_permission([video_id], "allow")
+
+        self.allow_job = ctx.jobs.run("allow remixing", work, finished=self._allowed,
+                                      failed=self._allow_failed)
+        return self.allow_job
+
+    def _allowed(self, _change) -> None:
+        self.context.consentChanged.emit()
+
+    def _allow_failed(self, message: str) -> None:
+        self.allow_button.setEnabled(True)
+        self.allowFailed.emit(message)

@@ -1,0 +1,222 @@
+"""The remix panel's widgets and their arrangement (the view half of the panel, in the way
+Qt Designer's setupUi is; the panel in remix_panel.py holds the logic)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel,
+                               QProgressBar, QPushButton, QScrollArea, QSplitter,
+                               QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
+
+from .remix_captions import CaptionList
+from .remix_info import ConsentBanner, VideoInfoEditor
+from .remix_previews import PreviewGallery
+from .remix_scrubber import FrameScrubber
+from .remix_widgets import choices
+
+CAPTION_COUNT = 4  # caption candidates per model run
+WIDE_MIN = 900  # narrower than this, the controls and the previews share tabs
+
+
+class RemixPanelUi:
+    """Builds the panel's children as attributes of the panel (tests and the window use
+    them by name)."""
+
+    def _build(self) -> None:
+        ctx = self.context
+        self.placeholder = QLabel("Select a video to remix it.")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setEnabled(False)  # the disabled text colour of the palette
+        self.denied_banner = ConsentBanner(ctx)
+        self.scrubber = FrameScrubber(ctx)
+        self.face_warning = self.scrubber.face_warning
+        self.suggest_button = self.scrubber.suggest_button
+        self.info = VideoInfoEditor(ctx)
+        self.title_edit = self.info.title_edit
+        self.description_edit = self.info.description_edit
+        self.tags_edit = self.info.tags_edit
+
+        self.caption_list = CaptionList()
+        self.write_button = QPushButton("&Write captions")
+        self.write_button.setToolTip(f"Ask the caption model on this computer for "
+                                     f"{CAPTION_COUNT} captions for the chosen frame; they "
+                                     "replace the model's captions in the list (Alt+W)")
+        self.more_button = QPushButton("&More captions")
+        self.more_button.setToolTip(f"{CAPTION_COUNT} more captions, added to the list (Alt+M)")
+        self.add_button = QPushButton("Add your &own")
+        self.add_button.setToolTip("Write a caption yourself (Alt+O)")
+        self.captions_box = captions = QGroupBox("Captions")
+        column = QVBoxLayout(captions)
+        column.addWidget(self.caption_list, 1)
+        row = QHBoxLayout()
+        for button in (self.write_button, self.more_button, self.add_button):
+            row.addWidget(button)
+        row.addStretch(1)
+        column.addLayout(row)
+
+        look = QGroupBox("Look")
+        form = QFormLayout(look)
+        self.style_combo, self.layout_combo, self.size_combo = QComboBox(), QComboBox(), QComboBox()
+        tips = {"style": "How the frame is drawn (OpenCV, on this computer)",
+                "layout": "Where the caption goes", "size": "The shape of the picture"}
+        for (key, items), combo, text in zip(choices().items(), (
+                self.style_combo, self.layout_combo, self.size_combo),
+                ("St&yle", "&Layout", "Si&ze")):
+            for name, readable in items:
+                combo.addItem(readable, name)
+            combo.setToolTip(tips[key])
+            form.addRow(text, combo)
+
+        self.generate_button = QPushButton("&Generate previews")
+        self.generate_button.setToolTip("Make one preview for each checked caption on the "
+                                        "chosen frame (Ctrl+G)")
+        font = QFont(self.generate_button.font())
+        font.setBold(True)
+        self.generate_button.setFont(font)
+        self.generate_button.setMinimumHeight(self.generate_button.sizeHint().height() + 8)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop writing captions, suggesting frames or making "
+                                      "previews (Esc)")
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(False)
+        self.progress.setMaximumHeight(8)
+        self.progress_label = QLabel()
+        self.progress_label.setEnabled(False)
+        actions = QWidget()
+        grid = QVBoxLayout(actions)
+        grid.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(self.generate_button, 1)
+        row.addWidget(self.cancel_button)
+        grid.addLayout(row)
+        grid.addWidget(self.progress_label)
+        grid.addWidget(self.progress)
+
+        self.caption_page = QWidget()  # the captions and the look travel together
+        column = QVBoxLayout(self.caption_page)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(captions, 1)
+        column.addWidget(look)
+        self.actions = actions
+
+        controls = QWidget()
+        self.controls_layout = QVBoxLayout(controls)
+        self.controls_layout.setContentsMargins(0, 0, 4, 0)
+        self.controls_area = QScrollArea()
+        self.controls_area.setWidget(controls)
+        self.controls_area.setWidgetResizable(True)
+        self.controls_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.controls_area.setMinimumWidth(340)
+
+        self.gallery = PreviewGallery(ctx)
+        self.preview_list = self.gallery.preview_list
+        self.export_button = self.gallery.export_button
+        self.previews_box = QGroupBox("Previews")
+        QVBoxLayout(self.previews_box).addWidget(self.gallery)
+
+        # wide: the frame beside the controls, the previews below; narrow (beside the
+        # library in the main window): the frame above tabs, with Generate always in view
+        self.top_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.top_splitter.setChildrenCollapsible(False)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.lower = QWidget()
+        self.lower_layout = QVBoxLayout(self.lower)
+        self.lower_layout.setContentsMargins(0, 0, 0, 0)
+        self.lower_layout.addWidget(self.tabs, 1)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.top_splitter)
+        self.splitter.addWidget(self.lower)
+        self.wide: bool | None = None
+        self._shares: tuple[int, int] | None = None
+        self.splitter.installEventFilter(self)
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        page = QWidget()
+        column = QVBoxLayout(page)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.denied_banner)
+        column.addWidget(self.splitter, 1)
+        column.addWidget(self.status_label)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.placeholder)
+        self.stack.addWidget(page)
+        QVBoxLayout(self).addWidget(self.stack)
+        self._arrange(True)
+
+    def _arrange(self, wide: bool) -> None:
+        """Put the frame, the controls and the previews side by side or in tabs."""
+        if wide == self.wide:
+            return
+        self.wide = wide
+        current = self.tabs.currentWidget()
+        self.tabs.clear()  # the pages move; nothing is deleted
+        if wide:
+            for i, widget in enumerate((self.info, self.caption_page, self.actions)):
+                self.controls_layout.insertWidget(i, widget, 1 if i == 1 else 0)
+            self.top_splitter.addWidget(self.scrubber)
+            self.top_splitter.addWidget(self.controls_area)
+            self.top_splitter.setStretchFactor(0, 3)
+            self.top_splitter.setStretchFactor(1, 2)
+            self.splitter.insertWidget(0, self.top_splitter)
+            self.splitter.insertWidget(1, self.previews_box)
+            self.lower.hide()
+            self.top_splitter.show()
+            for widget in (self.info, self.caption_page, self.previews_box, self.scrubber):
+                widget.show()  # pages the tabs had hidden
+            sizes = (3, 2)
+        else:
+            self.tabs.addTab(self.caption_page, "Captions")
+            self.tabs.addTab(self.info, "About this video")
+            self.tabs.addTab(self.previews_box, "Previews")
+            self.tabs.setTabToolTip(1, "The title, description and tags feed the captions")
+            self.lower_layout.addWidget(self.actions)
+            self.splitter.insertWidget(0, self.scrubber)
+            self.splitter.insertWidget(1, self.lower)
+            if current is not None and self.tabs.indexOf(current) >= 0:
+                self.tabs.setCurrentWidget(current)
+            self.top_splitter.hide()
+            self.lower.show()
+            self.scrubber.show()
+            sizes = (11, 10)
+        self.actions.show()
+        self.info.setTitle("About this video" if wide else "")
+        self.captions_box.setTitle("Captions" if wide else "")
+        self.previews_box.setTitle("Previews" if wide else "")
+        self._shares = sizes
+        self._share_out()
+        self._name_previews_tab()
+
+    def _share_out(self) -> None:
+        """Split the height between the frame and the rest, once the splitter has one."""
+        total = sum(self.splitter.sizes()[:2])
+        if self._shares is None or total < 400:
+            return
+        first, second = self._shares
+        self.splitter.setSizes([total * first // (first + second),
+                                total * second // (first + second)])
+        self._shares = None
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt
+        if watched is self.splitter and event.type() == QEvent.Type.Resize:
+            QTimer.singleShot(0, self._share_out)  # after the splitter laid itself out
+        return super().eventFilter(watched, event)
+
+    def _name_previews_tab(self) -> None:
+        count, index = self.preview_list.count(), self.tabs.indexOf(self.previews_box)
+        if index >= 0:
+            self.tabs.setTabText(index, f"Previews ({count})" if count else "Previews")
+
+    def show_previews_tab(self) -> None:
+        """In the narrow arrangement, bring the previews to the front."""
+        if not self.wide:
+            self.tabs.setCurrentWidget(self.previews_box)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt
+        super().resizeEvent(event)
+        self._arrange(self.width() >= WIDE_MIN)
+

@@ -1,0 +1,284 @@
+"""The previews made for a video: a grid of thumbnails (read and scaled on a job), the chosen
+one shown larger with its parameters, and its export through a save dialog (on a job)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QLabel,
+                               QListWidget, QListWidgetItem, QMessageBox, QPushButton,
+                               QSplitter, QVBoxLayout, QWidget)
+
+from ..core.export import FORMATS
+from ..core.library import Video
+from ..core.remix import Preview
+from .context import AppContext
+from .jobs import Job
+from .remix_widgets import (LAYOUT_LABELS, SIZE_LABELS, STYLE_LABELS, ImageView, format_time,
+                            label, load_scaled)
+
+THUMB_SIDE = 120
+DETAIL_SIDE = 1080
+ID_ROLE = Qt.ItemDataRole.UserRole
+FILTERS = {"PNG image (*.png)": "png", "JPEG image (*.jpg *.jpeg)": "jpg",
+           "WebP image (*.webp)": "webp"}
+
+
+def describe(preview: Preview) -> str:
+    """The parameters of a preview in words (its tooltip and detail)."""
+    p = preview.params
+    seed = p.get("caption_seed")
+    made = preview.created_at
+    try:
+        made = datetime.fromisoformat(made.replace("Z", "+00:00")).astimezone().strftime(
+            "%d %b %Y, %H:%M")
+    except ValueError:
+        pass
+    lines = [f"“{preview.caption}”",
+             " · ".join([label(p.get("style", "none"), STYLE_LABELS),
+                         label(p.get("layout", "classic"), LAYOUT_LABELS),
+                         label(p.get("size", "square"), SIZE_LABELS)]),
+             f"Frame at {format_time(float(p.get('frame_s', 0.0)))} · "
+             + ("your own caption" if seed is None else f"caption by the model (seed {seed})"),
+             f"Preview {preview.id} · made {made}"]
+    if preview.face:
+        lines.append("The frame shows a face: this remix uses a person's likeness.")
+    return "\n".join(lines)
+
+
+class PreviewGrid(QListWidget):
+    """The grid of preview thumbnails, with a line of text when there are none."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.placeholder = ""
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt
+        super().paintEvent(event)
+        if self.count() == 0 and self.placeholder:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(self.viewport().rect().adjusted(12, 12, -12, -12),
+                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                             self.placeholder)
+
+
+class PreviewGallery(QWidget):
+    statusMessage = Signal(str)
+    selectionChanged = Signal(object)  # the selected Preview or None
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.video: Video | None = None
+        self.previews: dict[int, Preview] = {}
+        self.export_job: Job | None = None
+        self._thumbs: dict[str, QImage] = {}  # by file: a preview's file never changes
+        self._blank = QPixmap(THUMB_SIDE, THUMB_SIDE)
+        self._blank.fill(Qt.GlobalColor.transparent)
+        self._detail_job: Job | None = None
+        pictures = Path.home() / "Pictures"
+        self.last_folder = pictures if pictures.is_dir() else Path.home()
+
+        self.preview_list = PreviewGrid()
+        self.preview_list.setViewMode(QListWidget.ViewMode.IconMode)
+        self.preview_list.setIconSize(QSize(THUMB_SIDE, THUMB_SIDE))
+        self.preview_list.setGridSize(QSize(THUMB_SIDE + 16, THUMB_SIDE + 48))
+        self.preview_list.setMovement(QListWidget.Movement.Static)
+        self.preview_list.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.preview_list.setWordWrap(True)
+        self.preview_list.setUniformItemSizes(True)
+        self.preview_list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.preview_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.preview_list.setToolTip("The previews made for this video, newest first")
+        self.preview_list.currentItemChanged.connect(self._current_changed)
+        self.detail = ImageView("Select a preview to see it larger.", minimum=QSize(120, 90))
+        self.detail.setToolTip("The selected preview")
+        self.detail_label = QLabel()
+        self.detail_label.setWordWrap(True)
+        self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.export_button = QPushButton("E&xport…")
+        self.export_button.setToolTip("Save the selected preview as PNG, JPEG or WebP, "
+                                      "labelled as AI-made in its metadata (Ctrl+E)")
+        self.export_button.clicked.connect(self.export_selected)
+
+        side = QWidget()
+        column = QVBoxLayout(side)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.detail, 1)
+        column.addWidget(self.detail_label)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
+        column.addLayout(buttons)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.preview_list)
+        self.splitter.addWidget(side)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([1000, 1000])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+        self._show_detail(None)
+
+    # -- contents --------------------------------------------------------------------------
+
+    def show_previews(self, video: Video | None, previews: list[Preview],
+                      empty: str = "") -> None:
+        """Show these previews of `video` (newest first), keeping the selection if it stays;
+        `empty` is what the grid says when there are none."""
+        if video is None or self.video is None or video.id != self.video.id:
+            self._thumbs.clear()
+        keep = self.selected()
+        self.video = video
+        self.previews = {p.id: p for p in previews}
+        self.preview_list.placeholder = empty or (
+            "No previews of this video yet: write or add captions, then generate."
+            if video is not None else "")
+        self.preview_list.blockSignals(True)
+        self.preview_list.clear()
+        for preview in previews:
+            item = QListWidgetItem(preview.caption)
+            item.setData(ID_ROLE, preview.id)
+            item.setToolTip(describe(preview))
+            image = self._thumbs.get(str(preview.path))
+            item.setIcon(QIcon(QPixmap.fromImage(image) if image is not None else self._blank))
+            self.preview_list.addItem(item)
+        self.preview_list.blockSignals(False)
+        if keep is not None and keep.id in self.previews:
+            self.select(keep.id)
+        else:
+            self._show_detail(None)
+        self._load_thumbnails([p for p in previews if str(p.path) not in self._thumbs])
+
+    def clear(self, empty: str = "") -> None:
+        self.show_previews(None, [], empty)
+
+    def preview_ids(self) -> list[int]:
+        return [self.preview_list.item(i).data(ID_ROLE) for i in range(self.preview_list.count())]
+
+    def selected(self) -> Preview | None:
+        item = self.preview_list.currentItem()
+        return None if item is None else self.previews.get(item.data(ID_ROLE))
+
+    def select(self, preview_id: int) -> None:
+        for i in range(self.preview_list.count()):
+            if self.preview_list.item(i).data(ID_ROLE) == preview_id:
+                self.preview_list.setCurrentRow(i)
+                self._show_detail(self.previews[preview_id])
+                return
+
+    def _current_changed(self, *_items) -> None:
+        self._show_detail(self.selected())
+
+    def _show_detail(self, preview: Preview | None) -> None:
+        self.export_button.setEnabled(preview is not None)
+        self.detail.set_image(None)
+        if preview is None:
+            self.detail_label.setText("")
+            self.detail.set_placeholder("Select a preview to see it larger." if self.previews
+                                        else "")
+            self.selectionChanged.emit(None)
+            return
+        self.detail.set_placeholder("Loading the preview…")
+        self.detail_label.setText(describe(preview))
+        path, preview_id = str(preview.path), preview.id
+        self._detail_job = self.context.jobs.run(
+            "preview image", lambda control: (preview_id, load_scaled(path, DETAIL_SIDE)),
+            finished=self._detail_loaded)
+        self.selectionChanged.emit(preview)
+
+    def _detail_loaded(self, result) -> None:
+        preview_id, image = result
+        chosen = self.selected()
+        if chosen is not None and chosen.id == preview_id:
+            if image.isNull():
+                self.detail.set_placeholder("The preview's file is missing; make it again.")
+            self.detail.set_image(image)
+
+    def _load_thumbnails(self, previews: list[Preview]) -> None:
+        if not previews:
+            return
+        paths = [str(p.path) for p in previews]
+
+        def work(control):
+            out = {}
+            for i, path in enumerate(paths):
+                if control.cancelled():
+                    break
+                out[path] = load_scaled(path, THUMB_SIDE)
+            return out
+
+        self.context.jobs.run("preview thumbnails", work, finished=self._thumbnails_loaded)
+
+    def _thumbnails_loaded(self, images: dict) -> None:
+        wanted = {str(p.path): p.id for p in self.previews.values()}
+        icons = {}
+        for path, image in images.items():
+            if path in wanted and not image.isNull():
+                self._thumbs[path] = image
+                icons[wanted[path]] = QIcon(QPixmap.fromImage(image))
+        for i in range(self.preview_list.count()):
+            item = self.preview_list.item(i)
+            if item.data(ID_ROLE) in icons:
+                item.setIcon(icons[item.data(ID_ROLE)])
+
+    def thumbnails_loaded(self) -> int:
+        """How many shown previews have their thumbnail (tests)."""
+        return sum(str(p.path) in self._thumbs for p in self.previews.values())
+
+    # -- export ----------------------------------------------------------------------------
+
+    def default_name(self, preview: Preview) -> str:
+        stem = Path(self.video.name).stem if self.video is not None else "video"
+        return f"{stem}-remix-{preview.id}.png"
+
+    def export_selected(self) -> Job | None:
+        """Ask where to save the selected preview, then export it on a job."""
+        preview = self.selected()
+        if preview is None:
+            return None
+        dialog = QFileDialog(self, "Export preview")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setNameFilters(list(FILTERS))
+        dialog.setDefaultSuffix("png")
+        dialog.filterSelected.connect(lambda f: dialog.setDefaultSuffix(FILTERS.get(f, "png")))
+        dialog.setDirectory(str(self.last_folder))
+        dialog.selectFile(self.default_name(preview))
+        if not dialog.exec() or not dialog.selectedFiles():
+            return None
+        target = Path(dialog.selectedFiles()[0])
+        confirmed = True  # the dialog asked before returning a file that exists
+        if target.suffix.lower() not in FORMATS:
+            target = target.with_name(
+                f"{target.name}.{FILTERS.get(dialog.selectedNameFilter(), 'png')}")
+            confirmed = False
+        if not confirmed and target.exists():
+            answer = QMessageBox.question(self, "Replace the file?",
+                                          f"{target.name} already exists. Replace it?")
+            if answer != QMessageBox.StandardButton.Yes:
+                return None
+        self.last_folder = target.parent
+        return self.export_preview(preview.id, target, force=target.exists())
+
+    def export_preview(self, preview_id: int, path: str | Path, *, force: bool = False) -> Job:
+        """Export a preview to `path` on a job (never over a file unless `force`)."""
+        ctx, target = self.context, Path(path)
+
+        def work(control):
+            with ctx.background_library() as library:
+                return ctx.remixer(library).export(preview_id, target, force=force)
+
+        self.export_job = ctx.jobs.run("export preview", work, finished=self._exported,
+                                       failed=self._export_failed)
+        return self.export_job
+
+    def _exported(self, target) -> None:
+        self.statusMessage.emit(f"Exported to {target}, labelled as AI-made in its metadata.")
+
+    def _export_failed(self, message: str) -> None:
+        self.statusMessage.emit(f"The export failed: {message}")
