@@ -43,7 +43,8 @@ def make_demo_clips(folder: Path) -> list[Path]:
     for name, source, title in CLIPS:
         path = folder / name
         spec = source if "=" in source else f"{source}=size=640x360:rate=25"
-        codec = ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8"] \
+        codec = ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8",
+                 "-pix_fmt", "yuv420p"] \
             if name.endswith(".webm") else ["-c:v", "libx264", "-pix_fmt", "yuv420p"]
         ffmpeg("-f", "lavfi", "-i", spec, "-t", "4", "-r", "25", *codec,
                "-metadata", f"title={title}", str(path))

@@ -60,6 +60,9 @@ STOP = frozenset(
     "its it's im i'm not no".split())
 
 
+_ANALYSIS = re.compile(r"^(?:(?:lots of|some|no) motion|well lit|dim|dark|bright|washed out|"
+                       r"blurry|soft|sharp|still|mostly\b.*|(?:a|two|three|four|five) faces?)$",
+                       re.I)
 _EXAMPLE_TEXT = "\n".join(" ".join(re.findall(r"[a-z0-9']+", c.lower())) for _, c in EXAMPLES)
 
 
@@ -155,6 +158,9 @@ def clean_caption(raw: str, opener: str = "") -> str | None:
     text = re.sub(r"\s*(Video|Caption)\s*:.*$", "", text)
     text = re.sub(r"https?://\S+|www\.\S+|[#@]\w+", "", text)
     text = re.split(r"\s*[;|]\s*|\s+-{1,2}\s+", text, maxsplit=1)[0]  # scene-style lists
+    # clauses in the words of the frame analysis ("lots of motion", "mostly blue") go
+    clauses = [c for c in re.split(r"\s*,\s*", text) if not _ANALYSIS.search(c)]
+    text = ", ".join(clauses)
     text = f"{opener} {text.strip()}" if opener else text
     parts = text.split(" / ")
     if len(parts) > 2:  # "Nobody: / Me: / My friend: ..." -> keep the setup and the punchline
