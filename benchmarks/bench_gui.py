@@ -62,8 +62,9 @@ window.resize(1280, 800)
 window.show()
 def shown():
     app.processEvents()
-    print(json.dumps({"shown_s": time.time() - t0, "rows": table.rowCount()}))
-    app.quit()
+    print(json.dumps({"shown_s": time.time() - t0, "rows": table.rowCount()}), flush=True)
+    import os
+    os._exit(0)  # measured; skip tearing down 50,000 items
 QTimer.singleShot(0, shown)
 app.exec()
 """

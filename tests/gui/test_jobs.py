@@ -69,3 +69,18 @@ def test_cancel_interrupts_a_running_job_and_drops_a_queued_one(qtbot, runner):
         first.cancel()
     assert interrupted.is_set()
     assert first.state is JobState.CANCELLED and second.state is JobState.CANCELLED
+
+
+def test_the_qt_binding_keeps_its_references(qtbot):
+    """PySide6 6.12.0 dropped a reference to None on every call returning nothing, so a
+    window crashed after a few thousand repaints; the version pinned must not."""
+    import sys
+
+    from PySide6.QtWidgets import QLabel
+
+    label = QLabel()
+    qtbot.addWidget(label)
+    before = sys.getrefcount(None)
+    for _ in range(5000):
+        label.setText("x")
+    assert abs(sys.getrefcount(None) - before) < 100
