@@ -71,7 +71,7 @@ def test_drag_and_drop_of_a_folder_imports_it(qtbot, window, good_clips):
     where = QPointF(50, 50)
     args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
             Qt.KeyboardModifier.NoModifier)
-    enter = QDragEnterEvent(where, *args)
+    enter = QDragEnterEvent(where.toPoint(), *args)  # QPoint here, QPointF for the drop
     QApplication.sendEvent(window, enter)
     assert enter.isAccepted() and window.drop_overlay.isVisible()
     with qtbot.waitSignal(window.import_flow.imported, timeout=30000) as done:
