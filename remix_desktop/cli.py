@@ -96,6 +96,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="FILE")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
 
+    p = sub.add_parser("models", help="caption and diffusion models: list, add, verify, "
+                       "download, remove")
+    mp = p.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    m = mp.add_parser("list", help="installed and known models, with status")
+    m.add_argument("--json", action="store_true")
+    m = mp.add_parser("add", help="validate and register a local model file")
+    m.add_argument("path", metavar="PATH")
+    m.add_argument("--copy", action="store_true", help="copy it into the models folder")
+    m = mp.add_parser("verify", help="recheck SHA-256 and headers")
+    m.add_argument("id", nargs="?", metavar="ID")
+    m = mp.add_parser("download", help="download a model from the manifest (resumable)")
+    m.add_argument("id", metavar="ID")
+    m = mp.add_parser("remove", help="forget a model (a referenced file is kept)")
+    m.add_argument("id", metavar="ID")
+
     p = sub.add_parser("video", help="set a video's title, description and tags")
     p.add_argument("id", type=int, metavar="ID")
     p.add_argument("--title")
@@ -283,6 +298,36 @@ def _export(library: Library, args) -> int:
     return EXIT_OK
 
 
+def _models(library: Library, args) -> int:
+    from .core.modelstore import ModelStore
+
+    store = ModelStore(library)
+    if args.action in ("list", "verify"):
+        items = store.list() if args.action == "list" else store.verify(args.id)
+        if getattr(args, "json", False):
+            print(json.dumps([m.to_dict() for m in items], indent=2, ensure_ascii=False))
+        else:
+            for m in items:
+                size = f"{m.size / 1e6:,.0f} MB" if m.size else "size ?"
+                note = f" ({m.detail})" if m.detail else ""
+                print(f"{m.id:34} {m.kind:9} {m.label[:30]:30} {size:>10}  {m.status}{note}")
+        bad = [m for m in items if m.status in ("damaged", "missing")]
+        return EXIT_PARTIAL if args.action == "verify" and bad else EXIT_OK
+    if args.action == "add":
+        m = store.add(Path(args.path), copy=args.copy)
+        print(f"Added {m.id}: {m.label} ({m.kind}), {m.source}.")
+    elif args.action == "remove":
+        print(store.remove(args.id) + ".")
+    else:
+        def show(p) -> None:
+            if sys.stderr.isatty():
+                total = f"/{p.total / 1e6:,.0f}" if p.total else ""
+                print(f"\r{p.done / 1e6:,.0f}{total} MB", end="", file=sys.stderr, flush=True)
+        path = store.download(args.id, progress=show)
+        print(f"Downloaded {args.id} to {path}.")
+    return EXIT_OK
+
+
 def _video(library: Library, args) -> int:
     tags = None if args.tags is None else args.tags.split(",")
     video = library.set_info(args.id, title=args.title, description=args.description,
@@ -300,6 +345,7 @@ COMMANDS = {
     "import": _import, "list": _list, "permission": _permission, "default": _default,
     "optout": _optout, "undo": _undo, "audit": _audit, "permissions": _permissions,
     "remove": _remove, "remix": _remix, "export": _export, "video": _video,
+    "models": _models,
 }
 
 

@@ -87,6 +87,19 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE previews ADD COLUMN face INTEGER NOT NULL DEFAULT 0;
     """,
+    # 4: model files the creator added (copied into the models folder, or by reference).
+    """
+    CREATE TABLE models (
+        id TEXT PRIMARY KEY,
+        path TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        family TEXT NOT NULL,
+        label TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        copied INTEGER NOT NULL,
+        added_at TEXT NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -125,3 +125,17 @@ def test_a_damaged_database_is_a_clear_error(tmp_path):
 def test_version_and_module_entry_point(tmp_path):
     result = cli(tmp_path / "h", "--version")
     assert result.returncode == 0 and result.stdout.startswith("remix-desktop ")
+
+
+def test_models_list_and_refusals(tmp_path):
+    home = tmp_path / "h"
+    listing = json.loads(cli(home, "models", "list", "--json").stdout)
+    ids = {m["id"]: m for m in listing}
+    assert ids["sd-turbo"]["status"] == "not downloaded"
+    assert ids["gemma-3-270m-q4_k_m"]["kind"] == "caption"
+    junk = tmp_path / "junk.safetensors"
+    junk.write_bytes(b"junk")
+    result = cli(home, "models", "add", str(junk))
+    assert result.returncode == 2 and "not a safetensors or GGUF file" in result.stderr
+    result = cli(home, "models", "remove", "nothing-here")
+    assert result.returncode == 2 and "no installed model" in result.stderr

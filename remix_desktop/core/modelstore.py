@@ -1,0 +1,199 @@
+"""The creator's models: the manifest's known models and the files in the home's models folder
+or added from elsewhere, each validated (header parsed, family detected, SHA-256 checked
+when the manifest knows it). Files the creator added by reference are never deleted."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urlparse
+
+from .audit import utc_now
+from .download import DownloadProgress, download
+from .errors import UsageError
+from .library import Library
+from .modelfiles import ModelFileError, inspect_model
+from .models import ModelEntry, ModelError, caption_model_path, manifest, verified
+
+MODEL_SUFFIXES = (".gguf", ".safetensors")
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    id: str
+    kind: str
+    family: str
+    label: str
+    size: int | None
+    status: str  # installed | verified | missing | damaged | not downloaded
+    path: str | None
+    source: str  # manifest | folder | reference
+    detail: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class ModelStore:
+    def __init__(self, library: Library):
+        self.library = library
+        self.folder = library.home.models
+
+    # -- listing ---------------------------------------------------------------------------
+
+    def list(self) -> list[ModelStatus]:
+        known = manifest()
+        out: list[ModelStatus] = []
+        seen_files: set[Path] = set()
+        for entry in known.values():
+            path = self.folder / entry.file
+            seen_files.add(path)
+            out.append(self._status_of_entry(entry, path))
+        for row in self._rows():
+            seen_files.add(Path(row["path"]))
+            out.append(self._status_of_row(row))
+        for path in sorted(self.folder.iterdir()) if self.folder.is_dir() else []:
+            if path.suffix in MODEL_SUFFIXES and path not in seen_files:
+                out.append(self._status_of_file(path.name, path, "folder"))
+        return out
+
+    def verify(self, model_id: str | None = None) -> list[ModelStatus]:
+        """Recheck headers and checksums (hashing again, not trusting the stamp)."""
+        items = [m for m in self.list() if model_id in (None, m.id)]
+        if model_id is not None and not items:
+            raise UsageError(f"There is no model '{model_id}'; see 'remix-desktop models list'")
+        checked = []
+        for item in items:
+            if item.path and Path(item.path).exists():
+                stamp = Path(item.path + ".verified")
+                stamp.unlink(missing_ok=True)
+            checked.append(next(m for m in self.list() if m.id == item.id))
+        return checked
+
+    # -- adding, removing, downloading -----------------------------------------------------
+
+    def add(self, source: Path, *, copy: bool = False) -> ModelStatus:
+        source = Path(source).expanduser().absolute()
+        if source.suffix.lower() not in MODEL_SUFFIXES:
+            raise UsageError(f"{source.name} is not a model file (.gguf or .safetensors)")
+        info = inspect_model(source)  # refuses what is not a model, with the reason
+        model_id = source.name
+        if model_id in manifest() or self._row(model_id) is not None:
+            raise UsageError(f"A model named {model_id} is already registered")
+        path = source
+        if copy:
+            path = self.folder / source.name
+            if path.exists():
+                raise UsageError(f"{path} already exists in the models folder")
+            _copy_atomically(source, path)
+        with self.library.write() as conn:
+            conn.execute(
+                "INSERT INTO models(id, path, kind, family, label, size, copied, added_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (model_id, str(path), info.kind, info.family, info.label, info.size,
+                 int(copy), utc_now()))
+        return self._status_of_row(self._row(model_id))
+
+    def remove(self, model_id: str) -> str:
+        """Forget a model. A file inside the models folder is deleted; a file the creator
+        added by reference stays where it is."""
+        row = self._row(model_id)
+        entry = manifest().get(model_id)
+        if row is not None:
+            with self.library.write() as conn:
+                conn.execute("DELETE FROM models WHERE id = ?", (model_id,))
+            if row["copied"]:
+                Path(row["path"]).unlink(missing_ok=True)
+                return f"Removed {model_id} and its copy in the models folder"
+            return f"Removed {model_id} from the list; the file {row['path']} was not touched"
+        path = self.folder / (entry.file if entry else model_id)
+        if path.suffix in MODEL_SUFFIXES and path.is_file() and path.parent == self.folder:
+            path.unlink()
+            path.with_name(path.name + ".verified").unlink(missing_ok=True)
+            return f"Deleted {path.name} from the models folder"
+        raise UsageError(f"There is no installed model '{model_id}'")
+
+    def download(self, model_id: str, *, progress: Callable[[DownloadProgress], None] | None
+                 = None, cancelled: Callable[[], bool] = lambda: False) -> Path:
+        entry = manifest().get(model_id)
+        if entry is None:
+            raise UsageError(f"'{model_id}' is not in the model manifest")
+        if entry.source.startswith("python-package:"):
+            return caption_model_path(self.library.home, model_id)
+        host = urlparse(entry.source).hostname
+        target = self.folder / entry.file
+        path = download(entry.source, target, sha256=entry.sha256, size=entry.size,
+                        progress=progress, cancelled=cancelled, allowed_hosts={host})
+        try:
+            inspect_model(path)  # no checksum published: at least the header must be right
+        except ModelFileError:
+            path.unlink(missing_ok=True)
+            raise
+        return path
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _rows(self) -> list[dict]:
+        cur = self.library.conn.execute(
+            "SELECT id, path, kind, family, label, size, copied FROM models ORDER BY id")
+        return [dict(zip((d[0] for d in cur.description), r)) for r in cur.fetchall()]
+
+    def _row(self, model_id: str) -> dict | None:
+        return next((r for r in self._rows() if r["id"] == model_id), None)
+
+    def _status_of_entry(self, entry: ModelEntry, path: Path) -> ModelStatus:
+        if not path.is_file():
+            return ModelStatus(entry.id, entry.kind, entry.family, entry.name, entry.size,
+                               "not downloaded", None, "manifest",
+                               "" if entry.sha256 else _NO_SUM)
+        if entry.sha256 and verified(path, entry):
+            return ModelStatus(entry.id, entry.kind, entry.family, entry.name,
+                               path.stat().st_size, "verified", str(path), "manifest")
+        status = self._status_of_file(entry.id, path, "manifest")
+        if entry.sha256:
+            return ModelStatus(**{**status.to_dict(), "status": "damaged",
+                                  "detail": "its SHA-256 does not match the manifest; "
+                                            "download it again"})
+        return ModelStatus(**{**status.to_dict(), "detail": _NO_SUM})
+
+    def _status_of_row(self, row: dict) -> ModelStatus:
+        status = self._status_of_file(row["id"], Path(row["path"]),
+                                      "folder" if row["copied"] else "reference")
+        return status
+
+    def _status_of_file(self, model_id: str, path: Path, source: str) -> ModelStatus:
+        if not path.is_file():
+            return ModelStatus(model_id, "?", "?", path.name, None, "missing", str(path), source,
+                               "the file is gone; add it again or remove it")
+        try:
+            info = inspect_model(path)
+        except ModelFileError as exc:
+            return ModelStatus(model_id, "?", "?", path.name, path.stat().st_size, "damaged",
+                               str(path), source, str(exc))
+        return ModelStatus(model_id, info.kind, info.family, info.label, info.size,
+                           "installed", str(path), source,
+                           "" if info.complete else "a UNet without its text encoder")
+
+
+_NO_SUM = "no published checksum known: checked by size and header only"
+
+
+def _copy_atomically(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    try:
+        shutil.copyfile(source, tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+__all__ = ["ModelStatus", "ModelStore", "ModelError"]
