@@ -45,3 +45,24 @@ class Failed:
 @dataclass(frozen=True)
 class Shutdown:
     pass
+
+
+@dataclass(frozen=True)
+class Img2ImgJob:
+    """Remake an image (PNG bytes) after a prompt with a Stable Diffusion model; the result
+    is PNG bytes of width x height."""
+
+    job_id: int
+    model_path: str
+    taesd_path: str | None
+    image: bytes
+    prompt: str
+    negative_prompt: str = ""
+    strength: float = 0.6
+    steps: int = 4
+    cfg: float = 1.0
+    sampler: str = "euler_a"
+    seed: int = 0
+    width: int = 512
+    height: int = 512
+    n_threads: int = 0  # 0: all cores

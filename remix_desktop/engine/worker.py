@@ -12,7 +12,7 @@ import traceback
 from multiprocessing.connection import Connection
 
 from ..core.captions import generate_captions
-from .protocol import CaptionJob, Done, Failed, Progress, Shutdown
+from .protocol import CaptionJob, Done, Failed, Img2ImgJob, Progress, Shutdown
 
 
 def main(conn: Connection, log_path: str | None = None) -> None:
@@ -31,6 +31,7 @@ class Worker:
     def __init__(self, conn: Connection):
         self.conn = conn
         self.text_models: dict[tuple[str, int], object] = {}
+        self.image_models: dict[tuple[str, str | None, int], object] = {}
 
     def serve(self) -> None:
         while True:
@@ -49,6 +50,8 @@ class Worker:
     def run(self, job) -> Done:
         if isinstance(job, CaptionJob):
             return self.captions(job)
+        if isinstance(job, Img2ImgJob):
+            return self.img2img(job)
         raise TypeError(f"unknown job {type(job).__name__}")
 
     def captions(self, job: CaptionJob) -> Done:
@@ -76,6 +79,79 @@ class Worker:
             self.text_models[key] = LlamaTextModel(job.model_path, model_id=job.model_id,
                                                    n_threads=job.n_threads or None)
         return self.text_models[key]
+
+    def img2img(self, job: Img2ImgJob) -> Done:
+        import io
+
+        from PIL import Image
+
+        from .diffusion import planned_steps
+
+        timings: dict = {}
+        start = time.perf_counter()
+        model, family, loaded = self.image_model(job)
+        timings["load_s"] = round(time.perf_counter() - start, 3) if loaded else 0.0
+        timings["family"] = family
+        try:
+            with Image.open(io.BytesIO(job.image)) as opened:
+                opened.load()
+                init = opened.convert("RGB")
+        except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds
+            raise ValueError(f"the image to remix cannot be read ({exc})") from None
+        total = planned_steps(job.steps, job.strength)
+        self.conn.send(Progress(job.job_id, 0, total, "sampling"))
+        previews: dict[int, bytes] = {}
+
+        def preview(step: int, image) -> None:
+            previews[step] = _png(image)
+
+        def progress(step: int, steps: int) -> None:
+            self.conn.send(Progress(job.job_id, step, steps, "sampling",
+                                    preview=previews.pop(step, None)))
+
+        result = model.img2img(init, job.prompt, job.negative_prompt, strength=job.strength,
+                               steps=job.steps, cfg_scale=job.cfg, sampler=job.sampler,
+                               seed=job.seed, width=job.width, height=job.height,
+                               progress=progress, preview=preview)
+        timings.update(model.last_timings)
+        return Done(job.job_id, _png(result), timings)
+
+    def image_model(self, job: Img2ImgJob):
+        """(model, family, loaded now); the files are checked by their headers first, so a
+        file that is not a usable model is refused before stable-diffusion.cpp sees it."""
+        key = (job.model_path, job.taesd_path or None, job.n_threads)
+        if key in self.image_models:
+            model, family = self.image_models[key]
+            return model, family, False
+        from ..core.modelfiles import ModelFileError, inspect_model
+        from .diffusion import DiffusionModel
+
+        info = inspect_model(job.model_path)
+        if info.kind != "diffusion":
+            raise ModelFileError(info.path, f"holds {info.label} weights, not a Stable "
+                                            f"Diffusion model")
+        if not info.complete:
+            raise ModelFileError(info.path, "holds a UNet without its text encoder; a "
+                                            "complete checkpoint is needed")
+        if job.taesd_path:
+            tae = inspect_model(job.taesd_path)
+            if tae.kind != "taesd":
+                raise ModelFileError(tae.path, f"holds {tae.label} weights, not a TAESD "
+                                               f"tiny autoencoder")
+        self.conn.send(Progress(job.job_id, 0, 1, "loading the image model"))
+        self.image_models.clear()  # one image model in memory at a time
+        model = DiffusionModel(job.model_path, taesd_path=job.taesd_path or None,
+                               n_threads=job.n_threads or None)
+        self.image_models[key] = (model, info.family)
+        return model, info.family, True
+
+
+def _png(image) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def _sentence(exc: Exception) -> str:

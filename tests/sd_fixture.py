@@ -1,0 +1,231 @@
+"""A structurally valid, all-zero Stable Diffusion checkpoint for tests, built here.
+
+stable-diffusion.cpp 0.4.7 (the vendored copy in stable-diffusion-cpp-python) accepts as its
+smallest single-file architecture the SDXS-512 layout: an SD 1.x checkpoint (CLIP ViT-L/14
+text encoder, 768 wide) whose UNet is the tiny one (``channel_mult`` 1,2,4, one ResBlock per
+level, no middle block, attention at the first two levels only, so no ``middle_block.1`` and
+no ``output_blocks.7.1``), plus the tiny autoencoder SDXS ships with, which sd.cpp loads from
+``first_stage_model.*`` as a TAE. The names and shapes below
+restate ``src/unet.hpp`` (``UnetModelBlock`` for ``VERSION_SDXS_512_DS``), ``src/clip.hpp``
+(``CLIPTextModel`` OPENAI_CLIP_VIT_L_14) and ``src/tae.hpp``
+(``TinyEncoder``/``TinyDecoder``), in PyTorch (safetensors) order.
+
+The weights are all zero and the files are sparse: the JSON header is written and the file is
+then truncated to its full length, so a ~0.9 GB checkpoint takes a few KiB on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+_DTYPE_BYTES = {"F16": 2, "F32": 4}
+
+
+# --------------------------------------------------------------------------- building blocks
+
+def _linear(out: dict, name: str, n_in: int, n_out: int, bias: bool = True) -> None:
+    out[f"{name}.weight"] = (n_out, n_in)
+    if bias:
+        out[f"{name}.bias"] = (n_out,)
+
+
+def _conv(out: dict, name: str, n_in: int, n_out: int, k: int = 3, bias: bool = True) -> None:
+    out[f"{name}.weight"] = (n_out, n_in, k, k)
+    if bias:
+        out[f"{name}.bias"] = (n_out,)
+
+
+def _norm(out: dict, name: str, n: int) -> None:
+    out[f"{name}.weight"] = (n,)
+    out[f"{name}.bias"] = (n,)
+
+
+# --------------------------------------------------------------------------- CLIP ViT-L/14
+
+def clip_l_tensors(prefix: str = "cond_stage_model.transformer.text_model.") -> dict:
+    d, layers, vocab, positions = 768, 12, 49408, 77
+    out: dict = {}
+    out[f"{prefix}embeddings.token_embedding.weight"] = (vocab, d)
+    out[f"{prefix}embeddings.position_embedding.weight"] = (positions, d)
+    for i in range(layers):
+        p = f"{prefix}encoder.layers.{i}."
+        for proj in ("q_proj", "k_proj", "v_proj", "out_proj"):
+            _linear(out, p + "self_attn." + proj, d, d)
+        _norm(out, p + "layer_norm1", d)
+        _norm(out, p + "layer_norm2", d)
+        _linear(out, p + "mlp.fc1", d, 4 * d)
+        _linear(out, p + "mlp.fc2", 4 * d, d)
+    _norm(out, f"{prefix}final_layer_norm", d)
+    return out
+
+
+# --------------------------------------------------------------------------- tiny UNet
+
+def _resblock(out: dict, name: str, ch: int, emb: int, n_out: int) -> None:
+    _norm(out, f"{name}.in_layers.0", ch)
+    _conv(out, f"{name}.in_layers.2", ch, n_out)
+    _linear(out, f"{name}.emb_layers.1", emb, n_out)
+    _norm(out, f"{name}.out_layers.0", n_out)
+    _conv(out, f"{name}.out_layers.3", n_out, n_out)
+    if ch != n_out:
+        _conv(out, f"{name}.skip_connection", ch, n_out, k=1)
+
+
+def _transformer(out: dict, name: str, ch: int, context: int) -> None:
+    inner = ch  # n_head * d_head
+    _norm(out, f"{name}.norm", ch)
+    _conv(out, f"{name}.proj_in", ch, inner, k=1)
+    b = f"{name}.transformer_blocks.0"
+    for attn, kv in (("attn1", inner), ("attn2", context)):
+        _linear(out, f"{b}.{attn}.to_q", inner, inner, bias=False)
+        _linear(out, f"{b}.{attn}.to_k", kv, inner, bias=False)
+        _linear(out, f"{b}.{attn}.to_v", kv, inner, bias=False)
+        _linear(out, f"{b}.{attn}.to_out.0", inner, inner)
+    _linear(out, f"{b}.ff.net.0.proj", inner, inner * 4 * 2)  # GEGLU
+    _linear(out, f"{b}.ff.net.2", inner * 4, inner)
+    for n in ("norm1", "norm2", "norm3"):
+        _norm(out, f"{b}.{n}", inner)
+    _conv(out, f"{name}.proj_out", inner, ch, k=1)
+
+
+def sdxs_unet_tensors(prefix: str = "model.diffusion_model.") -> dict:
+    """UnetModelBlock(VERSION_SDXS_512_DS), following its constructor step by step."""
+    mc, emb, context = 320, 1280, 768
+    channel_mult, attention_res = (1, 2, 4), (4, 2)
+    out: dict = {}
+    _linear(out, prefix + "time_embed.0", mc, emb)
+    _linear(out, prefix + "time_embed.2", emb, emb)
+    _conv(out, prefix + "input_blocks.0.0", 4, mc)
+    chans, ch, idx, ds = [mc], mc, 0, 1
+    for i, mult in enumerate(channel_mult):
+        idx += 1
+        _resblock(out, f"{prefix}input_blocks.{idx}.0", ch, emb, mult * mc)
+        ch = mult * mc
+        if ds in attention_res:
+            _transformer(out, f"{prefix}input_blocks.{idx}.1", ch, context)
+        chans.append(ch)
+        idx += 1  # tiny UNet: one ResBlock per level, the index still steps over the second
+        if i != len(channel_mult) - 1:
+            idx += 1
+            _conv(out, f"{prefix}input_blocks.{idx}.0.op", ch, ch)
+            chans.append(ch)
+            ds *= 2
+    o = 0
+    for i in reversed(range(len(channel_mult))):
+        mult = channel_mult[i]
+        for j in range(2):
+            ich = chans.pop()
+            _resblock(out, f"{prefix}output_blocks.{o}.0", ch + ich, emb, mult * mc)
+            ch = mult * mc
+            up = 1
+            if ds in attention_res:
+                _transformer(out, f"{prefix}output_blocks.{o}.1", ch, context)
+                up += 1
+            if i > 0 and j == 1:
+                o += 1
+                if o == 2:
+                    up = 1
+                _conv(out, f"{prefix}output_blocks.{o}.{up}.conv", ch, ch)
+                ds //= 2
+            o += 1
+    _norm(out, prefix + "out.0", mc)
+    _conv(out, prefix + "out.2", mc, 4)
+    return out
+
+
+# --------------------------------------------------------------------------- TAESD
+
+def _tae_block(out: dict, name: str, ch: int = 64) -> None:
+    for c in ("conv.0", "conv.2", "conv.4"):
+        _conv(out, f"{name}.{c}", ch, ch)
+
+
+def taesd_tensors(prefix: str = "") -> dict:
+    """TinyEncoder + TinyDecoder (src/tae.hpp); a TAESD file has no prefix, the SDXS
+    checkpoint carries the same tiny autoencoder under ``first_stage_model.``."""
+    out: dict = {}
+    e = prefix + "encoder.layers."
+    _conv(out, e + "0", 3, 64)
+    _tae_block(out, e + "1")
+    idx = 2
+    for _ in range(3):
+        _conv(out, f"{e}{idx}", 64, 64, bias=False)
+        idx += 1
+        for _ in range(3):
+            _tae_block(out, f"{e}{idx}")
+            idx += 1
+    _conv(out, f"{e}{idx}", 64, 4)
+    d = prefix + "decoder.layers."
+    _conv(out, d + "0", 4, 64)
+    idx = 2  # 1: ReLU
+    for _ in range(3):
+        for _ in range(3):
+            _tae_block(out, f"{d}{idx}")
+            idx += 1
+        idx += 1  # Upsample
+        _conv(out, f"{d}{idx}", 64, 64, bias=False)
+        idx += 1
+    _tae_block(out, f"{d}{idx}")
+    _conv(out, f"{d}{idx + 1}", 64, 3)
+    return out
+
+
+def sdxs_checkpoint_tensors() -> dict:
+    """CLIP-L + tiny UNet + the tiny autoencoder SDXS ships with (sd.cpp loads an SDXS
+    checkpoint's ``first_stage_model.*`` as a TAE, renamed to ``tae.*``; the KL VAE layout
+    of SD 1.x is not accepted there and leaves the TAE uninitialised)."""
+    return {**clip_l_tensors(), **sdxs_unet_tensors(), **taesd_tensors("first_stage_model.")}
+
+
+# --------------------------------------------------------------------------- writing
+
+def write_sparse_safetensors(path: Path, shapes: dict, dtype: str = "F16",
+                             metadata: dict | None = None) -> Path:
+    """Write a safetensors file whose tensors are all zero, as a sparse file: the header,
+    then truncate() to the full size (the data is a hole that reads back as zeros)."""
+    path = Path(path)
+    size = _DTYPE_BYTES[dtype]
+    header: dict = {"__metadata__": {k: str(v) for k, v in (metadata or {}).items()}}
+    offset = 0
+    for name, shape in shapes.items():
+        n = 1
+        for s in shape:
+            n *= s
+        header[name] = {"dtype": dtype, "shape": list(shape),
+                        "data_offsets": [offset, offset + n * size]}
+        offset += n * size
+    raw = json.dumps(header, separators=(",", ":")).encode()
+    raw += b" " * (-len(raw) % 8)  # keep the data 8-byte aligned
+    tmp = path.with_name(path.name + ".part")
+    with open(tmp, "wb") as fh:
+        fh.write(struct.pack("<Q", len(raw)))
+        fh.write(raw)
+        fh.truncate(8 + len(raw) + offset)
+    tmp.replace(path)
+    return path
+
+
+def parameter_count(shapes: dict) -> int:
+    total = 0
+    for shape in shapes.values():
+        n = 1
+        for s in shape:
+            n *= s
+        total += n
+    return total
+
+
+def build_sdxs_fixture(folder: Path, dtype: str = "F16") -> tuple[Path, Path]:
+    """(checkpoint, taesd) in `folder`, built once (reused when already there)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    model = folder / f"sdxs-512-zero-{dtype.lower()}.safetensors"
+    taesd = folder / f"taesd-zero-{dtype.lower()}.safetensors"
+    if not model.exists():
+        write_sparse_safetensors(model, sdxs_checkpoint_tensors(), dtype,
+                                 {"purpose": "remix-desktop test fixture, all zero"})
+    if not taesd.exists():
+        write_sparse_safetensors(taesd, taesd_tensors(), dtype)
+    return model, taesd
