@@ -83,11 +83,22 @@ def build_parser() -> argparse.ArgumentParser:
     words.add_argument("--caption", metavar="TEXT", help="your own caption")
     words.add_argument("--candidates", type=int, default=4, metavar="N",
                        help="captions written by the model (default 4)")
-    p.add_argument("--style", default="none", help="none, cartoon, sketch, popart, halftone")
+    p.add_argument("--style", default="none",
+                   help="none, cartoon, sketch, popart, halftone, or diffusion")
+    p.add_argument("--prompt", help="diffusion: a preset (comic book, anime, claymation, oil "
+                   "painting, pixel art) or your own prompt")
+    p.add_argument("--negative", metavar="PROMPT", help="diffusion: the negative prompt")
+    p.add_argument("--strength", type=float, help="diffusion: how far from the frame, 0-1")
+    p.add_argument("--steps", type=int, help="diffusion: sampling steps")
+    p.add_argument("--cfg", type=float, help="diffusion: cfg scale")
+    p.add_argument("--sampler", help="diffusion: sampler (euler_a, euler, dpm++2m, lcm, ...)")
+    p.add_argument("--diffusion-size", type=int, default=512, metavar="PX",
+                   help="diffusion: the long side the model works at (default 512)")
     p.add_argument("--layout", default="classic", choices=["classic", "modern"])
     p.add_argument("--size", default="square", choices=["square", "portrait", "source"])
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--model", metavar="ID", help="caption model (default: the setting)")
+    p.add_argument("--model", metavar="ID", help="caption model; with --style diffusion, the "
+                   "diffusion model (default: the setting)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the previews")
     p.add_argument("--json", action="store_true")
 

@@ -11,7 +11,7 @@ from .core.consent import Consent
 from .core.errors import UsageError
 from .core.library import Library
 from .core.remix import Remixer, RemixRequest
-from .engine.client import EngineCaptions, EngineClient
+from .engine.client import EngineCaptions, EngineClient, EngineImages
 
 
 def remix_command(library: Library, args) -> int:
@@ -24,9 +24,13 @@ def remix_command(library: Library, args) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     client = EngineClient(library.home, name="caption engine")
-    model_id = args.model or library.setting("caption_model")
-    source = EngineCaptions(client, model_id=model_id, n_threads=int(library.setting("threads")))
-    remixer = Remixer(library, source)
+    images_client = EngineClient(library.home, name="diffusion engine")
+    threads = int(library.setting("threads"))
+    diffusion = args.style == "diffusion"
+    model_id = (None if diffusion else args.model) or library.setting("caption_model")
+    image_model = (args.model or library.setting("diffusion_model", "")) if diffusion else None
+    source = EngineCaptions(client, model_id=model_id, n_threads=threads)
+    remixer = Remixer(library, source, EngineImages(images_client, n_threads=threads))
     progress = _progress_printer(args.json)
     try:
         t = time.perf_counter()
@@ -52,14 +56,25 @@ def remix_command(library: Library, args) -> int:
             request = RemixRequest(
                 video_id=video.id, fingerprint=video.fingerprint, frame_s=times[i % len(times)],
                 caption=text, style=args.style, layout=args.layout, size=args.size,
-                caption_model=model_id, caption_seed=seed, seed=args.seed)
-            preview = remixer.render(request)
+                caption_model=model_id, caption_seed=seed, seed=args.seed,
+                image_model=image_model or None,
+                **({"prompt": args.prompt, "negative_prompt": args.negative,
+                    "strength": args.strength, "steps": args.steps, "cfg": args.cfg,
+                    "sampler": args.sampler, "diffusion_size": args.diffusion_size}
+                   if diffusion else {}))
+            preview = remixer.render(request, progress=progress)
             for key, value in preview.timings.items():
-                stage[key] = stage.get(key, 0.0) + value
+                if isinstance(value, (int, float)):
+                    stage[key] = stage.get(key, 0.0) + value
             target = out / f"{Path(video.name).stem}-remix-{preview.id}.png"
             if not target.exists():
                 remixer.export(preview.id, target)
-            results.append({
+            extra = {}
+            if diffusion:
+                extra["diffusion"] = {k: preview.timings.get(k) for k in (
+                    "diffusion_model", "family", "load_s", "encode_s", "sampling_s",
+                    "decode_s") if k in preview.timings}
+            results.append({**extra, 
                 "id": preview.id, "path": str(target), "preview": str(preview.path),
                 "caption": preview.caption, "style": args.style, "layout": args.layout,
                 "size": args.size, "frame_s": round(request.frame_s, 3), "seed": seed,
@@ -69,6 +84,7 @@ def remix_command(library: Library, args) -> int:
         timings["render_s"] = _lap(t)
     finally:
         client.stop()
+        images_client.stop()
     timings["total_s"] = _lap(started)
     faces = any(r["face"] for r in results)
     if args.json:

@@ -135,6 +135,31 @@ class ModelStore:
             raise
         return path
 
+    # -- for remixes ------------------------------------------------------------------------
+
+    def resolve(self, model_id: str):
+        """The file and header facts of an installed model, or a clear error saying the fix."""
+        item = next((m for m in self.list() if m.id == model_id), None)
+        if item is None:
+            raise ModelError(f"There is no model '{model_id}'; add it with 'remix-desktop "
+                             "models add PATH' or see 'remix-desktop models list'")
+        if item.status in ("not downloaded", "missing") or not item.path:
+            raise ModelError(f"The model '{model_id}' is not installed ({item.status}); "
+                             f"run 'remix-desktop models download {model_id}' or add the file")
+        if item.status == "damaged":
+            raise ModelError(f"The model '{model_id}' is damaged ({item.detail})")
+        path = Path(item.path)
+        return path, inspect_model(path)
+
+    def taesd_for(self, family: str) -> Path | None:
+        """An installed TAESD file for SD 1.x/2.x-latent models (fast encode and decode)."""
+        if family not in ("sd1", "sd2", "sdxs"):
+            return None
+        for item in self.list():
+            if item.kind == "taesd" and item.status in ("installed", "verified") and item.path:
+                return Path(item.path)
+        return None
+
     # -- internals -------------------------------------------------------------------------
 
     def _rows(self) -> list[dict]:

@@ -29,6 +29,39 @@ from .stylize import STYLES, stylize
 
 Progress = Callable[[int, int, str], None]
 
+DIFFUSION = "diffusion"
+ALL_STYLES = (*STYLES, DIFFUSION)
+
+# Style prompt presets for diffusion remixes (our own wording): prompt, negative prompt.
+PRESETS = {
+    "comic book": ("comic book panel, bold ink outlines, halftone dots, flat vivid colours",
+                   "photo, blurry, washed out"),
+    "anime": ("anime illustration, clean line art, cel shading, bright colours",
+              "photo, realistic, blurry"),
+    "claymation": ("claymation scene, plasticine figures, stop-motion, soft studio light",
+                   "photo, flat drawing"),
+    "oil painting": ("oil painting, thick visible brush strokes, canvas texture, rich colour",
+                     "photo, digital render"),
+    "pixel art": ("pixel art, 16-bit video game style, limited palette, crisp pixels",
+                  "photo, blurry, smooth gradients"),
+}
+
+
+def diffusion_defaults(family: str, model_id: str = "") -> tuple[int, float]:
+    """Steps and cfg scale: turbo and SDXS models want 1-4 steps at cfg 1, others 20 at 7."""
+    if family == "sdxs" or "turbo" in model_id.lower():
+        return 2, 1.0
+    return 20, 7.0
+
+
+class ImageSource(Protocol):
+    """Redraws a frame with a diffusion model (the engine's worker process)."""
+
+    def restyle(self, image: Image.Image, request: "RemixRequest", *, model_path: Path,
+                taesd_path: Path | None, family: str, progress: Progress | None = None,
+                cancelled: Callable[[], bool] = lambda: False) -> tuple[Image.Image, dict]:
+        ...
+
 
 @dataclass(frozen=True)
 class RemixRequest:
@@ -45,9 +78,26 @@ class RemixRequest:
     caption_seed: int | None = None  # None when the creator wrote the caption
     image_model: str | None = None
     seed: int = 0
+    # diffusion only (style "diffusion"); None elsewhere, and then left out of the hash
+    prompt: str | None = None
+    negative_prompt: str | None = None
+    strength: float | None = None
+    steps: int | None = None
+    cfg: float | None = None
+    sampler: str | None = None
+    diffusion_size: int | None = None  # the long side the model works at
 
     def __post_init__(self) -> None:
-        for value, allowed, what in ((self.style, STYLES, "style"),
+        if self.style == DIFFUSION:
+            if not self.image_model:
+                raise UsageError("A diffusion remix needs a diffusion model: add one with "
+                                 "'remix-desktop models add' or download one")
+            if not (self.prompt or "").strip():
+                raise UsageError("A diffusion remix needs a prompt or a preset: "
+                                 + ", ".join(PRESETS))
+            if self.strength is not None and not 0.0 < self.strength <= 1.0:
+                raise UsageError("The strength must be above 0 and at most 1")
+        for value, allowed, what in ((self.style, ALL_STYLES, "style"),
                                      (self.layout, LAYOUTS, "layout"),
                                      (self.size, SIZES, "size")):
             if value not in allowed:
@@ -56,11 +106,14 @@ class RemixRequest:
             raise UsageError("A remix needs a caption")
 
     def params(self) -> dict:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if v is not None or k in _ALWAYS}
 
     def key(self) -> str:
         text = json.dumps(self.params(), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:40]
+
+
+_ALWAYS = {"caption_seed"}
 
 
 @dataclass(frozen=True)
@@ -86,10 +139,12 @@ class CaptionSource(Protocol):
 
 
 class Remixer:
-    def __init__(self, library: Library, captions: CaptionSource | None = None):
+    def __init__(self, library: Library, captions: CaptionSource | None = None,
+                 images: ImageSource | None = None):
         self.library = library
         self.consent = Consent(library)
         self.caption_source = captions
+        self.image_source = images
 
     # -- frames and captions ---------------------------------------------------------------
 
@@ -118,7 +173,8 @@ class Remixer:
 
     # -- previews --------------------------------------------------------------------------
 
-    def render(self, request: RemixRequest) -> Preview:
+    def render(self, request: RemixRequest, progress: Progress | None = None,
+               cancelled: Callable[[], bool] = lambda: False) -> Preview:
         """The preview for a request: from the cache when it was made before."""
         video = self.consent.gate(request.video_id).video
         if video.fingerprint != request.fingerprint:
@@ -132,10 +188,15 @@ class Remixer:
         timings["frame_s"] = _lap(start)
         start = time.perf_counter()
         face = frames.has_face(pixels)
-        styled = stylize(pixels, request.style)
+        if request.style == DIFFUSION:
+            styled_image, info = self._diffuse(Image.fromarray(pixels), request, progress,
+                                               cancelled)
+            timings.update(info)
+        else:
+            styled_image = Image.fromarray(stylize(pixels, request.style))
         timings["style_s"] = _lap(start)
         start = time.perf_counter()
-        image = compose(Image.fromarray(styled), request.caption, layout=request.layout,
+        image = compose(styled_image, request.caption, layout=request.layout,
                         size=request.size)
         timings["compose_s"] = _lap(start)
         start = time.perf_counter()
@@ -191,6 +252,22 @@ class Remixer:
             return export_image(image, Path(target), prov, force=force)
 
     # -- internals -------------------------------------------------------------------------
+
+    def _diffuse(self, image: Image.Image, request: RemixRequest, progress, cancelled):
+        from .modelstore import ModelStore
+
+        if self.image_source is None:
+            raise UsageError("No diffusion engine is connected")
+        store = ModelStore(self.library)
+        model_path, info = store.resolve(request.image_model)
+        if info.kind != "diffusion":
+            raise UsageError(f"{request.image_model} is a {info.kind} model, not a diffusion "
+                             "model")
+        result, details = self.image_source.restyle(
+            image, request, model_path=model_path, taesd_path=store.taesd_for(info.family),
+            family=info.family, progress=progress, cancelled=cancelled)
+        return result, {"diffusion_model": request.image_model, "family": info.family,
+                        **details}
 
     def _cached(self, key: str) -> Preview | None:
         row = self.library.conn.execute(

@@ -4,6 +4,7 @@ cancels by stopping the worker (politely, then by force) and starts a fresh one 
 
 from __future__ import annotations
 
+import io
 import itertools
 import multiprocessing
 import os
@@ -17,7 +18,7 @@ from ..core.errors import RemixDesktopError
 from ..core.home import Home
 from ..core.models import DEFAULT_CAPTION_MODEL, caption_model_path
 from . import worker
-from .protocol import CaptionJob, Done, Failed, Progress, Shutdown
+from .protocol import CaptionJob, Done, Failed, Img2ImgJob, Progress, Shutdown
 
 
 class EngineError(RemixDesktopError):
@@ -167,6 +168,45 @@ class EngineCaptions:
             on_progress=relay, cancelled=cancelled)
         self.last_timings = done.timings
         return done.result
+
+
+class EngineImages:
+    """Diffusion img2img in its own worker process (implements core.remix.ImageSource)."""
+
+    def __init__(self, client: EngineClient, *, n_threads: int = 0):
+        self.client = client
+        self.n_threads = n_threads
+
+    def restyle(self, image, request, *, model_path, taesd_path, family, progress=None,
+                cancelled=lambda: False):
+        from PIL import Image
+
+        from ..core.remix import PRESETS, diffusion_defaults
+
+        steps, cfg = diffusion_defaults(family, request.image_model or "")
+        prompt, negative = PRESETS.get(request.prompt, (request.prompt, ""))
+        side = request.diffusion_size or 512
+        scale = side / max(image.size)
+        width = max(64, round(image.width * scale / 64) * 64)
+        height = max(64, round(image.height * scale / 64) * 64)
+        buffer = io.BytesIO()
+        image.convert("RGB").resize((width, height), Image.LANCZOS).save(buffer, "PNG")
+
+        def relay(p: Progress) -> None:
+            if progress:
+                progress(p.done, p.total, p.message)
+
+        done = self.client.run(
+            lambda job_id: Img2ImgJob(
+                job_id, str(model_path), str(taesd_path) if taesd_path else None,
+                buffer.getvalue(), prompt,
+                request.negative_prompt if request.negative_prompt is not None else negative,
+                request.strength if request.strength is not None else 0.6,
+                request.steps or steps, request.cfg if request.cfg is not None else cfg,
+                request.sampler or "euler_a", request.seed, width, height, self.n_threads),
+            on_progress=relay, cancelled=cancelled)
+        result = Image.open(io.BytesIO(done.result)).convert("RGB")
+        return result, {k: v for k, v in done.timings.items() if k != "family"}
 
 
 def _signal_group(pid: int, sig: int) -> None:
