@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_frames.py
 	$(PY) benchmarks/bench_captions.py
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/bench_gui.py
+	$(PY) benchmarks/bench_diffusion.py
 
 # Screenshots of the real window on a virtual screen (Debian: xvfb, libxcb-cursor0,
 # libxkbcommon-x11-0), saved into docs/.
