@@ -16,6 +16,7 @@ from ..core.errors import RemixDesktopError
 from ..core.transfer import export_permissions, import_permissions
 from .delegates import BADGE_COLORS
 from .dialogs import AuditDialog, RejectionsDialog, SettingsDialog, ask_save_path
+from .models_dialog import ModelsDialog
 from .widgets import SwitchButton
 
 VERBS = {"allow": "Allowed", "deny": "Denied", "default": "Reset to the library default:"}
@@ -76,6 +77,9 @@ class ActionsMixin:
                                  icon=SP.SP_FileDialogDetailedView,
                                  tip="Default permission, export metadata, data folder")
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.models_action = a("&Models…", self.open_models,
+                               tip="The caption and diffusion models: add, verify, remove, "
+                                   "download")
         self.quit_action = a("&Quit", self.close, shortcut=QKeySequence.StandardKey.Quit,
                              tip="Close Remix Desktop")
         self.undo_action = a("&Undo", self.undo, shortcut=QKeySequence.StandardKey.Undo,
@@ -124,7 +128,7 @@ class ActionsMixin:
         file.addSeparator()
         file.addActions([self.export_permissions_action, self.import_permissions_action])
         file.addSeparator()
-        file.addActions([self.settings_action, self.quit_action])
+        file.addActions([self.models_action, self.settings_action, self.quit_action])
         edit = bar.addMenu("&Edit")
         edit.addActions([self.undo_action])
         edit.addSeparator()
@@ -361,3 +365,12 @@ class ActionsMixin:
         self.audit_dialog.raise_()
         self.audit_dialog.activateWindow()
         return self.audit_dialog
+
+    def open_models(self) -> ModelsDialog:
+        if getattr(self, "models_dialog", None) is None:
+            self.models_dialog = ModelsDialog(self.context, self)
+        self.models_dialog.refresh()
+        self.models_dialog.show()
+        self.models_dialog.raise_()
+        self.models_dialog.activateWindow()
+        return self.models_dialog

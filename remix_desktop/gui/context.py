@@ -12,7 +12,7 @@ from ..core.consent import Consent
 from ..core.home import Home
 from ..core.library import Library
 from ..core.remix import Remixer
-from ..engine.client import EngineCaptions, EngineClient
+from ..engine.client import EngineCaptions, EngineClient, EngineImages
 from .jobs import JobRunner
 
 
@@ -21,6 +21,7 @@ class AppContext(QObject):
     consentChanged = Signal()  # a permission, the default, the opt-out, an undo
     previewsChanged = Signal(int)  # a video id whose previews changed (0: several)
     settingsChanged = Signal()
+    modelsChanged = Signal()  # a model added, removed, downloaded or verified
 
     def __init__(self, home: Home, parent: QObject | None = None):
         super().__init__(parent)
@@ -30,11 +31,15 @@ class AppContext(QObject):
         self.jobs = JobRunner(self)
         self.engine = EngineClient(home, name="caption engine")
         self.captions = EngineCaptions(self.engine)
+        # diffusion runs in a second worker process that keeps its model loaded
+        self.diffusion_engine = EngineClient(home, name="diffusion engine")
+        self.images = EngineImages(self.diffusion_engine)
         self.apply_settings()
 
     def apply_settings(self) -> None:
         self.captions.model_id = self.library.setting("caption_model")
         self.captions.n_threads = int(self.library.setting("threads"))
+        self.images.n_threads = self.captions.n_threads
 
     @contextmanager
     def background_library(self) -> Iterator[Library]:
@@ -47,11 +52,13 @@ class AppContext(QObject):
             library.close()
 
     def remixer(self, library: Library) -> Remixer:
-        return Remixer(library, self.captions)
+        return Remixer(library, self.captions, self.images)
 
     def close(self) -> None:
         self.jobs.cancel_all()
         self.engine.cancel()
+        self.diffusion_engine.cancel()
         self.jobs.wait(5000)
         self.engine.stop()
+        self.diffusion_engine.stop()
         self.library.close()

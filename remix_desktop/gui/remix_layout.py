@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel,
-                               QProgressBar, QPushButton, QScrollArea, QSplitter,
-                               QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QGroupBox,
+                               QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
+                               QScrollArea, QSlider, QSpinBox, QSplitter, QStackedWidget,
+                               QTabWidget, QVBoxLayout, QWidget)
+
+from ..core.remix import PRESETS
 
 from .remix_captions import CaptionList
 from .remix_info import ConsentBanner, VideoInfoEditor
@@ -67,6 +70,7 @@ class RemixPanelUi:
                 combo.addItem(readable, name)
             combo.setToolTip(tips[key])
             form.addRow(text, combo)
+        self.diffusion_box = self._build_diffusion()
 
         self.generate_button = QPushButton("&Generate previews")
         self.generate_button.setToolTip("Make one preview for each checked caption on the "
@@ -98,6 +102,7 @@ class RemixPanelUi:
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(captions, 1)
         column.addWidget(look)
+        column.addWidget(self.diffusion_box)
         self.actions = actions
 
         controls = QWidget()
@@ -147,6 +152,64 @@ class RemixPanelUi:
         self.stack.addWidget(page)
         QVBoxLayout(self).addWidget(self.stack)
         self._arrange(True)
+
+    def _build_diffusion(self) -> QGroupBox:
+        """The diffusion style's controls (shown only while that style is chosen)."""
+        box = QGroupBox("Diffusion")
+        form = QFormLayout(box)
+        self.model_combo = QComboBox()
+        self.model_combo.setToolTip("The installed diffusion model that redraws the frame")
+        self.model_note = QLabel("Add a diffusion model in Models…")
+        self.model_note.setWordWrap(True)
+        self.model_note.hide()
+        models = QWidget()
+        column = QVBoxLayout(models)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.model_combo)
+        column.addWidget(self.model_note)
+        form.addRow("&Model", models)
+        self.preset_combo = QComboBox()
+        for name in PRESETS:
+            self.preset_combo.addItem(name.capitalize(), name)
+        self.preset_combo.addItem("Your own prompt", None)
+        self.preset_combo.setToolTip("What the model redraws the frame as")
+        self.prompt_edit = QLineEdit()
+        self.prompt_edit.setPlaceholderText("Describe the look, e.g. watercolour painting")
+        self.prompt_edit.hide()
+        form.addRow("&Prompt", self.preset_combo)
+        form.addRow("", self.prompt_edit)
+        self.strength_slider = QSlider(Qt.Orientation.Horizontal)
+        self.strength_slider.setRange(5, 100)
+        self.strength_spin = QDoubleSpinBox()
+        self.strength_spin.setRange(0.05, 1.0)
+        self.strength_spin.setSingleStep(0.05)
+        self.strength_spin.setDecimals(2)
+        self.strength_slider.valueChanged.connect(
+            lambda v: self.strength_spin.setValue(v / 100))
+        self.strength_spin.valueChanged.connect(
+            lambda v: self.strength_slider.setValue(round(v * 100)))
+        self.strength_spin.setValue(0.6)
+        for widget in (self.strength_slider, self.strength_spin):
+            widget.setToolTip("How far the picture may move away from the frame "
+                              "(low: close to the frame; 1: redrawn freely)")
+        row = QWidget()
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(self.strength_slider, 1)
+        line.addWidget(self.strength_spin)
+        form.addRow("S&trength", row)
+        self.steps_spin = QSpinBox()
+        self.steps_spin.setRange(1, 100)
+        self.steps_spin.setValue(2)
+        self.steps_spin.setToolTip("Sampling steps (turbo and SDXS models need 1-4)")
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setToolTip("The same seed and settings redraw the same picture")
+        form.addRow("Ste&ps", self.steps_spin)
+        form.addRow("See&d", self.seed_spin)
+        self.diffusion_size: int | None = None  # the side the model works at (None: 512)
+        box.hide()
+        return box
 
     def _arrange(self, wide: bool) -> None:
         """Put the frame, the controls and the previews side by side or in tabs."""

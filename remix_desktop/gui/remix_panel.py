@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QWidget
 from ..core.consent import Effective
 from ..core.errors import UsageError
 from ..core.library import Video
-from ..core.remix import RemixRequest
+from ..core.modelstore import ModelStore
+from ..core.remix import DIFFUSION, RemixRequest, diffusion_defaults
 from ..engine.client import JobCancelled
 from .context import AppContext
 from .jobs import Job, JobState
@@ -40,6 +41,9 @@ class RemixPanel(RemixPanelUi, QWidget):
         self.allowed = False
         self.caption_job: Job | None = None
         self.generate_job: Job | None = None
+        self.models_job: Job | None = None
+        self.diffusion_models: dict[str, str] = {}  # installed diffusion model id: family
+        self._models_stale = True
         self._next_seed = 0
         self._token = 0  # a new video makes every older result stale
         self._build()
@@ -47,6 +51,7 @@ class RemixPanel(RemixPanelUi, QWidget):
         context.consentChanged.connect(self._consent_changed)
         context.libraryChanged.connect(self._library_changed)
         context.previewsChanged.connect(self._previews_changed)
+        context.modelsChanged.connect(self._models_changed)
         self.set_video(None)
 
     def _wire(self) -> None:
@@ -57,6 +62,10 @@ class RemixPanel(RemixPanelUi, QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.suggest_button.clicked.connect(lambda: self.suggest_frames())
         self.caption_list.captionsChanged.connect(self._update_controls)
+        self.style_combo.currentIndexChanged.connect(self._style_changed)
+        self.preset_combo.currentIndexChanged.connect(self._preset_changed)
+        self.prompt_edit.textChanged.connect(self._update_controls)
+        self.model_combo.currentIndexChanged.connect(self._model_changed)
         self.gallery.statusMessage.connect(self._status)
         self.info.failed.connect(self._status)
         self.denied_banner.allowFailed.connect(self._status)
@@ -221,9 +230,21 @@ class RemixPanel(RemixPanelUi, QWidget):
         at, model = self.scrubber.time(), ctx.captions.model_id
         style, layout, size = (c.currentData() for c in (
             self.style_combo, self.layout_combo, self.size_combo))
+        extra = self.diffusion_params() if style == DIFFUSION else {}
+        if style == DIFFUSION and not extra.get("image_model"):
+            self._status("Add a diffusion model in Models… to use the diffusion style.")
+            return None
+
+        def sampling(i: int, n: int, control):
+            def relay(done: int, total: int, message: str) -> None:
+                control.progress(done, total, f"Preview {i + 1} of {n}: {message or 'sampling'}"
+                                 + (f", step {done} of {total}" if total > 1 else ""))
+            return relay
 
         def work(control):
             made = []
+            if style == DIFFUSION:
+                control.on_cancel(ctx.diffusion_engine.cancel)  # stops the worker mid-step
             with ctx.background_library() as library:
                 remixer = ctx.remixer(library)
                 for i, (text, seed) in enumerate(captions):
@@ -234,7 +255,9 @@ class RemixPanel(RemixPanelUi, QWidget):
                     made.append(remixer.render(RemixRequest(
                         video_id=video.id, fingerprint=video.fingerprint, frame_s=at,
                         caption=text, style=style, layout=layout, size=size,
-                        caption_model=model, caption_seed=seed)).id)
+                        caption_model=model, caption_seed=seed, **extra),
+                        progress=sampling(i, len(captions), control) if extra else None,
+                        cancelled=control.cancelled).id)
                     control.progress(i + 1, len(captions), f"Made preview {i + 1} of "
                                                            f"{len(captions)}")
             return token, video.id, made
@@ -244,6 +267,72 @@ class RemixPanel(RemixPanelUi, QWidget):
                                          cancelled=self._cancelled)
         self._track(self.generate_job, "Making previews…")
         return self.generate_job
+
+    def diffusion_params(self) -> dict:
+        """The request fields of the diffusion style, from its controls."""
+        preset = self.preset_combo.currentData()
+        return {"image_model": self.model_combo.currentData(),
+                "prompt": preset if preset is not None else self.prompt_edit.text().strip(),
+                "strength": round(self.strength_spin.value(), 2),
+                "steps": self.steps_spin.value(), "seed": self.seed_spin.value(),
+                "diffusion_size": self.diffusion_size}
+
+    # -- the diffusion style ---------------------------------------------------------------
+
+    def _style_changed(self, *_args) -> None:
+        diffusion = self.style_combo.currentData() == DIFFUSION
+        self.diffusion_box.setVisible(diffusion)
+        if diffusion and self._models_stale:
+            self.load_models()
+        self._update_controls()
+
+    def _preset_changed(self, *_args) -> None:
+        self.prompt_edit.setVisible(self.preset_combo.currentData() is None)
+        self._update_controls()
+
+    def _models_changed(self) -> None:
+        self._models_stale = True
+        if self.style_combo.currentData() == DIFFUSION:
+            self.load_models()
+
+    def load_models(self) -> Job:
+        """The installed diffusion models for the picker, read on a job."""
+        ctx = self.context
+        self._models_stale = False
+
+        def work(control):
+            with ctx.background_library() as library:
+                return [(m.id, m.family, m.label) for m in ModelStore(library).list()
+                        if m.kind == "diffusion" and m.status in ("installed", "verified")]
+
+        self.models_job = ctx.jobs.run("list diffusion models", work,
+                                       finished=self._models_loaded, failed=self._status)
+        return self.models_job
+
+    def _models_loaded(self, models) -> None:
+        current = self.model_combo.currentData()
+        self.model_combo.blockSignals(True)
+        self.model_combo.clear()
+        self.diffusion_models = {}
+        for model_id, family, label in models:
+            self.diffusion_models[model_id] = family
+            self.model_combo.addItem(model_id if label == model_id else
+                                     f"{label} ({model_id})", model_id)
+        index = self.model_combo.findData(current)
+        self.model_combo.setCurrentIndex(index if index >= 0 else 0 if models else -1)
+        self.model_combo.blockSignals(False)
+        self.model_combo.setVisible(bool(models))
+        self.model_note.setVisible(not models)
+        if self.model_combo.currentData() != current:
+            self._model_changed()
+        self._update_controls()
+
+    def _model_changed(self, *_args) -> None:
+        model_id = self.model_combo.currentData()
+        if model_id:
+            steps, _cfg = diffusion_defaults(self.diffusion_models.get(model_id, ""), model_id)
+            self.steps_spin.setValue(steps)
+        self._update_controls()
 
     def _generated(self, result) -> None:
         token, video_id, made = result
@@ -288,7 +377,8 @@ class RemixPanel(RemixPanelUi, QWidget):
         text = message[:1].upper() + message[1:]
         self.progress_label.setText(f"{text}… {done} of {total}" if total > 1 and
                                     "writing" in message else f"{text}…")
-        if self.sender() is getattr(self.generate_job, "signals", None) and done:
+        if (self.sender() is getattr(self.generate_job, "signals", None) and done
+                and message.startswith("Made")):
             self._reload_previews()  # each preview appears as it is made
             self.show_previews_tab()
 
@@ -316,7 +406,15 @@ class RemixPanel(RemixPanelUi, QWidget):
         self.caption_list.setEnabled(can)
         for combo in (self.style_combo, self.layout_combo, self.size_combo):
             combo.setEnabled(can)
-        self.generate_button.setEnabled(can and not busy and bool(self.caption_list.checked()))
+        diffusion = self.style_combo.currentData() == DIFFUSION
+        ready = not diffusion or (self.model_combo.currentData() is not None and (
+            self.preset_combo.currentData() is not None or bool(self.prompt_edit.text().strip())))
+        for widget in (self.model_combo, self.preset_combo, self.prompt_edit,
+                       self.strength_slider, self.strength_spin, self.steps_spin,
+                       self.seed_spin):
+            widget.setEnabled(can and not busy)
+        self.generate_button.setEnabled(can and not busy and ready
+                                        and bool(self.caption_list.checked()))
         self.suggest_button.setEnabled(can and not suggesting)
         working = busy or suggesting
         self.cancel_button.setEnabled(working)

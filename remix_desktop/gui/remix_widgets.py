@@ -11,7 +11,7 @@ from PySide6.QtGui import QImage, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QStyle, QWidget
 
 from ..core.compose import LAYOUTS, SIZES
-from ..core.stylize import STYLES
+from ..core.remix import ALL_STYLES
 
 STYLE_LABELS = {
     "none": "Original frame",
@@ -19,6 +19,7 @@ STYLE_LABELS = {
     "sketch": "Pencil sketch",
     "popart": "Pop art",
     "halftone": "Halftone dots",
+    "diffusion": "Diffusion (AI redraw)",
 }
 LAYOUT_LABELS = {
     "classic": "Classic: text on the picture",
@@ -39,7 +40,7 @@ def label(name: str, labels: dict[str, str]) -> str:
 def choices() -> dict[str, list[tuple[str, str]]]:
     """(name, label) for each picker, in the core's order."""
     return {
-        "style": [(n, label(n, STYLE_LABELS)) for n in STYLES],
+        "style": [(n, label(n, STYLE_LABELS)) for n in ALL_STYLES],
         "layout": [(n, label(n, LAYOUT_LABELS)) for n in LAYOUTS],
         "size": [(n, label(n, SIZE_LABELS)) for n in SIZES],
     }

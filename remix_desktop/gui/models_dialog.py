@@ -1,0 +1,305 @@
+"""The Models dialog: the manifest's models and the creator's own files, with their family,
+size and status; add a file (referenced where it is, or copied into the models folder),
+verify, remove, and download a manifest entry with progress and Cancel.
+
+Everything that reads a file or the network runs as a job with its own library connection.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QDialogButtonBox,
+                               QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
+                               QProgressBar, QPushButton, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
+
+from ..core.download import DownloadCancelled, DownloadProgress
+from ..core.modelstore import ModelStatus, ModelStore
+from ..engine.client import JobCancelled
+from .context import AppContext
+from .jobs import Job, JobState
+
+COLUMNS = ("Model", "Kind", "Family", "Size", "Status")
+FAMILIES = {"sd1": "SD 1.x", "sd2": "SD 2.x", "sdxl": "SDXL", "sdxs": "SDXS", "?": "—"}
+
+
+def human_size(size: int | None) -> str:
+    if not size:
+        return "—"
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{size} B"
+
+
+class ModelsDialog(QDialog):
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.items: list[ModelStatus] = []
+        self.job: Job | None = None  # the add, verify, remove or download running
+        self.list_job: Job | None = None
+        self.setWindowTitle("Models")
+        self.resize(820, 420)
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in range(1, len(COLUMNS)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+
+        self.add_button = QPushButton("&Add file…")
+        self.add_button.setToolTip("Add a .safetensors or .gguf model file from this computer")
+        self.copy_check = QCheckBox("&Copy into the models folder")
+        self.copy_check.setToolTip("Unchecked: the file is used where it is and never deleted")
+        self.verify_button = QPushButton("&Verify")
+        self.verify_button.setToolTip("Read the selected model's header again and check its "
+                                      "checksum when one is known (all models if none is "
+                                      "selected)")
+        self.remove_button = QPushButton("&Remove…")
+        self.remove_button.setToolTip("Forget the selected model; a file you added from "
+                                      "elsewhere is kept")
+        self.download_button = QPushButton("&Download")
+        self.download_button.setToolTip("Download the selected model from its publisher")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the download")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.add_button.clicked.connect(lambda: self.add_file())
+        self.verify_button.clicked.connect(lambda: self.verify())
+        self.remove_button.clicked.connect(lambda: self.remove())
+        self.download_button.clicked.connect(lambda: self.download())
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.hide()
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        row = QHBoxLayout()
+        for widget in (self.add_button, self.copy_check):
+            row.addWidget(widget)
+        row.addStretch(1)
+        for widget in (self.verify_button, self.remove_button, self.download_button,
+                       self.cancel_button):
+            row.addWidget(widget)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(row)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.message)
+        layout.addWidget(close)
+        self._update_buttons()
+
+    # -- listing ---------------------------------------------------------------------------
+
+    def refresh(self) -> Job:
+        ctx = self.context
+
+        def work(control):
+            with ctx.background_library() as library:
+                return ModelStore(library).list()
+
+        self.list_job = ctx.jobs.run("list models", work, finished=self._fill,
+                                     failed=self._say)
+        return self.list_job
+
+    def _fill(self, items: list[ModelStatus]) -> None:
+        selected = self.selected()
+        self.items = list(items)
+        self.table.setRowCount(len(self.items))
+        for row, item in enumerate(self.items):
+            name = item.label if item.label == item.id else f"{item.label} ({item.id})"
+            values = (name, item.kind, FAMILIES.get(item.family, item.family),
+                      human_size(item.size), item.status)
+            tip = "\n".join(t for t in (item.path or "", item.detail) if t)
+            for col, value in enumerate(values):
+                cell = QTableWidgetItem(value)
+                cell.setData(Qt.ItemDataRole.UserRole, item.id)
+                if tip:
+                    cell.setToolTip(tip)
+                self.table.setItem(row, col, cell)
+            if selected is not None and item.id == selected.id:
+                self.table.selectRow(row)
+        self._update_buttons()
+
+    def selected(self) -> ModelStatus | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows or rows[0].row() >= len(self.items):
+            return None
+        return self.items[rows[0].row()]
+
+    def select(self, model_id: str) -> bool:
+        for row, item in enumerate(self.items):
+            if item.id == model_id:
+                self.table.selectRow(row)
+                return True
+        return False
+
+    def row(self, model_id: str) -> ModelStatus | None:
+        return next((m for m in self.items if m.id == model_id), None)
+
+    # -- commands --------------------------------------------------------------------------
+
+    def add_file(self, path: str | Path | None = None, copy: bool | None = None) -> Job | None:
+        if self._busy():
+            return None
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Add a model file", str(Path.home()),
+                "Model files (*.safetensors *.gguf);;All files (*)")
+            if not path:
+                return None
+        copy = self.copy_check.isChecked() if copy is None else copy
+        source = Path(path)
+
+        def work(control):
+            control.progress(0, 0, "Reading the file's header")
+            with self.context.background_library() as library:
+                return ModelStore(library).add(source, copy=copy)
+
+        def done(status: ModelStatus) -> None:
+            family = FAMILIES.get(status.family, status.family)
+            self._say(f"Added {status.id}: {status.kind}, {family}"
+                      + (", copied into the models folder." if copy else
+                         ", used where it is."))
+
+        return self._run("add model", work, done, "Adding the model…")
+
+    def verify(self, model_id: str | None = None) -> Job | None:
+        if self._busy():
+            return None
+        if model_id is None and self.selected() is not None:
+            model_id = self.selected().id
+
+        def work(control):
+            control.progress(0, 0, "Checking")
+            with self.context.background_library() as library:
+                return ModelStore(library).verify(model_id)
+
+        def done(checked: list[ModelStatus]) -> None:
+            if len(checked) == 1:
+                item = checked[0]
+                self._say(f"{item.id}: {item.status}" + (f" ({item.detail})." if item.detail
+                                                         else "."))
+            else:
+                bad = [m.id for m in checked if m.status in ("damaged", "missing")]
+                self._say(f"Checked {len(checked)} models" + (
+                    f"; needs attention: {', '.join(bad)}." if bad else "; all fine."))
+
+        return self._run("verify models", work, done, "Verifying…")
+
+    def remove(self, model_id: str | None = None) -> Job | None:
+        item = self.row(model_id) if model_id else self.selected()
+        if item is None or self._busy():
+            return None
+        if item.source == "reference":
+            text = (f"Forget {item.id}? The file stays where it is:\n{item.path}")
+        elif item.source == "manifest" and item.status == "not downloaded":
+            self._say(f"{item.id} is not downloaded; there is nothing to remove.")
+            return None
+        else:
+            text = f"Delete {item.id} from the models folder?"
+        answer = QMessageBox.question(self, "Remove model", text)
+        if answer != QMessageBox.StandardButton.Yes:
+            return None
+
+        def work(control):
+            with self.context.background_library() as library:
+                return ModelStore(library).remove(item.id)
+
+        return self._run("remove model", work, lambda text: self._say(text + "."),
+                         "Removing…")
+
+    def download(self, model_id: str | None = None) -> Job | None:
+        item = self.row(model_id) if model_id else self.selected()
+        if item is None or self._busy() or item.status != "not downloaded":
+            return None
+
+        def work(control):
+            def report(p: DownloadProgress) -> None:
+                if p.total:
+                    control.progress(int(p.done * 1000 / p.total), 1000,
+                                     f"Downloading {item.id}: {human_size(p.done)} of "
+                                     f"{human_size(p.total)}")
+                else:
+                    control.progress(0, 0, f"Downloading {item.id}: {human_size(p.done)}")
+
+            with self.context.background_library() as library:
+                try:
+                    return ModelStore(library).download(item.id, progress=report,
+                                                        cancelled=control.cancelled)
+                except DownloadCancelled:
+                    raise JobCancelled() from None
+
+        return self._run("download model", work,
+                         lambda path: self._say(f"Downloaded {item.id} to {path}."),
+                         f"Downloading {item.id}…")
+
+    def cancel(self) -> None:
+        if self._busy():
+            self.job.cancel()
+
+    # -- jobs ------------------------------------------------------------------------------
+
+    def _run(self, kind, work, done, message: str) -> Job:
+        def finished(result) -> None:
+            done(result)
+            self.context.modelsChanged.emit()
+            self.refresh()
+
+        def cancelled() -> None:
+            self._say("Stopped.")
+            self.refresh()
+
+        def failed(text: str) -> None:
+            self._say(text)
+            self.refresh()
+
+        self.job = self.context.jobs.run(kind, work, finished=finished, failed=failed,
+                                         progress=self._progress, cancelled=cancelled)
+        self.job.signals.stateChanged.connect(self._update_buttons)
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self.message.setText(message)
+        self._update_buttons()
+        return self.job
+
+    def _progress(self, done: int, total: int, message: str) -> None:
+        self.progress.setRange(0, max(total, 0))
+        self.progress.setValue(done)
+        if message:
+            self.message.setText(message)
+
+    def _busy(self) -> bool:
+        return self.job is not None and self.job.state in (JobState.QUEUED, JobState.RUNNING)
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+
+    def _update_buttons(self, *_args) -> None:
+        busy, item = self._busy(), self.selected()
+        self.progress.setVisible(busy)
+        for button in (self.add_button, self.verify_button):
+            button.setEnabled(not busy)
+        self.remove_button.setEnabled(not busy and item is not None
+                                      and item.status != "not downloaded")
+        self.download_button.setEnabled(not busy and item is not None
+                                        and item.status == "not downloaded")
+        self.cancel_button.setEnabled(busy and self.job.kind == "download model")
+
+    def done(self, result: int) -> None:  # closing cancels a download
+        self.cancel()
+        super().done(result)
