@@ -16,7 +16,6 @@ from PySide6.QtCore import QCoreApplication  # noqa: E402
 from remix_desktop.core.download import DownloadCancelled, DownloadProgress  # noqa: E402
 from remix_desktop.core.modelstore import ModelStore  # noqa: E402
 from remix_desktop.core.models import manifest  # noqa: E402
-from remix_desktop.gui.context import AppContext  # noqa: E402
 from remix_desktop.gui.jobs import JobState  # noqa: E402
 from remix_desktop.gui.models_dialog import ModelsDialog  # noqa: E402
 from tests.gui.windows import YES, open_window, questions  # noqa: E402,F401
@@ -29,16 +28,6 @@ ACTIVE = (JobState.QUEUED, JobState.RUNNING)
 @pytest.fixture(scope="module")
 def sdxs(tmp_path_factory):
     return build_sdxs_fixture(tmp_path_factory.mktemp("sdxs-gui"))
-
-
-@pytest.fixture
-def context(qtbot, home):
-    ctx = AppContext(home)
-    yield ctx
-    ctx.jobs.cancel_all()
-    ctx.jobs.wait(30_000)
-    QCoreApplication.processEvents()
-    ctx.close()
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from PySide6.QtGui import QKeySequence  # noqa: E402
 
 from remix_desktop.core.export import COMPOSITE_WITH_AI, parse_xmp, read_xmp  # noqa: E402
 from remix_desktop.core.importer import run_import  # noqa: E402
-from remix_desktop.gui.context import AppContext  # noqa: E402
 from remix_desktop.gui.jobs import JobState  # noqa: E402
 from remix_desktop.gui.remix_panel import RemixPanel  # noqa: E402
 from remix_desktop.gui.remix_scrubber import FACE_TEXT, STRIP_FRAMES  # noqa: E402
@@ -23,16 +22,6 @@ from tests.clips import ffmpeg  # noqa: E402
 ENGINE_TIMEOUT = 180_000  # the first caption job spawns the worker; the CPU may be shared
 TIMEOUT = 60_000
 ACTIVE = (JobState.QUEUED, JobState.RUNNING)
-
-
-@pytest.fixture
-def context(qtbot, home):
-    ctx = AppContext(home)
-    yield ctx
-    ctx.jobs.cancel_all()
-    ctx.jobs.wait(30_000)
-    QCoreApplication.processEvents()  # the last results reach the panel before the library closes
-    ctx.close()
 
 
 @pytest.fixture
