@@ -77,7 +77,7 @@ def main() -> None:
     parser.add_argument("--model", type=Path)
     parser.add_argument("--taesd", type=Path)
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512])
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=4)
     args = parser.parse_args()
     model, taesd = args.model, args.taesd
     if model is None:
