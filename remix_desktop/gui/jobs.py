@@ -10,10 +10,11 @@ from __future__ import annotations
 import enum
 import logging
 import threading
+import time
 import traceback
 from typing import Callable
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, QTimer, Signal
 
 from ..core.errors import RemixDesktopError
 from ..engine.client import JobCancelled
@@ -123,9 +124,13 @@ class JobRunner(QObject):
         self.jobs: list[Job] = []
 
     def start(self, job: Job) -> Job:
+        """Queue a job. It reaches the pool on the next turn of the event loop, so whoever
+        starts it can still connect to its signals: a job that ends at once (a failure, an
+        empty import) cannot end before anyone listens."""
         self.jobs.append(job)
-        job.signals.stateChanged.connect(lambda _state, j=job: self._changed(j))
-        self.pool.start(job)
+        # a bound slot of this QObject: disconnected by Qt if the runner goes first
+        job.signals.stateChanged.connect(self._state_changed)
+        QTimer.singleShot(0, self, lambda: self.pool.start(job))
         self.jobsChanged.emit(self.active())
         return job
 
@@ -150,7 +155,21 @@ class JobRunner(QObject):
             job.cancel()
 
     def wait(self, msecs: int = 10_000) -> bool:
-        return self.pool.waitForDone(msecs)
+        """Wait until no job is queued or running (jobs started meanwhile included), letting
+        the event loop hand queued jobs to the pool and deliver their results."""
+        deadline = time.monotonic() + msecs / 1000
+        while self.active() or self.pool.activeThreadCount():
+            QCoreApplication.processEvents()
+            self.pool.waitForDone(10)
+            if time.monotonic() > deadline:
+                return False
+        QCoreApplication.processEvents()
+        return True
+
+    def _state_changed(self, _state: str) -> None:
+        job = next((j for j in self.jobs if j.signals is self.sender()), None)
+        if job is not None:
+            self._changed(job)
 
     def _changed(self, job: Job) -> None:
         if job.state not in (JobState.QUEUED, JobState.RUNNING) and job in self.jobs:
