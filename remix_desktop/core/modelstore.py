@@ -63,16 +63,28 @@ class ModelStore:
 
     def verify(self, model_id: str | None = None) -> list[ModelStatus]:
         """Recheck headers and checksums (hashing again, not trusting the stamp)."""
-        items = [m for m in self.list() if model_id in (None, m.id)]
-        if model_id is not None and not items:
+        items = self.list() if model_id is None else [self.status(model_id)]
+        if items == [None]:
             raise UsageError(f"There is no model '{model_id}'; see 'remix-desktop models list'")
         checked = []
         for item in items:
             if item.path and Path(item.path).exists():
-                stamp = Path(item.path + ".verified")
-                stamp.unlink(missing_ok=True)
-            checked.append(next(m for m in self.list() if m.id == item.id))
+                Path(item.path + ".verified").unlink(missing_ok=True)
+            checked.append(self.status(item.id))
         return checked
+
+    def status(self, model_id: str) -> ModelStatus | None:
+        """One model's status, without looking at (or hashing) any other model."""
+        entry = manifest().get(model_id)
+        if entry is not None:
+            return self._status_of_entry(entry, self.folder / entry.file)
+        row = self._row(model_id)
+        if row is not None:
+            return self._status_of_row(row)
+        path = self.folder / model_id
+        if path.suffix in MODEL_SUFFIXES and path.is_file():
+            return self._status_of_file(model_id, path, "folder")
+        return None
 
     # -- adding, removing, downloading -----------------------------------------------------
 
@@ -139,7 +151,7 @@ class ModelStore:
 
     def resolve(self, model_id: str):
         """The file and header facts of an installed model, or a clear error saying the fix."""
-        item = next((m for m in self.list() if m.id == model_id), None)
+        item = self.status(model_id)
         if item is None:
             raise ModelError(f"There is no model '{model_id}'; add it with 'remix-desktop "
                              "models add PATH' or see 'remix-desktop models list'")
@@ -155,9 +167,15 @@ class ModelStore:
         """An installed TAESD file for SD 1.x/2.x-latent models (fast encode and decode)."""
         if family not in ("sd1", "sd2", "sdxs"):
             return None
-        for item in self.list():
-            if item.kind == "taesd" and item.status in ("installed", "verified") and item.path:
-                return Path(item.path)
+        candidates = [Path(r["path"]) for r in self._rows() if r["kind"] == "taesd"]
+        candidates += [self.folder / e.file for e in manifest().values() if e.kind == "taesd"]
+        for path in candidates:
+            if path.is_file():
+                try:
+                    if inspect_model(path).kind == "taesd":
+                        return path
+                except ModelFileError:
+                    continue
         return None
 
     # -- internals -------------------------------------------------------------------------
@@ -168,7 +186,11 @@ class ModelStore:
         return [dict(zip((d[0] for d in cur.description), r)) for r in cur.fetchall()]
 
     def _row(self, model_id: str) -> dict | None:
-        return next((r for r in self._rows() if r["id"] == model_id), None)
+        cur = self.library.conn.execute(
+            "SELECT id, path, kind, family, label, size, copied FROM models WHERE id = ?",
+            (model_id,))
+        row = cur.fetchone()
+        return dict(zip((d[0] for d in cur.description), row)) if row else None
 
     def _status_of_entry(self, entry: ModelEntry, path: Path) -> ModelStatus:
         if not path.is_file():

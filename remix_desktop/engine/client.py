@@ -108,8 +108,6 @@ class EngineClient:
             proc.join(timeout)
         conn.close()
 
-    close = stop
-
     def _ensure_started(self) -> None:
         if self._proc is not None and self._proc.is_alive():
             return
