@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import os
+import sqlite3
 import sys
 import traceback
 from pathlib import Path
@@ -17,8 +18,9 @@ from typing import Sequence
 
 from . import __version__
 from .core import audit
+from .core.backups import check_database, damaged, list_backups, restore
 from .core.consent import ALL, Consent
-from .core.errors import RemixDesktopError, UsageError
+from .core.errors import LibraryError, RemixDesktopError, UsageError
 from .core.home import Home, resolve_home
 from .core.library import Library, Video
 from .core.transfer import export_permissions, import_permissions
@@ -37,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--home", metavar="DIR", help="data folder (default: the user-data "
                         "folder, or $REMIX_DESKTOP_HOME)")
     parser.add_argument("--version", action="version", version=f"remix-desktop {__version__}")
+    parser.add_argument("--quit-after", type=float, metavar="SECONDS",
+                        help=argparse.SUPPRESS)  # smoke test of a build: close the window
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("import", help="add video files and folders (recursively)")
@@ -122,6 +126,19 @@ def build_parser() -> argparse.ArgumentParser:
     m = mp.add_parser("remove", help="forget a model (a referenced file is kept)")
     m.add_argument("id", metavar="ID")
 
+    p = sub.add_parser("library", help="check the library database, back it up, restore "
+                       "a backup")
+    lp = p.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    lp.add_parser("check", help="check the database file for damage")
+    lp.add_parser("backup", help="take a backup now")
+    m = lp.add_parser("backups", help="list the backups, newest first")
+    m.add_argument("--json", action="store_true")
+    m = lp.add_parser("restore", help="restore a backup (default: the newest good one); the "
+                      "file it replaces is kept in the backups folder")
+    m.add_argument("backup", nargs="?", metavar="BACKUP", help="a file in the backups folder")
+    m.add_argument("--empty", action="store_true", help="set the library aside and start a "
+                   "new, empty one (when no backup is good)")
+
     p = sub.add_parser("video", help="set a video's title, description and tags")
     p.add_argument("id", type=int, metavar="ID")
     p.add_argument("--title")
@@ -137,10 +154,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         from .gui.app import run_app  # Qt is loaded only for the window
 
-        return run_app(home)
+        return run_app(home, quit_after=args.quit_after)
     try:
+        if args.command == "library":
+            return _library(home, args)
         with Library(home) as library:
+            _daily_backup(library)
             return COMMANDS[args.command](library, args)
+    except sqlite3.DatabaseError as exc:  # damage found while working, past the open check
+        problem = check_database(home.database)
+        error = damaged(home, problem) if problem else LibraryError(
+            f"The library database {home.database} failed ({exc})")
+        print(f"remix-desktop: {error}.", file=sys.stderr)
+        return error.exit_code
     except RemixDesktopError as exc:
         text = str(exc)
         print(f"remix-desktop: {text}{'' if text.endswith(('.', '!', '?')) else '.'}",
@@ -336,6 +362,47 @@ def _models(library: Library, args) -> int:
                 print(f"\r{p.done / 1e6:,.0f}{total} MB", end="", file=sys.stderr, flush=True)
         path = store.download(args.id, progress=show)
         print(f"Downloaded {args.id} to {path}.")
+    return EXIT_OK
+
+
+def _daily_backup(library: Library) -> None:
+    """The daily backup; a home that cannot take one (read-only, full) still works."""
+    try:
+        library.auto_backup()
+    except (OSError, sqlite3.OperationalError) as exc:
+        logging.getLogger("remix_desktop").warning("no daily backup: %s", exc)
+
+
+def _library(home: Home, args) -> int:
+    home.ensure()
+    if args.action == "check":
+        problem = check_database(home.database) if home.database.exists() else None
+        if problem:
+            raise damaged(home, problem)
+        print(f"The library database {home.database} is sound.")
+    elif args.action == "backup":
+        with Library(home) as library:
+            path = library.backup_now()
+        print(f"Backed up the library to {path}.")
+    elif args.action == "backups":
+        found = list_backups(home)
+        if args.json:
+            print(json.dumps([b.to_dict() for b in found], indent=2, ensure_ascii=False))
+        elif not found:
+            print(f"No backups yet in {home.backups}.")
+        else:
+            for b in found:
+                print(b.describe())
+    else:
+        chosen, moved = restore(home, Path(args.backup) if args.backup else None,
+                                empty=args.empty)
+        with Library(home, check=True) as library:
+            count = library.count()
+        kept = f" The file it replaced is kept as {moved}." if moved else ""
+        if chosen:
+            print(f"Restored {chosen.name}: {count} video(s).{kept}")
+        else:
+            print(f"Started a new, empty library.{kept}")
     return EXIT_OK
 
 

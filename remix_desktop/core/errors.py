@@ -37,3 +37,13 @@ class RemixNotAllowed(RemixDesktopError):
         self.video_id = video_id
         self.reason = reason
         super().__init__(f"Remixing video {video_id} is not allowed: {reason}.")
+
+
+class LibraryDamaged(LibraryError):
+    """The library database file is damaged on disk. It is left as it is; the message says
+    which backup can be restored and how."""
+
+    def __init__(self, message: str, *, database: str, newest_backup: str | None = None):
+        self.database = database
+        self.newest_backup = newest_backup
+        super().__init__(message)

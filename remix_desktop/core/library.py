@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Iterable, Iterator, NamedTuple
 
 from . import audit
 from .audit import utc_now
+from .backups import auto_backup, check_database, damaged, take_backup
 from .errors import LibraryError, UsageError
 from .home import Home
 
@@ -174,8 +174,15 @@ class NewVideo:
 class Library:
     """The creator's video library in `home`. Open it, use it, close it (or use `with`)."""
 
-    def __init__(self, home: Home, *, busy_timeout_s: float = 30.0):
+    def __init__(self, home: Home, *, busy_timeout_s: float = 30.0, check: bool = False):
+        """Open (creating or migrating) the library. `check` runs SQLite's quick check first
+        (75 ms for 100,000 videos): the window does, so damage is found before anything is
+        shown; a damaged file raises LibraryDamaged and is left untouched."""
         self.home = home.ensure()
+        if home.database.exists() and home.database.stat().st_size > 0:
+            problem = check_database(home.database) if check else _header_problem(home.database)
+            if problem:
+                raise damaged(home, problem)
         try:
             self.conn = sqlite3.connect(
                 home.database, timeout=busy_timeout_s, isolation_level=None,
@@ -187,6 +194,9 @@ class Library:
             self.conn.execute("PRAGMA foreign_keys = ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
+            problem = check_database(home.database)
+            if problem:
+                raise damaged(home, problem) from exc
             raise LibraryError(
                 f"The library database {home.database} cannot be opened ({exc}); "
                 f"backups are kept in {home.backups}"
@@ -252,14 +262,18 @@ class Library:
                 conn.execute(f"PRAGMA user_version = {index + 1}")
 
     def _backup(self, label: str) -> Path:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        target = self.home.backups / f"library-{stamp}-{label}.db"
-        dest = sqlite3.connect(target)
-        try:
-            self.conn.backup(dest)
-        finally:
-            dest.close()
-        return target
+        return take_backup(self.conn, self.home, label)
+
+    def backup_now(self) -> Path:
+        """A backup on request, after the same check as the daily one."""
+        rows = [r[0] for r in self.conn.execute("PRAGMA quick_check(5)")]
+        if rows != ["ok"]:
+            raise damaged(self.home, "; ".join(str(r) for r in rows))
+        return take_backup(self.conn, self.home, "manual")
+
+    def auto_backup(self, **kwargs) -> Path | None:
+        """The daily backup, when one is due (see backups.auto_backup)."""
+        return auto_backup(self.conn, self.home, **kwargs)
 
     # -- settings --------------------------------------------------------------------------
 
@@ -394,6 +408,18 @@ class Library:
                     "UPDATE videos SET tags = ? WHERE id = ?", (json.dumps(clean), video_id)
                 )
         return self.video(video_id)
+
+
+def _header_problem(path: Path) -> str | None:
+    """A cheap look at the 100-byte SQLite header: None when it is plausible."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(100)
+    except OSError as exc:
+        return None if isinstance(exc, PermissionError) else str(exc)
+    if len(head) < 100 or not head.startswith(b"SQLite format 3\x00"):
+        return "file is not a database"
+    return None
 
 
 def _split_sql(script: str) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import sys
 
 from PySide6.QtCore import Qt
@@ -12,8 +13,9 @@ from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
 from .. import __version__
-from ..core.errors import RemixDesktopError
+from ..core.errors import LibraryDamaged, RemixDesktopError
 from ..core.home import Home
+from ..core.library import Library
 from ..core.resources import resources_dir
 
 THEME_ENV = "REMIX_DESKTOP_THEME"  # light | dark | system (default)
@@ -66,7 +68,27 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def run_app(home: Home, argv: list[str] | None = None) -> int:
+def open_checked(home: Home) -> bool:
+    """Check the database before the window shows anything and take the daily backup. A
+    damaged database is not opened: the creator chooses to restore a backup (or start a new
+    library, the damaged file kept) or to quit. False when they quit."""
+    from .recovery import recover
+
+    while True:
+        try:
+            with Library(home, check=True) as library:
+                try:
+                    library.auto_backup()
+                except (OSError, sqlite3.OperationalError) as exc:
+                    logging.getLogger(__name__).warning("no daily backup: %s", exc)
+            return True
+        except LibraryDamaged as exc:
+            if not recover(home, exc):
+                return False
+
+
+def run_app(home: Home, argv: list[str] | None = None, *,
+            quit_after: float | None = None) -> int:
     from .context import AppContext
     from .main_window import MainWindow
 
@@ -76,7 +98,9 @@ def run_app(home: Home, argv: list[str] | None = None) -> int:
     logging.basicConfig(filename=logs / "remix-desktop.log", level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        context = AppContext(home.ensure())
+        if not open_checked(home.ensure()):
+            return 2
+        context = AppContext(home)
     except RemixDesktopError as exc:
         from PySide6.QtWidgets import QMessageBox
 
@@ -84,4 +108,8 @@ def run_app(home: Home, argv: list[str] | None = None) -> int:
         return exc.exit_code
     window = MainWindow(context)
     window.show()
+    if quit_after is not None:  # a smoke test of a build: close the window (exit 0) after that
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(max(0, round(quit_after * 1000)), window.close)
     return app.exec()

@@ -119,7 +119,9 @@ def test_a_damaged_database_is_a_clear_error(tmp_path):
     (home / "library.db").write_bytes(b"garbage" * 1000)
     result = cli(home, "list")
     assert result.returncode == 2
-    assert "cannot be opened" in result.stderr and "Traceback" not in result.stderr
+    assert "is damaged" in result.stderr and "Traceback" not in result.stderr
+    assert "library restore --empty" in result.stderr  # no backup yet: says how to go on
+    assert (home / "library.db").read_bytes() == b"garbage" * 1000
 
 
 def test_version_and_module_entry_point(tmp_path):

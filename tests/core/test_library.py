@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from remix_desktop.core import audit
-from remix_desktop.core.errors import LibraryError
+from remix_desktop.core.errors import LibraryDamaged, LibraryError
 from remix_desktop.core.home import Home, resolve_home
 from remix_desktop.core.library import MIGRATIONS, SCHEMA_VERSION, Library, NewVideo
 
@@ -53,8 +53,11 @@ def test_a_library_from_a_newer_app_is_refused(home):
 
 def test_a_file_that_is_not_a_database_gives_a_clear_error(home):
     home.database.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(LibraryError, match="cannot be opened"):
+    with pytest.raises(LibraryDamaged, match="is damaged .file is not a database.; it has "
+                       "been left as it is") as caught:
         Library(home)
+    assert isinstance(caught.value, LibraryError)
+    assert home.database.read_bytes() == b"this is not sqlite" * 100
 
 
 def test_home_resolution_order(tmp_path, monkeypatch):

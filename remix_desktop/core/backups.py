@@ -1,0 +1,244 @@
+"""Backups of the library database, damage detection and restore.
+
+A creator's decisions live in one SQLite file. The app keeps copies of it in the home's
+`backups/` folder: one before every schema migration, one a day while the app is used (only
+of a database that passed SQLite's quick check), and one of whatever a restore replaces. A
+damaged database is never opened as if it were empty and never deleted: the app says so and
+offers the newest good backup.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sqlite3
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .errors import LibraryDamaged, UsageError
+from .home import Home
+
+AUTO_EVERY_S = 24 * 3600  # an automatic backup a day while the app is used
+AUTO_KEEP = 7  # automatic backups kept; others (before a migration or restore) are never pruned
+_NAME = re.compile(r"^library-(\d{8}-\d{6})(?:-\d+)?-(.+)\.db$")
+
+
+@dataclass(frozen=True)
+class Backup:
+    path: Path
+    taken_at: datetime  # local time
+    label: str  # auto, before-migration-v3-to-v4, replaced-by-restore, damaged, manual
+    videos: int | None  # None when it cannot be read
+    problem: str | None  # None when the copy passed SQLite's quick check
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+    def describe(self) -> str:
+        when = self.taken_at.strftime("%Y-%m-%d %H:%M")
+        if not self.ok:
+            return f"{self.path.name} ({when}, unusable: {self.problem})"
+        return f"{self.path.name} ({when}, {self.videos} video(s), {self.label})"
+
+    def to_dict(self) -> dict:
+        return {"file": str(self.path), "taken_at": self.taken_at.isoformat(timespec="seconds"),
+                "label": self.label, "videos": self.videos, "ok": self.ok,
+                "problem": self.problem}
+
+
+def check_database(path: Path) -> str | None:
+    """None when the SQLite file at `path` passes quick_check, otherwise why not. Opened
+    read-only: checking never changes the file (a WAL beside it is read, not merged)."""
+    if not path.exists():
+        return "the file does not exist"
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error as exc:
+        return str(exc)
+    try:
+        rows = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
+        if rows != ["ok"]:
+            return "; ".join(str(r) for r in rows)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return None
+    except sqlite3.Error as exc:
+        return str(exc)
+    finally:
+        conn.close()
+
+
+def _videos_in(path: Path) -> int | None:
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error:
+        return None
+    try:
+        return conn.execute("SELECT count(*) FROM videos").fetchone()[0]
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+
+
+def _stamp_of(path: Path) -> tuple[datetime, str]:
+    found = _NAME.match(path.name)
+    if found:
+        try:
+            return datetime.strptime(found.group(1), "%Y%m%d-%H%M%S"), found.group(2)
+        except ValueError:
+            pass
+    return datetime.fromtimestamp(path.stat().st_mtime), "manual"
+
+
+def list_backups(home: Home, *, check: bool = True) -> list[Backup]:
+    """Every backup in the home, newest first; each checked unless `check` is False."""
+    found = []
+    if not home.backups.is_dir():
+        return found
+    for path in home.backups.glob("*.db"):
+        if not path.is_file():
+            continue
+        taken, label = _stamp_of(path)
+        problem = check_database(path) if check else None
+        videos = _videos_in(path) if problem is None else None
+        found.append(Backup(path, taken, label, videos, problem))
+    found.sort(key=lambda b: (b.taken_at, b.path.name), reverse=True)
+    return found
+
+
+def newest_good(home: Home) -> Backup | None:
+    for backup in list_backups(home):
+        if backup.ok and backup.label not in ("damaged", "replaced-by-restore"):
+            return backup
+    return None
+
+
+def _free_name(home: Home, label: str) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = home.backups / f"library-{stamp}-{label}.db"
+    n = 1
+    while target.exists() or target.with_name(target.name + "-wal").exists():
+        n += 1
+        target = home.backups / f"library-{stamp}-{n}-{label}.db"
+    return target
+
+
+def take_backup(conn: sqlite3.Connection, home: Home, label: str) -> Path:
+    """A consistent copy of the open database (SQLite's online backup), written under a
+    temporary name and renamed into place, so a crash never leaves half a backup."""
+    home.backups.mkdir(parents=True, exist_ok=True)
+    target = _free_name(home, label)
+    part = target.with_name(f".{target.name}.part")
+    dest = sqlite3.connect(part)
+    try:
+        conn.backup(dest)
+        dest.execute("PRAGMA journal_mode = DELETE")
+    finally:
+        dest.close()
+    _fsync(part)
+    os.replace(part, target)
+    _fsync_folder(home.backups)
+    return target
+
+
+def auto_backup(conn: sqlite3.Connection, home: Home, *, every_s: float = AUTO_EVERY_S,
+                keep: int = AUTO_KEEP, now: float | None = None) -> Path | None:
+    """Take the daily backup when the newest automatic one is older than `every_s`, and only
+    of a database that passes quick_check (a damaged file must not push out good copies).
+    Returns the new backup, or None when none was due."""
+    now = time.time() if now is None else now
+    autos = sorted(home.backups.glob("library-*-auto.db"), key=lambda p: p.stat().st_mtime)
+    if autos and now - autos[-1].stat().st_mtime < every_s:
+        return None
+    rows = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
+    if rows != ["ok"]:
+        raise damaged(home, "; ".join(str(r) for r in rows))
+    made = take_backup(conn, home, "auto")
+    autos.append(made)
+    for old in autos[:-keep] if keep > 0 else []:
+        old.unlink(missing_ok=True)
+    return made
+
+
+def damaged(home: Home, problem: str) -> LibraryDamaged:
+    """The error for a damaged database: what happened, that the file was left alone, and
+    which backup to restore and how."""
+    best = newest_good(home)
+    text = (f"The library database {home.database} is damaged ({problem}); it has been left "
+            f"as it is. ")
+    if best:
+        text += (f"The newest good backup is {best.describe()}: restore it with "
+                 f"'remix-desktop library restore' (the damaged file is kept in "
+                 f"{home.backups})")
+    else:
+        text += ("There is no good backup to restore: 'remix-desktop library restore --empty' "
+                 "sets the damaged file aside (it is kept) and starts a new library")
+    return LibraryDamaged(text, database=str(home.database),
+                          newest_backup=str(best.path) if best else None)
+
+
+def restore(home: Home, backup: Path | None = None, *, empty: bool = False) -> tuple[Path | None, Path | None]:
+    """Put a backup (default: the newest good one) in place of the library database, or set
+    the database aside and start empty when `empty`. The file it replaces (damaged or not) is
+    moved into backups/, never deleted. Returns (restored backup, where the old file went)."""
+    if empty and backup is not None:
+        raise UsageError("Give a backup to restore or --empty, not both")
+    chosen = None
+    if not empty:
+        if backup is None:
+            best = newest_good(home)
+            if best is None:
+                raise UsageError(f"There is no good backup in {home.backups}; use --empty to "
+                                 f"set the damaged library aside and start a new one")
+            chosen = best.path
+        else:
+            chosen = Path(backup)
+            if not chosen.is_absolute() and not chosen.exists():
+                chosen = home.backups / chosen
+            problem = check_database(chosen)
+            if problem:
+                raise UsageError(f"{chosen.name} cannot be restored: {problem}")
+    moved = None
+    if home.database.exists():
+        moved = _free_name(home, "replaced-by-restore")
+        for suffix in ("-wal", "-shm", "-journal"):
+            side = home.database.with_name(home.database.name + suffix)
+            if side.exists():
+                os.replace(side, moved.with_name(moved.name + suffix))
+        os.replace(home.database, moved)
+    if chosen is not None:
+        part = home.root / f".{home.database.name}.restore.part"
+        shutil.copyfile(chosen, part)
+        _fsync(part)
+        os.replace(part, home.database)
+    _fsync_folder(home.root)
+    _fsync_folder(home.backups)
+    return chosen, moved
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_folder(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
