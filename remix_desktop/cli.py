@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", default="square", choices=["square", "portrait", "source"])
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--model", metavar="ID", help="caption model; with --style diffusion, the "
-                   "diffusion model (default: the setting)")
+                   "diffusion model (default: the one chosen with 'models use')")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the previews")
     p.add_argument("--json", action="store_true")
 
@@ -124,6 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     m = mp.add_parser("download", help="download a model from the manifest (resumable)")
     m.add_argument("id", metavar="ID")
     m = mp.add_parser("remove", help="forget a model (a referenced file is kept)")
+    m.add_argument("id", metavar="ID")
+    m = mp.add_parser("use", help="the caption or diffusion model remixes use")
     m.add_argument("id", metavar="ID")
 
     p = sub.add_parser("library", help="check the library database, back it up, restore "
@@ -347,6 +349,7 @@ def _models(library: Library, args) -> int:
             for m in items:
                 size = f"{m.size / 1e6:,.0f} MB" if m.size else "size ?"
                 note = f" ({m.detail})" if m.detail else ""
+                note += ", in use" if m.in_use else ""
                 print(f"{m.id:34} {m.kind:9} {m.label[:30]:30} {size:>10}  {m.status}{note}")
         bad = [m for m in items if m.status in ("damaged", "missing")]
         return EXIT_PARTIAL if args.action == "verify" and bad else EXIT_OK
@@ -355,6 +358,9 @@ def _models(library: Library, args) -> int:
         print(f"Added {m.id}: {m.label} ({m.kind}), {m.source}.")
     elif args.action == "remove":
         print(store.remove(args.id) + ".")
+    elif args.action == "use":
+        m = store.choose(args.id)
+        print(f"Remixes now use {m.id} ({m.label}) as their {m.kind} model.")
     else:
         def show(p) -> None:
             if sys.stderr.isatty():

@@ -28,7 +28,11 @@ def remix_command(library: Library, args) -> int:
     threads = int(library.setting("threads"))
     diffusion = args.style == "diffusion"
     model_id = (None if diffusion else args.model) or library.setting("caption_model")
-    image_model = (args.model or library.setting("diffusion_model", "")) if diffusion else None
+    image_model = None
+    if diffusion:
+        from .core.modelstore import ModelStore
+
+        image_model = args.model or ModelStore(library).diffusion_choice()
     source = EngineCaptions(client, model_id=model_id, n_threads=threads)
     remixer = Remixer(library, source, EngineImages(images_client, n_threads=threads))
     progress = _progress_printer(args.json)
@@ -74,11 +78,12 @@ def remix_command(library: Library, args) -> int:
                 extra["diffusion"] = {k: preview.timings.get(k) for k in (
                     "diffusion_model", "family", "load_s", "encode_s", "sampling_s",
                     "decode_s") if k in preview.timings}
-            results.append({**extra, 
+            results.append({**extra,
                 "id": preview.id, "path": str(target), "preview": str(preview.path),
                 "caption": preview.caption, "style": args.style, "layout": args.layout,
                 "size": args.size, "frame_s": round(request.frame_s, 3), "seed": seed,
                 "face": preview.face, "cached": not preview.timings,
+                "caption_model": model_id if seed is not None else None,
             })
         timings.update({f"render_{k}": round(v, 4) for k, v in stage.items()})
         timings["render_s"] = _lap(t)

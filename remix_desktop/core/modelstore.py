@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable
 from urllib.parse import urlparse
@@ -20,6 +20,7 @@ from .modelfiles import ModelFileError, inspect_model
 from .models import ModelEntry, ModelError, caption_model_path, manifest, verified
 
 MODEL_SUFFIXES = (".gguf", ".safetensors")
+CHOICE_SETTINGS = {"caption": "caption_model", "diffusion": "diffusion_model"}
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class ModelStatus:
     path: str | None
     source: str  # manifest | folder | reference
     detail: str = ""
+    in_use: bool = False  # the chosen caption or diffusion model (a setting)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -59,7 +61,54 @@ class ModelStore:
         for path in sorted(self.folder.iterdir()) if self.folder.is_dir() else []:
             if path.suffix in MODEL_SUFFIXES and path not in seen_files:
                 out.append(self._status_of_file(path.name, path, "folder"))
-        return out
+        chosen = {self.chosen(kind) for kind in CHOICE_SETTINGS}
+        return [replace(m, in_use=True) if m.id in chosen and m.kind in CHOICE_SETTINGS
+                else m for m in out]
+
+    # -- the chosen models (settings) ------------------------------------------------------
+
+    def chosen(self, kind: str) -> str | None:
+        """The id of the caption or diffusion model remixes use, or None when none is set."""
+        return self.library.setting(CHOICE_SETTINGS[kind], "") or None
+
+    def choose(self, model_id: str) -> ModelStatus:
+        """Make an installed caption or diffusion model the one remixes use."""
+        path, info = self.resolve(model_id)
+        if info.kind not in CHOICE_SETTINGS:
+            raise UsageError(f"{model_id} is a {info.kind} file: it is used with the diffusion "
+                             "model of its family, not chosen on its own")
+        self.library.set_setting(CHOICE_SETTINGS[info.kind], model_id)
+        return replace(self.status(model_id), in_use=True)
+
+    def diffusion_choice(self) -> str:
+        """The diffusion model a remix uses: the chosen one, or the only one installed."""
+        chosen = self.chosen("diffusion")
+        if chosen:
+            return chosen
+        installed = [m.id for m in self.list()
+                     if m.kind == "diffusion" and m.status in ("installed", "verified")]
+        if len(installed) == 1:
+            return installed[0]
+        if not installed:
+            raise ModelError("No diffusion model is installed: add a .safetensors or .gguf "
+                             "file with 'remix-desktop models add PATH' or download one with "
+                             "'remix-desktop models download sd-turbo'")
+        raise ModelError(f"{len(installed)} diffusion models are installed: choose one with "
+                         f"'remix-desktop models use ID' ({', '.join(installed)})")
+
+    def caption_path(self, model_id: str) -> Path:
+        """The file of a caption model: the embedded default, a manifest entry, a GGUF in the
+        models folder, or one added by reference."""
+        try:
+            return caption_model_path(self.library.home, model_id)
+        except ModelError:
+            row = self._row(model_id)
+            if row is None:
+                raise
+        path, info = self.resolve(model_id)
+        if info.kind != "caption":
+            raise ModelError(f"{model_id} is a {info.kind} model, not a caption model")
+        return path
 
     def verify(self, model_id: str | None = None) -> list[ModelStatus]:
         """Recheck headers and checksums (hashing again, not trusting the stamp)."""
@@ -118,12 +167,15 @@ class ModelStore:
         if row is not None:
             with self.library.write() as conn:
                 conn.execute("DELETE FROM models WHERE id = ?", (model_id,))
+                self._forget_choice(conn, model_id)
             if row["copied"]:
                 Path(row["path"]).unlink(missing_ok=True)
                 return f"Removed {model_id} and its copy in the models folder"
             return f"Removed {model_id} from the list; the file {row['path']} was not touched"
         path = self.folder / (entry.file if entry else model_id)
         if path.suffix in MODEL_SUFFIXES and path.is_file() and path.parent == self.folder:
+            with self.library.write() as conn:
+                self._forget_choice(conn, model_id)
             path.unlink()
             path.with_name(path.name + ".verified").unlink(missing_ok=True)
             return f"Deleted {path.name} from the models folder"
@@ -179,6 +231,12 @@ class ModelStore:
         return None
 
     # -- internals -------------------------------------------------------------------------
+
+    def _forget_choice(self, conn, model_id: str) -> None:
+        """A removed model is no longer the chosen one (captions fall back to the default)."""
+        for kind, key in CHOICE_SETTINGS.items():
+            if self.library.setting(key, "") == model_id:
+                conn.execute("DELETE FROM settings WHERE key = ?", (key,))
 
     def _rows(self) -> list[dict]:
         cur = self.library.conn.execute(

@@ -16,7 +16,7 @@ from typing import Callable
 from ..core.captions import CaptionContext, CaptionRun
 from ..core.errors import RemixDesktopError
 from ..core.home import Home
-from ..core.models import DEFAULT_CAPTION_MODEL, caption_model_path
+from ..core.models import DEFAULT_CAPTION_MODEL, ModelError, caption_model_path
 from . import worker
 from .protocol import CaptionJob, Done, Failed, Img2ImgJob, Progress, Shutdown
 
@@ -141,6 +141,19 @@ class EngineClient:
                              "afresh for the next job")
 
 
+def _caption_path(home, model_id: str):
+    """The embedded or manifest model directly; one the creator added by reference through
+    the model store's list."""
+    try:
+        return caption_model_path(home, model_id)
+    except ModelError:
+        from ..core.library import Library
+        from ..core.modelstore import ModelStore
+
+        with Library(home) as library:
+            return ModelStore(library).caption_path(model_id)
+
+
 class EngineCaptions:
     """Captions written by the worker process (implements core.remix.CaptionSource)."""
 
@@ -154,7 +167,7 @@ class EngineCaptions:
     def captions(self, context: CaptionContext, *, count: int = 4, seed: int = 0,
                  progress: Callable[[int, int, str], None] | None = None,
                  cancelled: Callable[[], bool] = lambda: False) -> CaptionRun:
-        path = caption_model_path(self.client.home, self.model_id)
+        path = _caption_path(self.client.home, self.model_id)
 
         def relay(p: Progress) -> None:
             if progress:
@@ -174,6 +187,8 @@ class EngineImages:
     def __init__(self, client: EngineClient, *, n_threads: int = 0):
         self.client = client
         self.n_threads = n_threads
+        # gets (step, steps, PNG bytes) for each low-resolution step preview of a job
+        self.on_preview: Callable[[int, int, bytes], None] | None = None
 
     def restyle(self, image, request, *, model_path, taesd_path, family, progress=None,
                 cancelled=lambda: False):
@@ -193,6 +208,8 @@ class EngineImages:
         def relay(p: Progress) -> None:
             if progress:
                 progress(p.done, p.total, p.message)
+            if p.preview and self.on_preview:
+                self.on_preview(p.done, p.total, p.preview)
 
         done = self.client.run(
             lambda job_id: Img2ImgJob(

@@ -42,6 +42,10 @@ class JobControl:
     def progress(self, done: int, total: int, message: str = "") -> None:
         self._job.signals.progress.emit(int(done), int(total), message)
 
+    def partial(self, value: object) -> None:
+        """Hand an intermediate result (a step preview) to the GUI thread."""
+        self._job.signals.partial.emit(value)
+
     def cancelled(self) -> bool:
         return self._cancel.is_set()
 
@@ -65,6 +69,7 @@ class JobSignals(QObject):
     failed = Signal(str)  # one sentence for the creator
     cancelled = Signal()
     stateChanged = Signal(str)
+    partial = Signal(object)  # an intermediate result, e.g. a low-resolution step preview
 
 
 class Job(QRunnable):
@@ -138,11 +143,13 @@ class JobRunner(QObject):
             finished: Callable[[object], None] | None = None,
             failed: Callable[[str], None] | None = None,
             progress: Callable[[int, int, str], None] | None = None,
-            cancelled: Callable[[], None] | None = None) -> Job:
+            cancelled: Callable[[], None] | None = None,
+            partial: Callable[[object], None] | None = None) -> Job:
         job = Job(kind, fn)
         for signal, slot in ((job.signals.finished, finished), (job.signals.failed, failed),
                              (job.signals.progress, progress),
-                             (job.signals.cancelled, cancelled)):
+                             (job.signals.cancelled, cancelled),
+                             (job.signals.partial, partial)):
             if slot is not None:
                 signal.connect(slot)
         return self.start(job)

@@ -25,6 +25,10 @@ COLUMNS = ("Model", "Kind", "Family", "Size", "Status")
 FAMILIES = {"sd1": "SD 1.x", "sd2": "SD 2.x", "sdxl": "SDXL", "sdxs": "SDXS", "?": "—"}
 
 
+def _usable(item: ModelStatus) -> bool:
+    return item.kind in ("caption", "diffusion") and item.status in ("installed", "verified")
+
+
 def human_size(size: int | None) -> str:
     if not size:
         return "—"
@@ -71,6 +75,10 @@ class ModelsDialog(QDialog):
                                       "elsewhere is kept")
         self.download_button = QPushButton("&Download")
         self.download_button.setToolTip("Download the selected model from its publisher")
+        self.use_button = QPushButton("&Use for remixes")
+        self.use_button.setToolTip("Make the selected caption or diffusion model the one "
+                                   "remixes use")
+        self.use_button.clicked.connect(lambda: self.use())
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop the download")
         self.cancel_button.clicked.connect(self.cancel)
@@ -90,8 +98,8 @@ class ModelsDialog(QDialog):
         for widget in (self.add_button, self.copy_check):
             row.addWidget(widget)
         row.addStretch(1)
-        for widget in (self.verify_button, self.remove_button, self.download_button,
-                       self.cancel_button):
+        for widget in (self.use_button, self.verify_button, self.remove_button,
+                       self.download_button, self.cancel_button):
             row.addWidget(widget)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
@@ -122,8 +130,9 @@ class ModelsDialog(QDialog):
         self.table.setRowCount(len(self.items))
         for row, item in enumerate(self.items):
             name = item.label if item.label == item.id else f"{item.label} ({item.id})"
+            status = f"{item.status}, in use" if item.in_use else item.status
             values = (name, item.kind, FAMILIES.get(item.family, item.family),
-                      human_size(item.size), item.status)
+                      human_size(item.size), status)
             tip = "\n".join(t for t in (item.path or "", item.detail) if t)
             for col, value in enumerate(values):
                 cell = QTableWidgetItem(value)
@@ -223,6 +232,23 @@ class ModelsDialog(QDialog):
         return self._run("remove model", work, lambda text: self._say(text + "."),
                          "Removing…")
 
+    def use(self, model_id: str | None = None) -> Job | None:
+        """Choose the selected caption or diffusion model for remixes (a setting)."""
+        item = self.row(model_id) if model_id else self.selected()
+        if item is None or self._busy() or not _usable(item):
+            return None
+
+        def work(control):
+            with self.context.background_library() as library:
+                return ModelStore(library).choose(item.id)
+
+        def done(chosen: ModelStatus) -> None:
+            self._say(f"Remixes now use {chosen.id} as their {chosen.kind} model.")
+            self.context.apply_settings()
+            self.context.settingsChanged.emit()
+
+        return self._run("choose model", work, done, "Choosing…")
+
     def download(self, model_id: str | None = None) -> Job | None:
         item = self.row(model_id) if model_id else self.selected()
         if item is None or self._busy() or item.status != "not downloaded":
@@ -299,6 +325,8 @@ class ModelsDialog(QDialog):
         self.download_button.setEnabled(not busy and item is not None
                                         and item.status == "not downloaded")
         self.cancel_button.setEnabled(busy and self.job.kind == "download model")
+        self.use_button.setEnabled(not busy and item is not None and _usable(item)
+                                   and not item.in_use)
 
     def done(self, result: int) -> None:  # closing cancels a download
         self.cancel()

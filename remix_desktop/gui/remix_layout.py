@@ -3,7 +3,7 @@ Qt Designer's setupUi is; the panel in remix_panel.py holds the logic)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QGroupBox,
                                QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
@@ -16,7 +16,7 @@ from .remix_captions import CaptionList
 from .remix_info import ConsentBanner, VideoInfoEditor
 from .remix_previews import PreviewGallery
 from .remix_scrubber import FrameScrubber
-from .remix_widgets import choices
+from .remix_widgets import ImageView, choices
 
 CAPTION_COUNT = 4  # caption candidates per model run
 WIDE_MIN = 900  # narrower than this, the controls and the previews share tabs
@@ -207,6 +207,18 @@ class RemixPanelUi:
         self.seed_spin.setToolTip("The same seed and settings redraw the same picture")
         form.addRow("Ste&ps", self.steps_spin)
         form.addRow("See&d", self.seed_spin)
+        self.step_view = ImageView("", minimum=QSize(96, 96))
+        self.step_view.setToolTip("The picture while the model draws it (a low-resolution "
+                                  "look at each sampling step)")
+        self.step_view.setMaximumHeight(160)
+        self.step_label = QLabel()
+        self.step_box = QWidget()
+        column = QVBoxLayout(self.step_box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.step_view)
+        column.addWidget(self.step_label)
+        self.step_box.hide()
+        form.addRow("", self.step_box)
         self.diffusion_size: int | None = None  # the side the model works at (None: 512)
         box.hide()
         return box

@@ -9,7 +9,7 @@ results that arrive for a video no longer shown are dropped.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import QWidget
 
 from ..core.consent import Effective
@@ -245,6 +245,14 @@ class RemixPanel(RemixPanelUi, QWidget):
             made = []
             if style == DIFFUSION:
                 control.on_cancel(ctx.diffusion_engine.cancel)  # stops the worker mid-step
+                ctx.images.on_preview = lambda step, steps, png: control.partial(
+                    (token, step, steps, png))
+            try:
+                return render_all(control, made)
+            finally:
+                ctx.images.on_preview = None
+
+        def render_all(control, made):
             with ctx.background_library() as library:
                 remixer = ctx.remixer(library)
                 for i, (text, seed) in enumerate(captions):
@@ -262,9 +270,15 @@ class RemixPanel(RemixPanelUi, QWidget):
                                                            f"{len(captions)}")
             return token, video.id, made
 
+        if style == DIFFUSION:
+            if extra["image_model"] != ctx.library.setting("diffusion_model", ""):
+                ctx.library.set_setting("diffusion_model", extra["image_model"])  # remembered
+            self.step_view.set_image(None)
+            self.step_label.setText("")
+            self.step_box.hide()
         self.generate_job = ctx.jobs.run("generate previews", work, finished=self._generated,
                                          failed=self._failed, progress=self._progress,
-                                         cancelled=self._cancelled)
+                                         cancelled=self._cancelled, partial=self._step_preview)
         self._track(self.generate_job, "Making previews…")
         return self.generate_job
 
@@ -319,6 +333,9 @@ class RemixPanel(RemixPanelUi, QWidget):
             self.model_combo.addItem(model_id if label == model_id else
                                      f"{label} ({model_id})", model_id)
         index = self.model_combo.findData(current)
+        if index < 0:  # first fill: the model chosen in the Models dialog or last used here
+            index = self.model_combo.findData(
+                self.context.library.setting("diffusion_model", ""))
         self.model_combo.setCurrentIndex(index if index >= 0 else 0 if models else -1)
         self.model_combo.blockSignals(False)
         self.model_combo.setVisible(bool(models))
@@ -333,6 +350,18 @@ class RemixPanel(RemixPanelUi, QWidget):
             steps, _cfg = diffusion_defaults(self.diffusion_models.get(model_id, ""), model_id)
             self.steps_spin.setValue(steps)
         self._update_controls()
+
+    def _step_preview(self, payload) -> None:
+        """A low-resolution look at the picture after a sampling step."""
+        token, step, steps, png = payload
+        if token != self._token:
+            return
+        image = QImage.fromData(png)
+        if image.isNull():
+            return
+        self.step_view.set_image(image)
+        self.step_label.setText(f"Step {step} of {steps}")
+        self.step_box.show()
 
     def _generated(self, result) -> None:
         token, video_id, made = result

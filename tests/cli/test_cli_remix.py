@@ -72,3 +72,34 @@ def test_own_caption_at_a_time_on_a_phone_clip(remix_home, tmp_path):
         assert image.height > image.width, "a portrait phone clip gives a portrait remix"
     listing = json.loads(cli(remix_home, "list", "--json").stdout)
     assert listing[1]["title"] == "Phone clip" and listing[1]["tags"] == ["test", "phone"]
+
+
+def test_a_caption_model_added_by_reference_is_chosen_and_used(remix_home, tmp_path):
+    """Any GGUF language model the creator has, used where it lies (here: the default
+    Gemma file under another name, outside the home)."""
+    cli(remix_home, "permission", "allow", "1")
+    gemma = next((remix_home / "models").glob("gemma-3-270m-q4_k_m.gguf"), None)
+    if gemma is None:  # assembled by the first remix of the module
+        assert cli(remix_home, "remix", "1", "--candidates", "1", "--out",
+                   str(tmp_path / "warm")).returncode == 0
+        gemma = remix_home / "models" / "gemma-3-270m-q4_k_m.gguf"
+    mine = tmp_path / "elsewhere" / "my-caption-model.gguf"
+    mine.parent.mkdir()
+    mine.symlink_to(gemma)
+    added = cli(remix_home, "models", "add", str(mine))
+    assert added.returncode == 0, added.stderr
+    try:
+        chosen = cli(remix_home, "models", "use", mine.name)
+        assert chosen.returncode == 0 and "as their caption model" in chosen.stdout
+        result = cli(remix_home, "remix", "1", "--candidates", "2", "--out",
+                     str(tmp_path / "out"), "--json")
+        assert result.returncode == 0, result.stderr
+        previews = json.loads(result.stdout)["previews"]
+        assert {p["caption_model"] for p in previews} == {mine.name}
+        xmp = read_xmp(Path(previews[0]["path"]))
+        assert mine.name in xmp and str(tmp_path) not in xmp, \
+            "the export names the model, not where its file lies"
+    finally:
+        assert cli(remix_home, "models", "remove", mine.name).returncode == 0
+    listed = {m["id"]: m for m in json.loads(cli(remix_home, "models", "list", "--json").stdout)}
+    assert listed["gemma-3-270m-q4_k_m"]["in_use"], "captions fall back to the default"

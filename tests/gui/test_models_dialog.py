@@ -136,3 +136,24 @@ def test_the_file_menu_opens_the_dialog(qtbot, home):
     dialog = window.models_dialog
     assert dialog.isVisible()
     qtbot.waitUntil(lambda: len(dialog.items) >= len(manifest()), timeout=TIMEOUT)
+
+
+def test_use_for_remixes_makes_the_chosen_model_a_setting(qtbot, context, dialog, sdxs,
+                                                          questions):
+    model, taesd = sdxs
+    settle(qtbot, context, dialog.add_file(model, copy=False))
+    settle(qtbot, context, dialog.add_file(taesd, copy=False))
+    assert dialog.select(taesd.name) and not dialog.use_button.isEnabled(), "TAESD is a helper"
+    assert dialog.select(model.name) and dialog.use_button.isEnabled()
+    changed = []
+    context.settingsChanged.connect(lambda: changed.append(1))
+    settle(qtbot, context, dialog.use())
+    assert context.library.setting("diffusion_model") == model.name
+    assert dialog.message.text() == f"Remixes now use {model.name} as their diffusion model."
+    assert cells(dialog, model.name)[4] == "installed, in use"
+    assert changed and not dialog.use_button.isEnabled()
+    # the caption default shows as in use too; removing the chosen model forgets the choice
+    assert cells(dialog, "gemma-3-270m-q4_k_m")[4].endswith("in use") or \
+        dialog.row("gemma-3-270m-q4_k_m").status == "not downloaded"
+    settle(qtbot, context, dialog.remove(model.name))
+    assert context.library.setting("diffusion_model", "") == ""

@@ -82,6 +82,13 @@ def test_a_diffusion_remix_from_the_panel(qtbot, context, panel, allowed, sdxs, 
     assert preview.params["diffusion_size"] == 64 and preview.params["steps"] == 1
     assert preview.path.is_file()
     assert not cancels
+    # the low-resolution look at the sampling step was drawn in the panel
+    assert not panel.step_box.isHidden()
+    assert panel.step_view.image() is not None and panel.step_view.image().width() > 0
+    assert panel.step_label.text() == "Step 1 of 1"
+    # the model used is remembered as the chosen diffusion model (the CLI's default too)
+    assert context.library.setting("diffusion_model") == model.name
+    assert ModelStore(context.library).diffusion_choice() == model.name
 
     panel.caption_list.add_own("POV: cancelled", edit=False)
     panel.diffusion_size = 512  # slow enough to be cancelled mid-sampling
