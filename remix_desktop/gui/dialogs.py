@@ -76,12 +76,33 @@ class SettingsDialog(QDialog):
         self.threads_spin.setValue(int(library.setting("threads") or 0))
         self.threads_spin.setToolTip("Threads the local models use; 0 uses every core")
 
+        self.caption_combo, self.diffusion_combo = QComboBox(), QComboBox()
+        self.caption_combo.setToolTip("The language model that writes captions (add more in "
+                                      "File > Models…)")
+        self.diffusion_combo.setToolTip("The model the diffusion style redraws frames with "
+                                        "(add or download one in File > Models…)")
+        self._fill_models()
+
+        self.backup_label = QLabel()
+        self.backup_button = QPushButton("Back up now")
+        self.backup_button.setToolTip("Copy the library (every permission and the audit "
+                                      "trail) into the backups folder now; a copy is also "
+                                      "made every day the app is used")
+        self.backup_button.clicked.connect(lambda: self.back_up())
+        backup_row = QHBoxLayout()
+        backup_row.addWidget(self.backup_label, 1)
+        backup_row.addWidget(self.backup_button)
+        self._show_backups()
+
         form = QFormLayout()
         form.addRow("Default permission:", self.default_combo)
         form.addRow(self.default_hint)
         form.addRow("Data mining in exports:", self.data_mining_combo)
         form.addRow("Data folder:", folder_row)
+        form.addRow("Caption model:", self.caption_combo)
+        form.addRow("Diffusion model:", self.diffusion_combo)
         form.addRow("Model threads:", self.threads_spin)
+        form.addRow("Backups:", backup_row)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -101,6 +122,59 @@ class SettingsDialog(QDialog):
             self.default_hint.setText(f"This changes whether {n} video{'s' if n != 1 else ''}"
                                       " may be remixed. The change is audited and undoable.")
 
+    def _fill_models(self) -> None:
+        """The installed caption and diffusion models (headers only: quick), current first."""
+        from ..core.modelstore import ModelStore
+
+        library = self.context.library
+        items = ModelStore(library).list()
+        chosen = {"caption": library.setting("caption_model"),
+                  "diffusion": library.setting("diffusion_model", "")}
+        self.diffusion_combo.addItem("None chosen (the only one installed is used)", "")
+        for item in items:
+            combo = {"caption": self.caption_combo,
+                     "diffusion": self.diffusion_combo}.get(item.kind)
+            usable = item.status in ("installed", "verified") or (
+                item.kind == "caption" and item.source == "manifest")  # assembled on use
+            if combo is None or not (usable or item.id == chosen[item.kind]):
+                continue
+            label = item.id if item.label == item.id else f"{item.label} ({item.id})"
+            combo.addItem(label if usable else f"{label}: {item.status}", item.id)
+        for kind, combo in (("caption", self.caption_combo),
+                            ("diffusion", self.diffusion_combo)):
+            combo.setCurrentIndex(max(0, combo.findData(chosen[kind])))
+
+    def _show_backups(self) -> None:
+        from ..core.backups import list_backups
+
+        found = list_backups(self.context.home, check=False)
+        if not found:
+            self.backup_label.setText("None yet")
+            return
+        newest = found[0].taken_at.strftime("%d %b %Y %H:%M")
+        self.backup_label.setText(f"Newest {newest}, {len(found)} kept")
+        self.backup_label.setToolTip(str(self.context.home.backups))
+
+    def back_up(self):
+        """Take a backup on a job (a large library takes a moment)."""
+        ctx = self.context
+
+        def work(control):
+            with ctx.background_library() as library:
+                return library.backup_now()
+
+        def done(path) -> None:
+            self._show_backups()
+            self.backup_label.setText(self.backup_label.text() + " (just now)")
+
+        def failed(text: str) -> None:
+            self.backup_label.setText(text)
+
+        self.backup_button.setEnabled(False)
+        job = ctx.jobs.run("back up library", work, finished=done, failed=failed)
+        job.signals.stateChanged.connect(lambda _s: self.backup_button.setEnabled(True))
+        return job
+
     def open_folder(self) -> bool:
         return QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.context.home.root)))
 
@@ -114,8 +188,10 @@ class SettingsDialog(QDialog):
             done.append(f"default permission is now {default} ({change.count} videos changed)")
         changed = False
         for key, value in (("data_mining", self.data_mining_combo.currentData()),
-                           ("threads", str(self.threads_spin.value()))):
-            if library.setting(key) != value:
+                           ("threads", str(self.threads_spin.value())),
+                           ("caption_model", self.caption_combo.currentData()),
+                           ("diffusion_model", self.diffusion_combo.currentData())):
+            if value is not None and library.setting(key, "") != value:
                 library.set_setting(key, value)
                 changed = True
         if changed:

@@ -135,3 +135,35 @@ def test_settings_cancel_changes_nothing_and_a_failed_export_says_so(
     assert audit_view.export() is None
     assert warnings and "could not be written" in warnings[0]
     assert not missing.exists()
+
+
+def test_settings_choose_models_and_back_up(qtbot, context, tmp_path):
+    from remix_desktop.core.backups import list_backups
+    from remix_desktop.core.modelstore import ModelStore
+    from tests.sd_fixture import build_sdxs_fixture
+
+    model, taesd = build_sdxs_fixture(tmp_path.parent / "sdxs-settings")
+    ModelStore(context.library).add(model)
+    ModelStore(context.library).add(taesd)
+    dialog = SettingsDialog(context)
+    qtbot.addWidget(dialog)
+    captions = [dialog.caption_combo.itemData(i) for i in range(dialog.caption_combo.count())]
+    diffusion = [dialog.diffusion_combo.itemData(i)
+                 for i in range(dialog.diffusion_combo.count())]
+    assert captions == ["gemma-3-270m-q4_k_m"]
+    assert diffusion == ["", model.name], "TAESD is not a model to choose"
+    assert dialog.diffusion_combo.currentData() == ""
+    assert dialog.backup_label.text() == "None yet"
+
+    job = dialog.back_up()
+    qtbot.waitUntil(lambda: "just now" in dialog.backup_label.text(), timeout=30_000)
+    assert job.state.name == "FINISHED" and len(list_backups(context.home)) == 1
+    assert dialog.backup_label.text().endswith("1 kept (just now)")
+
+    dialog.diffusion_combo.setCurrentIndex(1)
+    with qtbot.waitSignal(context.settingsChanged, timeout=1000):
+        dialog.accept()
+    assert context.library.setting("diffusion_model") == model.name
+    again = SettingsDialog(context)
+    qtbot.addWidget(again)
+    assert again.diffusion_combo.currentData() == model.name
