@@ -2,10 +2,12 @@
 bare `StableDiffusion.generate_image` call with the same model and parameters, in one run.
 
     .venv/bin/python benchmarks/bench_diffusion.py [--model FILE --taesd FILE] [--sizes 256 512]
+                                                   [--gguf]
 
-Without --model it uses the all-zero SDXS-512 test fixture (tests/sd_fixture.py): the times
-are those of the architecture, not of a trained model's image quality. Cold = the first
-job (model load included); warm = the next job with the model kept loaded.
+Without --model it uses the all-zero SDXS-512 test fixture (tests/sd_fixture.py), or with
+--gguf its GGUF copy: the times are those of the architecture, not of a trained model's image
+quality. Cold = the first job (model load included); warm = the next job with the model kept
+loaded.
 """
 
 from __future__ import annotations
@@ -78,13 +80,20 @@ def main() -> None:
     parser.add_argument("--taesd", type=Path)
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512])
     parser.add_argument("--repeat", type=int, default=4)
+    parser.add_argument("--gguf", action="store_true",
+                        help="without --model: the fixture's GGUF copy, not the safetensors")
     args = parser.parse_args()
+    if args.gguf and args.model:
+        parser.error("--gguf chooses the fixture; with --model, pass the .gguf file itself")
     model, taesd = args.model, args.taesd
     if model is None:
         sys.path.insert(0, str(ROOT))
-        from tests.sd_fixture import build_sdxs_fixture
+        from tests.sd_fixture import build_sdxs_fixture, build_sdxs_gguf_fixture
 
-        model, taesd = build_sdxs_fixture(Path(tempfile.gettempdir()) / "remix-bench-sdxs")
+        folder = Path(tempfile.gettempdir()) / "remix-bench-sdxs"
+        model, taesd = build_sdxs_fixture(folder)
+        if args.gguf:
+            model = build_sdxs_gguf_fixture(folder)
     home = Home(Path(tempfile.mkdtemp(prefix="bench-diffusion-"))).ensure()
     print(f"model: {model.name}" + (f" + {taesd.name}" if taesd else "") +
           "; img2img, 1 step (strength 0.5 runs 1), euler_a, 2 threads")

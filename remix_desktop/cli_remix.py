@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .core.consent import Consent
 from .core.errors import UsageError
+from .core.export import default_export_name
 from .core.library import Library
 from .core.remix import Remixer, RemixRequest
 from .engine.client import EngineCaptions, EngineClient, EngineImages
@@ -70,7 +71,7 @@ def remix_command(library: Library, args) -> int:
             for key, value in preview.timings.items():
                 if isinstance(value, (int, float)):
                     stage[key] = stage.get(key, 0.0) + value
-            target = out / f"{Path(video.name).stem}-remix-{preview.id}.png"
+            target = out / default_export_name(video.name, preview.id)  # a plain, short name
             if not target.exists():
                 remixer.export(preview.id, target)
             extra = {}

@@ -11,7 +11,9 @@ restate ``src/unet.hpp`` (``UnetModelBlock`` for ``VERSION_SDXS_512_DS``), ``src
 (``TinyEncoder``/``TinyDecoder``), in PyTorch (safetensors) order.
 
 The weights are all zero and the files are sparse: the JSON header is written and the file is
-then truncated to its full length, so a ~0.9 GB checkpoint takes a few KiB on disk.
+then truncated to its full length, so a ~0.9 GB checkpoint takes a few KiB on disk. The same
+checkpoint is also written as a GGUF v3 file by a small writer of our own
+(``build_sdxs_gguf_fixture``), sparse the same way.
 """
 
 from __future__ import annotations
@@ -229,3 +231,104 @@ def build_sdxs_fixture(folder: Path, dtype: str = "F16") -> tuple[Path, Path]:
     if not taesd.exists():
         write_sparse_safetensors(taesd, taesd_tensors(), dtype)
     return model, taesd
+
+
+# --------------------------------------------------------------------------- GGUF
+
+# ggml tensor types (ggml.h enum ggml_type) and GGUF metadata value types (gguf.h)
+GGML_TYPE = {"F32": 0, "F16": 1}
+_GGUF_UINT32, _GGUF_STRING = 4, 8
+GGUF_ALIGNMENT = 32  # GGUF_DEFAULT_ALIGNMENT; written out as general.alignment too
+
+
+def gguf_tensor_types(shapes: dict, weights: str = "F16") -> dict:
+    """The ggml type of each tensor as stable-diffusion.cpp holds it in memory: `weights`
+    for the matrices and convolutions, F32 for what it always keeps in F32 (every 1-D tensor
+    -- biases, LayerNorm and GroupNorm -- and CLIP's position embedding; ggml_extend.hpp
+    Linear/Conv2d/LayerNorm/GroupNorm and clip.hpp CLIPEmbeddings), so no tensor needs a
+    conversion at load. An all-F16 file loads too (sd.cpp converts the 1-D tensors, as for
+    the safetensors fixture; not measurably slower); all-F32 loads but is twice the size
+    and converts every convolution to the F16 that Conv2d always holds."""
+    return {name: ("F32" if len(shape) == 1 or name.endswith("position_embedding.weight")
+                   else weights)
+            for name, shape in shapes.items()}
+
+
+def _gguf_str(text: str) -> bytes:
+    raw = text.encode()
+    return struct.pack("<Q", len(raw)) + raw
+
+
+def gguf_header(shapes: dict, types: dict | str = "F16", metadata: dict | None = None,
+                alignment: int = GGUF_ALIGNMENT) -> tuple[bytes, int]:
+    """A GGUF v3 header for `shapes` (PyTorch order, as for safetensors) padded to the data
+    section, and the full file size. Layout (ggml/src/gguf.cpp gguf_init_from_file_impl):
+    magic, version, tensor count, KV count (all little-endian), the KV pairs, then per tensor
+    its name, n_dims, the dims in ggml order (innermost first: the reverse of the PyTorch
+    shape), its ggml type and its data offset; the data section starts at the next multiple
+    of the alignment and each tensor's offset is the sum of the padded sizes before it
+    (ggml checks ``ti.offset == ctx->size`` for every tensor)."""
+    if isinstance(types, str):
+        types = dict.fromkeys(shapes, types)
+    kv = {"general.alignment": alignment, **(metadata or {})}
+    out = [b"GGUF", struct.pack("<IQQ", 3, len(shapes), len(kv))]
+    for key, value in kv.items():
+        out.append(_gguf_str(key))
+        if isinstance(value, int):
+            out.append(struct.pack("<II", _GGUF_UINT32, value))
+        else:
+            out.append(struct.pack("<I", _GGUF_STRING) + _gguf_str(str(value)))
+    offset = 0
+    for name, shape in shapes.items():
+        dtype = types[name]
+        n = 1
+        for s in shape:
+            n *= s
+        dims = tuple(reversed(shape))
+        out.append(_gguf_str(name) + struct.pack(f"<I{len(dims)}QIQ", len(dims), *dims,
+                                                 GGML_TYPE[dtype], offset))
+        offset += -(-n * _DTYPE_BYTES[dtype] // alignment) * alignment
+    raw = b"".join(out)
+    raw += b"\0" * (-len(raw) % alignment)
+    return raw, len(raw) + offset
+
+
+def write_sparse_gguf(path: Path, shapes: dict, types: dict | str = "F16",
+                      metadata: dict | None = None) -> Path:
+    """Write a GGUF v3 file whose tensors are all zero, as a sparse file (the header, then
+    truncate() to the full size), like write_sparse_safetensors."""
+    path = Path(path)
+    raw, size = gguf_header(shapes, types, metadata)
+    tmp = path.with_name(path.name + ".part")
+    with open(tmp, "wb") as fh:
+        fh.write(raw)
+        fh.truncate(size)
+    tmp.replace(path)
+    return path
+
+
+def build_sdxs_gguf_fixture(folder: Path, weights: str = "F16") -> Path:
+    """The SDXS-512 checkpoint of build_sdxs_fixture as a GGUF file in `folder`, built once
+    (reused when already there): the same tensor names (stable-diffusion.cpp renames GGUF
+    tensors by the same rules as safetensors ones) and shapes, `weights` for the matrices
+    and convolutions, F32 for biases, norms and the position embedding."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    model = folder / f"sdxs-512-zero-{weights.lower()}.gguf"
+    if not model.exists():
+        shapes = sdxs_checkpoint_tensors()
+        write_sparse_gguf(model, shapes, gguf_tensor_types(shapes, weights),
+                          {"general.architecture": "sd1",
+                           "general.name": "SDXS-512 all-zero test fixture"})
+    return model
+
+
+def frame_png(size=(80, 48), colour=(200, 40, 40)) -> bytes:
+    """A small flat-colour PNG: the frame an img2img job starts from."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .errors import LibraryDamaged, UsageError
 from .home import Home
+from .storage import read_only_uri
 
 AUTO_EVERY_S = 24 * 3600  # an automatic backup a day while the app is used
 AUTO_KEEP = 7  # automatic backups kept; others (before a migration or restore) are never pruned
@@ -56,7 +57,7 @@ def check_database(path: Path) -> str | None:
     if not path.exists():
         return "the file does not exist"
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        conn = _open_read_only(path)
     except sqlite3.Error as exc:
         return str(exc)
     try:
@@ -71,9 +72,25 @@ def check_database(path: Path) -> str | None:
         conn.close()
 
 
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """Read-only; in a read-only or full folder, where SQLite cannot make the -shm file a
+    WAL database needs, as an immutable file (only then: immutable means no writer)."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()
+        return conn
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        if code not in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR,
+                        sqlite3.SQLITE_READONLY):
+            raise
+    return sqlite3.connect(read_only_uri(path), uri=True, timeout=5)
+
+
 def _videos_in(path: Path) -> int | None:
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        conn = _open_read_only(path)
     except sqlite3.Error:
         return None
     try:
@@ -133,14 +150,19 @@ def take_backup(conn: sqlite3.Connection, home: Home, label: str) -> Path:
     home.backups.mkdir(parents=True, exist_ok=True)
     target = _free_name(home, label)
     part = target.with_name(f".{target.name}.part")
-    dest = sqlite3.connect(part)
     try:
-        conn.backup(dest)
-        dest.execute("PRAGMA journal_mode = DELETE")
-    finally:
-        dest.close()
-    _fsync(part)
-    os.replace(part, target)
+        dest = sqlite3.connect(part)
+        try:
+            conn.backup(dest)
+            dest.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            dest.close()
+        _fsync(part)
+        os.replace(part, target)
+    except BaseException:  # a full disk, a kill signal as an exception: no half backup left
+        for leftover in (part, part.with_name(part.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+        raise
     _fsync_folder(home.backups)
     return target
 
@@ -181,7 +203,8 @@ def damaged(home: Home, problem: str) -> LibraryDamaged:
                           newest_backup=str(best.path) if best else None)
 
 
-def restore(home: Home, backup: Path | None = None, *, empty: bool = False) -> tuple[Path | None, Path | None]:
+def restore(home: Home, backup: Path | None = None, *,
+            empty: bool = False) -> tuple[Path | None, Path | None]:
     """Put a backup (default: the newest good one) in place of the library database, or set
     the database aside and start empty when `empty`. The file it replaces (damaged or not) is
     moved into backups/, never deleted. Returns (restored backup, where the old file went)."""

@@ -16,6 +16,11 @@ from dataclasses import dataclass, field
 from typing import Callable, Protocol, Sequence
 
 MIN_WORDS, MAX_WORDS, MAX_CHARS = 2, 14, 160
+MAX_USER_CHARS = 500  # a caption the creator writes (the export's XMP keeps as many)
+MAX_MARKS = 4  # combining marks kept on one character; more is a "Zalgo" flood
+_RAW_LIMIT = 4000  # untrusted text beyond this is never looked at
+_BREAKS = str.maketrans({"\r": "\n", "\x0b": "\n", "\x0c": "\n", "\x85": "\n",
+                         "\u2028": "\n", "\u2029": "\n", "\t": " "})
 
 # The shapes candidates open with, in the order they are tried: four candidates get four
 # different forms.
@@ -149,11 +154,39 @@ def build_messages(context: CaptionContext) -> list[dict]:
         f"{context.scene()}")}]
 
 
+def visible_text(text: str) -> str:
+    """Untrusted text without what could hide in it or disguise it: NFC; every kind of line
+    break as "\n" and tabs as spaces; no control, format (bidi overrides, zero-width),
+    surrogate, private-use or unassigned characters; at most MAX_MARKS combining marks on
+    one character."""
+    text = unicodedata.normalize("NFC", str(text).replace("\r\n", "\n").translate(_BREAKS))
+    kept, marks = [], 0
+    for ch in text:
+        kind = unicodedata.category(ch)[0]
+        if kind == "C" and ch != "\n":
+            continue
+        marks = marks + 1 if kind == "M" else 0
+        if marks <= MAX_MARKS:
+            kept.append(ch)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
+def clean_user_caption(text: str) -> str:
+    """A caption the creator typed or pasted: untrusted like the model's, so the same hidden
+    characters go, but its lines stay (classic puts a second line at the bottom); spaces
+    squashed, empty lines dropped, at most MAX_USER_CHARS characters (cut with an ellipsis)."""
+    lines = (" ".join(line.split()) for line in
+             visible_text(str(text)[:MAX_USER_CHARS * 8]).split("\n"))
+    text = "\n".join(line for line in lines if line)
+    if len(text) > MAX_USER_CHARS:
+        text = text[:MAX_USER_CHARS - 1].rstrip() + "\u2026"
+    return text
+
+
 def clean_caption(raw: str, opener: str = "") -> str | None:
     """Untrusted model text -> one caption line, or None when nothing usable is left."""
-    text = unicodedata.normalize("NFC", raw or "")
-    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch == "\n")
-    text = text.split("\n", 1)[0]
+    text = visible_text((raw or "")[:_RAW_LIMIT])
+    text = _squash(text.split("\n", 1)[0])  # single spaces: the patterns below stay linear
     text = re.sub(r"^\s*(caption|video|meme)\s*:\s*", "", text, flags=re.I)
     text = re.sub(r"\s*(Video|Caption)\s*:.*$", "", text)
     text = re.sub(r"https?://\S+|www\.\S+|[#@]\w+", "", text)

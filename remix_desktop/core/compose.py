@@ -12,7 +12,6 @@ Text is fitted to its box (the largest size that fits, up to 3 lines) and never 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont
 
+from .captions import visible_text
 from .resources import fonts_dir
 
 LAYOUTS = ("classic", "modern")
@@ -107,7 +107,8 @@ def layout_boxes(caption: str, layout: str = "classic", size: str = "square",
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}; valid layouts: {', '.join(LAYOUTS)}")
     width, height = canvas_size(size, source_size)
-    parts = [" ".join(p.split()) for p in _SPLIT.split(unicodedata.normalize("NFC", caption))]
+    # untrusted text: nothing invisible is drawn, and a flood of combining marks is cut back
+    parts = [" ".join(p.split()) for p in _SPLIT.split(visible_text(caption))]
     parts = [p for p in parts if p]
     if layout == "modern":
         return _modern(parts, width, height)
@@ -148,15 +149,16 @@ def _classic(parts: list[str], width: int, height: int) -> Layout:
 
 
 def _modern(parts: list[str], width: int, height: int) -> Layout:
-    margin, pad = round(width * 0.05), round(width * 0.04)
-    room = (margin, pad, width - margin, pad + round(height * 0.4))
+    margin = round(width * 0.05)
+    pad = min(round(width * 0.04), max(2, round(height * 0.08)))  # a very wide frame: less
+    room = (margin, pad, width - margin, min(pad + round(height * 0.4), height - pad))
     block = _fit(renderable("\n".join(parts)), room, round(width * 0.075), "left", "top",
                  fill=(0, 0, 0), stroke_fill=(0, 0, 0), stroke_ratio=0.0)
     if block is None:
         return Layout((width, height), (0, 0, width, height), None, ())
-    text_bottom = block.ink[3] + 2  # the band follows the text
+    text_bottom = min(block.ink[3] + 2, height)  # the band follows the text
     block = replace(block, box=(margin, pad, width - margin, text_bottom))
-    band_h = text_bottom + pad
+    band_h = min(text_bottom + pad, height - 1)  # a picture a few pixels high stays
     return Layout((width, height), (0, band_h, width, height), (0, 0, width, band_h), (block,))
 
 

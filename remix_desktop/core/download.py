@@ -54,7 +54,8 @@ def download(url: str, target: Path, *, sha256: str | None, size: int | None = N
              allowed_hosts: Collection[str] | None = None, timeout: float = 30.0,
              chunk: int = 1 << 20, retries: int = 3) -> Path:
     """Fetch `url` into `target` and return `target` once it is complete and verified."""
-    allowed = None if allowed_hosts is None else {h.lower() for h in allowed_hosts}
+    # a host-less URL (file:///...) gives a None host: allowed is then empty, not a crash
+    allowed = None if allowed_hosts is None else {h.lower() for h in allowed_hosts if h}
     check_url(url, allowed)
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -17,14 +17,16 @@ import xml.etree.ElementTree as ET
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable, Mapping
 from xml.sax.saxutils import escape
 
 from PIL import Image, PngImagePlugin
 
 from .. import __version__
+from .captions import visible_text
 from .errors import UsageError
+from .storage import why_not_written
 
 NS = {
     "x": "adobe:ns:meta/",
@@ -47,6 +49,7 @@ FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
 CAPTION_LIMIT = 500
 MODEL_LIMIT = 200
 PARAMETERS_LIMIT = 16_000  # characters of JSON; the whole packet must fit one JPEG APP1
+PARAMETER_TEXT_LIMIT = 1000  # a text parameter is cut to this when they do not fit
 XMP_KEYWORD = "XML:com.adobe.xmp"  # PNG iTXt keyword
 JPEG_XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -111,6 +114,8 @@ def export_image(image: Image.Image, target: Path, prov: Provenance, *, force: b
     """Save `image`'s pixels to `target` with XMP provenance. Never replaces a file unless
     `force`; a failure leaves nothing under `target` (and an old file as it was)."""
     target = Path(target)
+    if "\x00" in str(target):  # no file system takes one; Python would raise ValueError
+        raise UsageError(f"The file name {str(target)!r} contains a NUL character")
     fmt = _format(target)
     if not target.parent.is_dir():
         raise UsageError(f"The folder {target.parent} does not exist")
@@ -134,6 +139,19 @@ def export_image(image: Image.Image, target: Path, prov: Provenance, *, force: b
         params = {"xmp": xmp, "quality": quality}
     _write_new(target, lambda fh: pixels.save(fh, format=fmt, **params), force=force)
     return target
+
+
+def default_export_name(video_name: str, preview_id: int, suffix: str = ".png") -> str:
+    """The name a preview is exported under unless the creator picks one:
+    '<video name>-remix-<id>.png'. Built from data (a video's file name), so made plain: no
+    folder part, nothing unprintable or invisible, no characters other systems refuse
+    (\\ / : * ? " < > |), no leading dot or dash, and at most 255 bytes however long the
+    video's name is."""
+    stem = visible_text(PurePosixPath(str(video_name).replace("\\", "/")).stem)
+    stem = re.sub(r'[\\/:*?"<>|\n]+', "_", stem).strip(" .-_") or "video"
+    tail = f"-remix-{int(preview_id)}{suffix}"
+    stem = stem.encode("utf-8")[:255 - len(tail.encode("utf-8"))]
+    return stem.decode("utf-8", "ignore").rstrip(" .-_") + tail
 
 
 def read_xmp(path: Path) -> str | None:
@@ -201,16 +219,22 @@ def _format(target: Path) -> str:
 
 
 def _clean(text: str, limit: int) -> str:
-    """Untrusted text made safe for XMP: NFC, no control or bidi-override characters,
-    single spaces for tabs, at most `limit` characters."""
+    """Untrusted text made safe for XMP: NFC, no control, format (bidi, zero-width) or
+    unassigned characters, no flood of combining marks, single spaces for tabs, at most
+    `limit` characters."""
     text = unicodedata.normalize("NFC", str(text).replace("\r\n", "\n").replace("\r", "\n"))
-    text = _UNSAFE.sub("", text.replace("\t", " ")).strip()
+    text = visible_text(_UNSAFE.sub("", text.replace("\t", " "))).strip()
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "\u2026"
 
 
 def _parameters_json(parameters: Mapping[str, object]) -> str:
+    params = dict(parameters)
     try:  # ASCII escapes keep any string in it (even a lone surrogate) valid XML
-        text = json.dumps(dict(parameters), ensure_ascii=True, sort_keys=True, allow_nan=False)
+        text = json.dumps(params, ensure_ascii=True, sort_keys=True, allow_nan=False)
+        if len(text) > PARAMETERS_LIMIT:  # a pasted essay of a prompt: its texts are cut
+            params = {k: v[:PARAMETER_TEXT_LIMIT - 1] + "\u2026" if isinstance(v, str)
+                      and len(v) > PARAMETER_TEXT_LIMIT else v for k, v in params.items()}
+            text = json.dumps(params, ensure_ascii=True, sort_keys=True, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"generation parameters are not JSON-serialisable: {exc}") from None
     if len(text) > PARAMETERS_LIMIT:
@@ -244,10 +268,14 @@ def _write_new(target: Path, write: Callable[[BinaryIO], None], *, force: bool) 
     os.replace when `force`, otherwise with a hard link that fails if `target` appeared."""
     exists = f"{target} already exists; pass --force to replace it"
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
-                                   dir=target.parent)
+        # the temporary's name is longer than the target's: a short prefix keeps a target of
+        # up to 255 bytes (the most a file system takes) writable
+        short = target.name.encode("utf-8", "surrogateescape")[:64].decode("utf-8", "ignore")
+        fd, tmp = tempfile.mkstemp(prefix=f".{short}.", suffix=".part", dir=target.parent)
     except OSError as exc:
-        raise UsageError(f"{target} cannot be written ({exc.strerror or exc})") from exc
+        because, todo = why_not_written(exc, target.parent)
+        raise UsageError(f"{target} cannot be written{because} ({exc.strerror or exc})"
+                         f"{todo}") from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             if hasattr(os, "fchmod"):
@@ -269,7 +297,8 @@ def _write_new(target: Path, write: Callable[[BinaryIO], None], *, force: bool) 
         _sync_folder(target.parent)
     except (OSError, ValueError) as exc:  # ValueError: Pillow refused the image
         reason = getattr(exc, "strerror", None) or exc
-        raise UsageError(f"{target} could not be written ({reason})") from exc
+        because, todo = why_not_written(exc, target.parent)  # a full disk is said so
+        raise UsageError(f"{target} could not be written{because} ({reason}){todo}") from exc
     finally:
         Path(tmp).unlink(missing_ok=True)
 

@@ -44,7 +44,8 @@ class _Reader:
         if not path.is_file():
             raise MediaError("it does not exist or is not a file")
         try:
-            self.container = av.open(str(path), metadata_errors="ignore")
+            self.container = av.open(str(path), metadata_errors="ignore",
+                                     container_options=dict(media.OPEN_OPTIONS))
         except PermissionError:
             raise MediaError("it cannot be read (permission denied)") from None
         except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
@@ -187,7 +188,7 @@ class _Reader:
 
 
 def _pixels(frame, rotation: int | None, max_side: int | None) -> np.ndarray:
-    turn = int(frame.rotation or 0) % 360 if rotation is None else rotation % 360
+    turn = media.display_rotation(frame.rotation) if rotation is None else rotation % 360
     if max_side and max(frame.width, frame.height) > max_side:
         scale = max_side / max(frame.width, frame.height)
         w, h = max(2, round(frame.width * scale)), max(2, round(frame.height * scale))

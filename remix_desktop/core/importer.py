@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Callable, Generator, Iterable
 
 from . import audit
-from .errors import Rejection
+from .errors import Rejection, RemixDesktopError
 from .library import Library, NewVideo, Video
 from .media import VIDEO_EXTENSIONS, MediaError, fingerprint, probe
+from .storage import StorageError, file_error
 
 
 @dataclass
@@ -26,6 +27,7 @@ class ImportReport:
     skipped: list[Rejection] = field(default_factory=list)  # already in the library
     rejected: list[Rejection] = field(default_factory=list)
     cancelled: bool = False
+    audit_id: int | None = None  # this import's audit row, once a video was added
 
 
 @dataclass(frozen=True)
@@ -92,14 +94,41 @@ def import_videos(
         if cancelled():
             report.cancelled = True
             break
-        outcome, detail = _import_one(library, path, report)
+        try:
+            outcome, detail = _import_one(library, path, report)
+        except StorageError as exc:  # a full or read-only home stops the import, clearly
+            raise _stopped(exc, report) from exc
         yield ImportProgress(done, len(files), str(path), outcome, detail)
-    if report.imported or report.relinked:
-        with library.write() as conn:
-            audit.record(conn, action="import", scope="library", old="-",
-                         new=f"{len(report.imported)} new, {len(report.relinked)} relinked",
-                         count=len(report.imported) + len(report.relinked))
     return report
+
+
+def _audit(conn: sqlite3.Connection, report: ImportReport, *, new: int = 0,
+           relinked: int = 0) -> int:
+    """The import's one audit row, written with its first video and brought up to date in
+    the transaction of each later one: whenever the import stops (even killed), the row
+    counts exactly the videos it added. Returns its id (keep it only after the commit)."""
+    new += len(report.imported)
+    relinked += len(report.relinked)
+    text = f"{new} new, {relinked} relinked"
+    if report.audit_id is None:
+        return audit.record(conn, action="import", scope="library", old="-", new=text,
+                            count=new + relinked)
+    conn.execute("UPDATE audit SET new = ?, count = ? WHERE id = ?",
+                 (text, new + relinked, report.audit_id))
+    return report.audit_id
+
+
+def _stopped(exc: StorageError, report: ImportReport) -> StorageError:
+    """The import-level sentence: why it stopped, what was kept, what to do."""
+    kept = (f"after {len(report.imported)} new video(s), which are kept"
+            if report.imported else "before any video was added")
+    if exc.kind == "full":
+        text = (f"The disk holding {exc.folder} is full, so the import stopped {kept}; free "
+                "some space there and import again")
+    else:
+        text = (f"The folder {exc.folder} is read-only, so the import stopped {kept}; make it "
+                "writable and import again")
+    return StorageError(text, kind=exc.kind, folder=exc.folder)
 
 
 def run_import(library: Library, paths: Iterable[str | os.PathLike]) -> ImportReport:
@@ -142,11 +171,19 @@ def _import_one(library: Library, path: Path, report: ImportReport) -> tuple[str
                 with library.write() as conn:
                     conn.execute("UPDATE videos SET path = ?, mtime = ? WHERE id = ?",
                                  (key, info.st_mtime, same.id))
+                    audit_id = _audit(conn, report, relinked=1)
+                report.audit_id = audit_id
                 report.relinked.append(library.video(same.id))
                 return "relinked", f"moved from {same.path}"
             return reject(f"it has the same content as video {same.id} ({same.path})")
         thumb_name = fp + ".jpg"
-        meta = probe(path, library.home.thumbnails / thumb_name)
+        try:
+            meta = probe(path, library.home.thumbnails / thumb_name)
+        except OSError as exc:  # the thumbnail could not be written into the home?
+            clear = _home_error(library, exc, thumb_name)
+            if clear is not None:
+                raise clear from exc
+            raise
         video = NewVideo(
             path=key, fingerprint=fp, size=info.st_size, mtime=info.st_mtime,
             duration_s=meta.duration_s, fps=meta.fps, width=meta.width, height=meta.height,
@@ -156,16 +193,43 @@ def _import_one(library: Library, path: Path, report: ImportReport) -> tuple[str
         try:
             with library.write() as conn:
                 video_id = Library.insert_video(conn, video)
+                audit_id = _audit(conn, report, new=1)
         except sqlite3.IntegrityError:  # another process imported it a moment ago
             report.skipped.append(Rejection(key, "already in the library"))
             return "skipped", "already in the library"
+        except StorageError:  # not recorded: its new thumbnail is nobody's
+            if library.find(fingerprint=fp) is None:
+                _unlink(library.home.thumbnails / thumb_name)
+            raise
+        report.audit_id = audit_id
         report.imported.append(library.video(video_id))
         return "imported", f"video {video_id}"
     except MediaError as exc:
         return reject(exc.reason)
+    except RemixDesktopError:  # the library or the home failed, not this video
+        raise
     except PermissionError:
         return reject("it cannot be read (permission denied)")
     except OSError as exc:
         return reject(f"it cannot be read ({exc.strerror or exc})")
     except Exception as exc:  # noqa: BLE001 - one bad file must never stop the import
         return reject(f"it could not be imported ({type(exc).__name__}: {exc})")
+
+
+def _home_error(library: Library, exc: OSError, thumb_name: str) -> StorageError | None:
+    """A failed write into the home's thumbnails folder (full disk, read-only folder) is no
+    fault of the video: the import stops with a clear error. Its half-written thumbnail goes."""
+    folder = library.home.thumbnails
+    name = os.fspath(exc.filename) if exc.filename is not None else ""
+    in_home = bool(name) and os.path.dirname(os.path.abspath(name)) == os.path.abspath(folder)
+    clear = file_error(exc, folder, "the thumbnail") if in_home or exc.filename is None else None
+    if clear is not None:
+        _unlink(folder / (thumb_name + ".part"))
+    return clear
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass

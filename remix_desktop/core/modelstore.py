@@ -16,7 +16,7 @@ from .audit import utc_now
 from .download import DownloadProgress, download
 from .errors import UsageError
 from .library import Library
-from .modelfiles import ModelFileError, inspect_model
+from .modelfiles import ModelFileError, inspect_model, is_plain_file_name
 from .models import ModelEntry, ModelError, caption_model_path, manifest, verified
 
 MODEL_SUFFIXES = (".gguf", ".safetensors")
@@ -131,7 +131,7 @@ class ModelStore:
         if row is not None:
             return self._status_of_row(row)
         path = self.folder / model_id
-        if path.suffix in MODEL_SUFFIXES and path.is_file():
+        if is_plain_file_name(model_id) and path.suffix in MODEL_SUFFIXES and path.is_file():
             return self._status_of_file(model_id, path, "folder")
         return None
 

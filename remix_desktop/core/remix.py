@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,13 +19,14 @@ from PIL import Image
 
 from . import frames
 from .audit import utc_now
-from .captions import CaptionContext, CaptionRun
+from .captions import CaptionContext, CaptionRun, clean_user_caption, visible_text
 from .compose import LAYOUTS, SIZES, compose
 from .consent import Consent
-from .errors import RemixNotAllowed, UsageError
+from .errors import RemixDesktopError, RemixNotAllowed, UsageError
 from .export import Provenance, export_image
 from .library import Library, Video
 from .models import DEFAULT_CAPTION_MODEL, manifest
+from .storage import LibraryBusy, file_error
 from .stylize import STYLES, stylize
 
 Progress = Callable[[int, int, str], None]
@@ -88,6 +90,13 @@ class RemixRequest:
     diffusion_size: int | None = None  # the long side the model works at
 
     def __post_init__(self) -> None:
+        # The caption (the model's, or the creator's own, typed or pasted) and the prompts are
+        # untrusted text: cleaned and capped here, where every remix passes.
+        if isinstance(self.caption, str):
+            object.__setattr__(self, "caption", clean_user_caption(self.caption))
+        for name in ("prompt", "negative_prompt"):
+            if isinstance(getattr(self, name), str):
+                object.__setattr__(self, name, visible_text(getattr(self, name)).strip())
         if self.style == DIFFUSION:
             if not self.image_model:
                 raise UsageError("A diffusion remix needs a diffusion model: add one with "
@@ -145,6 +154,8 @@ class Remixer:
         self.consent = Consent(library)
         self.caption_source = captions
         self.image_source = images
+        if str(library.home.root) not in _SWEPT and sweep_previews(library) is not None:
+            _SWEPT.add(str(library.home.root))  # once a process: leftovers come from crashes
 
     # -- frames and captions ---------------------------------------------------------------
 
@@ -201,14 +212,28 @@ class Remixer:
         timings["compose_s"] = _lap(start)
         start = time.perf_counter()
         name = f"{request.key()}.png"
-        target = self.library.home.previews / name
-        tmp = target.with_name(name + ".part")
-        image.save(tmp, "PNG", compress_level=1)
-        os.replace(tmp, target)
+        folder = self.library.home.previews
+        target = folder / name
+        # A hidden temporary named after this process: no preview is ever read from it, and
+        # the sweep knows it is left over once this process is gone.
+        tmp = folder / f".{name}.{os.getpid()}.part"
+        try:
+            image.save(tmp, "PNG", compress_level=1)
+        except OSError as exc:
+            _unlink(tmp)
+            clear = file_error(exc, folder, "the preview")
+            if clear is not None:
+                raise clear from exc
+            raise
         timings["save_s"] = _lap(start)
+        renamed = False
         try:
             with self.library.write() as conn:
                 self.consent.gate(request.video_id)  # revoked meanwhile: keep nothing
+                # Renamed under the write lock, recorded in the same transaction: a preview
+                # file without its row is one a crash or failure left, and the sweep takes it.
+                os.replace(tmp, target)
+                renamed = True
                 cur = conn.execute(
                     "INSERT INTO previews(video_id, request_hash, file, caption, params, "
                     "created_at, face) VALUES (?, ?, ?, ?, ?, ?, ?) "
@@ -216,8 +241,12 @@ class Remixer:
                     (video.id, request.key(), name, request.caption,
                      json.dumps(request.params(), ensure_ascii=False), utc_now(), int(face)))
                 preview_id = cur.lastrowid
-        except RemixNotAllowed:
-            target.unlink(missing_ok=True)
+        except BaseException as exc:
+            _unlink(tmp)
+            if renamed:  # renamed, then not recorded: keep no file without its row
+                self._drop_unrecorded(request.key(), target)
+            if isinstance(exc, OSError) and (clear := file_error(exc, folder, "the preview")):
+                raise clear from exc
             raise
         preview = self.preview(preview_id)
         return Preview(**{**preview.__dict__, "timings": timings})
@@ -252,6 +281,15 @@ class Remixer:
             return export_image(image, Path(target), prov, force=force)
 
     # -- internals -------------------------------------------------------------------------
+
+    def _drop_unrecorded(self, key: str, target: Path) -> None:
+        try:
+            with self.library.write() as conn:  # under the lock, as renders rename
+                if conn.execute("SELECT 1 FROM previews WHERE request_hash = ?",
+                                (key,)).fetchone() is None:
+                    _unlink(target)
+        except (RemixDesktopError, sqlite3.Error):
+            pass  # the sweep takes it next time
 
     def _diffuse(self, image: Image.Image, request: RemixRequest, progress, cancelled):
         from .modelstore import ModelStore
@@ -300,6 +338,83 @@ def models_used(params: dict) -> tuple[str, ...]:
         names.append(f"OpenCV {params['style']} style")
     names.append("Remix Desktop meme layout (Pillow)")
     return tuple(names)
+
+
+_SWEPT: set[str] = set()  # data folders whose previews this process has swept
+
+
+def sweep_previews(library: Library, *, wait_s: float = 0.2) -> int | None:
+    """Delete what interrupted renders and consent changes left in the previews folder: a
+    preview file no row refers to (a render killed between its rename and its commit, or the
+    preview of a video denied by a change killed before it deleted the file) and temporaries
+    whose process is gone (or that are older than a day). Returns how many files went, or
+    None when it could not look (the library busy in another process for `wait_s`).
+
+    Files are judged under the write lock: a render renames its file and records it in one
+    transaction, so a render in progress in another process is never taken for a leftover.
+    Never raises: on a full or read-only disk the leftovers wait for the next time."""
+    folder = library.home.previews
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return 0
+    parts = [n for n in names if n.endswith(".part") and _stale_part(folder / n)]
+    finals = [n for n in names if n.endswith(".png") and not n.startswith(".")]
+    removed = 0
+    try:
+        for n in parts:
+            removed += _unlink(folder / n)
+        if not finals:
+            return removed
+        known = {Path(r[0]).name for r in library.conn.execute("SELECT file FROM previews")}
+        if all(n in known for n in finals) or library.conn.in_transaction:
+            return removed
+        conn = library.conn
+        waited = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        conn.execute(f"PRAGMA busy_timeout = {int(wait_s * 1000)}")  # never hold a window up
+        try:
+            with library.write():
+                known = {Path(r[0]).name for r in conn.execute("SELECT file FROM previews")}
+                for n in finals:
+                    if n not in known and _unlink(folder / n):
+                        removed += 1
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(waited)}")
+    except LibraryBusy:
+        return None
+    except (RemixDesktopError, OSError, sqlite3.Error):
+        pass
+    return removed
+
+
+def _stale_part(path: Path) -> bool:
+    """A temporary preview file whose writer is gone (its pid is in its name), or an old one."""
+    try:
+        age = time.time() - path.stat().st_mtime
+    except OSError:
+        return False
+    if age > 24 * 3600:
+        return True
+    pid = path.name[:-len(".part")].rsplit(".", 1)[-1]
+    if not pid.isdigit():  # an older naming, without a pid
+        return age > 3600
+    if int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, but another user's
+        return False
+    return False
+
+
+def _unlink(path: Path) -> bool:
+    try:
+        path.unlink()
+        return True
+    except OSError:
+        return False
 
 
 def _clamp(at_s: float, video: Video) -> float:

@@ -6,7 +6,10 @@ kills only this process; the client notices, reports it, and starts a fresh work
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
+import threading
 import time
 import traceback
 from multiprocessing.connection import Connection
@@ -20,6 +23,7 @@ def main(conn: Connection, log_path: str | None = None) -> None:
         os.setpgrp()  # its own process group, so a cancel can take down any children too
     except OSError:
         pass
+    exit_with_parent()
     if log_path:  # llama.cpp writes to stderr; keep that out of the creator's terminal
         fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         os.dup2(fd, 2)
@@ -144,6 +148,43 @@ class Worker:
                                n_threads=job.n_threads or None)
         self.image_models[key] = (model, info.family)
         return model, info.family, True
+
+
+def exit_with_parent(poll_s: float = 0.2) -> threading.Thread:
+    """End this worker (and its process group) as soon as the app that started it is gone.
+
+    A SIGKILLed app cannot stop its worker, and the worker notices nothing while a job runs
+    (a caption or a diffusion image takes seconds to minutes): without this it would live on
+    as an orphan holding a model and the CPU. A thread watches for the parent to go: on POSIX
+    the worker is then re-parented, so its parent pid changes; elsewhere the parent's
+    sentinel says so. (Not PR_SET_PDEATHSIG: it fires when the *thread* that started the
+    worker ends, and the window starts workers from pool threads that come and go.)"""
+    parent = multiprocessing.parent_process()
+    expected = parent.pid if parent is not None else os.getppid()
+
+    def gone() -> bool:
+        if os.name == "posix":
+            return os.getppid() != expected
+        return parent is not None and not parent.is_alive()
+
+    def watch() -> None:
+        while not gone():
+            time.sleep(poll_s)
+        _end_group()
+
+    watcher = threading.Thread(target=watch, name="remix-parent-watch", daemon=True)
+    watcher.start()
+    return watcher
+
+
+def _end_group() -> None:
+    """Kill this process's group when it leads one (its own, from setpgrp), else itself."""
+    if hasattr(os, "killpg") and os.getpgrp() == os.getpid():
+        try:
+            os.killpg(os.getpid(), signal.SIGKILL)
+        except OSError:
+            pass
+    os._exit(1)
 
 
 def _png(image) -> bytes:

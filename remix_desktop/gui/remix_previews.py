@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QLab
                                QListWidget, QListWidgetItem, QMessageBox, QPushButton,
                                QSplitter, QVBoxLayout, QWidget)
 
-from ..core.export import FORMATS
+from ..core.export import FORMATS, default_export_name
 from ..core.library import Video
 from ..core.remix import Preview
 from .context import AppContext
@@ -234,8 +234,8 @@ class PreviewGallery(QWidget):
     # -- export ----------------------------------------------------------------------------
 
     def default_name(self, preview: Preview) -> str:
-        stem = Path(self.video.name).stem if self.video is not None else "video"
-        return f"{stem}-remix-{preview.id}.png"
+        return default_export_name(self.video.name if self.video is not None else "video",
+                                   preview.id)
 
     def export_selected(self) -> Job | None:
         """Ask where to save the selected preview, then export it on a job."""

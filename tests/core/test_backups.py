@@ -181,3 +181,16 @@ def test_cli_says_damaged_and_restores(tmp_path):
     videos = json.loads(cli(home, "list", "--json").stdout)
     assert sum(v["permission"] == "deny" for v in videos) == 50
     assert cli(home, "library", "check").returncode == 0
+
+
+def test_a_backup_that_fails_leaves_nothing_behind(home, monkeypatch):
+    with Library(home) as library:
+        fill(library, 20)
+
+        def fail(*args, **kwargs):
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(backups, "_fsync", fail)
+        with pytest.raises(OSError):
+            library.backup_now()
+    assert list(home.backups.iterdir()) == []

@@ -1,4 +1,4 @@
-"""The real default caption model, assembled once per test session."""
+"""The real default caption model, assembled once per test session; a diffusion worker."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pytest
 
 from remix_desktop.core.home import Home
 from remix_desktop.core.models import caption_model_path
+from remix_desktop.engine.client import EngineClient
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +24,11 @@ def gemma(gemma_path):
     from remix_desktop.engine.llama_text import LlamaTextModel
 
     return LlamaTextModel(gemma_path, n_threads=2)
+
+
+@pytest.fixture
+def client(tmp_path):
+    """A diffusion engine worker of its own, stopped at the end."""
+    engine = EngineClient(Home(tmp_path / "engine-home").ensure(), name="diffusion engine")
+    yield engine
+    engine.stop()

@@ -10,12 +10,12 @@ import struct
 import pytest
 from PIL import Image
 
-from remix_desktop.core.home import Home
 from remix_desktop.core.modelfiles import inspect_model
-from remix_desktop.engine.client import EngineClient, EngineError, JobCancelled
+from remix_desktop.engine.client import EngineError, JobCancelled
 from remix_desktop.engine.diffusion import planned_steps
 from remix_desktop.engine.protocol import Img2ImgJob
 
+from ..sd_fixture import frame_png as _png
 from ..sd_fixture import (build_sdxs_fixture, clip_l_tensors, parameter_count,
                           sdxs_checkpoint_tensors, sdxs_unet_tensors,
                           write_sparse_safetensors)
@@ -25,19 +25,6 @@ from ..sd_fixture import (build_sdxs_fixture, clip_l_tensors, parameter_count,
 def sdxs(tmp_path_factory):
     """(checkpoint, taesd): sparse all-zero files, built once per session (milliseconds)."""
     return build_sdxs_fixture(tmp_path_factory.mktemp("sdxs"))
-
-
-@pytest.fixture
-def client(tmp_path):
-    engine = EngineClient(Home(tmp_path / "engine-home").ensure(), name="diffusion engine")
-    yield engine
-    engine.stop()
-
-
-def _png(size=(80, 48), colour=(200, 40, 40)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, colour).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def _job(model, taesd=None, **kw):

@@ -329,6 +329,12 @@ def test_export_through_the_dialog_replaces_only_what_was_confirmed(qtbot, conte
     finish(qtbot, context, panel.generate())
     preview = panel.gallery.selected()
     assert panel.gallery.default_name(preview) == f"h264-remix-{preview.id}.png"
+    real = panel.gallery.video  # a name from data is made plain and short enough to save
+    panel.gallery.video = real._replace(path="/clips/../" + "é" * 300 + "\n/x:y.mp4")
+    hostile = panel.gallery.default_name(preview)
+    assert len(hostile.encode()) <= 255 and "/" not in hostile and "\n" not in hostile
+    assert hostile.endswith(f"-remix-{preview.id}.png")
+    panel.gallery.video = real
     answer = {"file": tmp_path / "mine.png", "asked": []}
     monkeypatch.setattr(QFileDialog, "exec", lambda dialog: 1)
     monkeypatch.setattr(QFileDialog, "selectedFiles", lambda dialog: [str(answer["file"])])
