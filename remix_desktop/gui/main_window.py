@@ -7,6 +7,7 @@ is kept in the library's settings under `gui.*` keys.
 
 from __future__ import annotations
 
+import logging
 import os
 
 from PySide6.QtCore import QByteArray, QEvent, QItemSelection, QItemSelectionModel, Qt, QUrl
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QLineEdit, QMainWindow, QMenu, QSplitter, QStackedWidget,
                                QTableView, QVBoxLayout, QWidget)
 
+from ..core.errors import RemixDesktopError
 from ..core.library import Library
 from .actions import ActionsMixin, videos
 from .context import AppContext
@@ -23,9 +25,11 @@ from .import_flow import ImportFlow, paths_from_mime
 from .library_model import (COL_DURATION, COL_EFFECTIVE, COL_NAME, COL_PERMISSION,
                             COL_RESOLUTION, FILTERS, LibraryModel, LibraryProxy)
 from .remix_panel import RemixPanel
+from .remix_widgets import Notice
 from .thumbnails import THUMB_SIZE
 from .widgets import DropOverlay, EmptyState, OptOutBanner
 
+log = logging.getLogger(__name__)
 EMPTY_PAGE, LIBRARY_PAGE = 0, 1
 STATE_KEYS = ("gui.geometry", "gui.window_state", "gui.splitter", "gui.header")
 
@@ -148,10 +152,17 @@ class MainWindow(ActionsMixin, QMainWindow):
         self.stack.addWidget(self.empty_page)
         self.stack.addWidget(self.library_page)
         self.banner = OptOutBanner()
+        # a library opened for reading only (its folder is read-only): said, not discovered
+        self.read_only_notice = Notice(
+            f"The data folder {self.context.home.root} is read-only, so this library can be "
+            "looked at and its previews exported, but nothing can be changed or added. Make "
+            "the folder writable and start Remix Desktop again to change it.")
+        self.read_only_notice.setVisible(self.context.library.read_only)
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
+        layout.addWidget(self.read_only_notice)
         layout.addWidget(self.banner)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(body)
@@ -370,7 +381,10 @@ class MainWindow(ActionsMixin, QMainWindow):
             return
         self._closed = True
         try:
-            self.save_state()
+            if not self.context.library.read_only:
+                self.save_state()
+        except RemixDesktopError as exc:  # a full disk: the window still closes
+            log.warning("window state not saved: %s", exc)
         finally:
             if self.audit_dialog is not None:
                 self.audit_dialog.close()
