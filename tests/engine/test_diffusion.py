@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import struct
 
 import pytest
 from PIL import Image
 
 from remix_desktop.core.modelfiles import inspect_model
-from remix_desktop.engine.client import EngineError, JobCancelled
+from remix_desktop.engine.client import EngineCrashed, EngineError, JobCancelled
 from remix_desktop.engine.diffusion import planned_steps
 from remix_desktop.engine.protocol import Img2ImgJob
 
@@ -98,6 +99,24 @@ def test_cancel_kills_the_worker_and_the_next_job_works(client, sdxs):
         os.kill(old_pid, 0)
     done = client.run(_job(model))
     assert client.starts == 2 and done.timings["load_s"] > 0
+    assert Image.open(io.BytesIO(done.result)).size == (64, 64)
+
+
+def test_an_out_of_memory_kill_during_sampling_is_a_clear_error(client, sdxs):
+    """The kernel's OOM killer sends SIGKILL: the job fails with a sentence saying so, and
+    the next job gets a fresh worker."""
+    model, _ = sdxs
+    killed = []
+
+    def on_progress(p):
+        if p.message == "sampling" and not killed:
+            killed.append(client.pid)
+            os.kill(client.pid, signal.SIGKILL)
+
+    with pytest.raises(EngineCrashed, match="killed, perhaps for lack of memory"):
+        client.run(_job(model, steps=40, strength=1.0), on_progress=on_progress)
+    done = client.run(_job(model))
+    assert client.pid != killed[0] and client.starts == 2
     assert Image.open(io.BytesIO(done.result)).size == (64, 64)
 
 
