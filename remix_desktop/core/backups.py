@@ -225,6 +225,14 @@ def restore(home: Home, backup: Path | None = None, *,
             problem = check_database(chosen)
             if problem:
                 raise UsageError(f"{chosen.name} cannot be restored: {problem}")
+    part = home.root / f".{home.database.name}.restore.part"
+    if chosen is not None:  # the copy first: if it fails (a full disk), nothing was moved
+        try:
+            shutil.copyfile(chosen, part)
+            _fsync(part)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
     moved = None
     if home.database.exists():
         moved = _free_name(home, "replaced-by-restore")
@@ -234,9 +242,6 @@ def restore(home: Home, backup: Path | None = None, *,
                 os.replace(side, moved.with_name(moved.name + suffix))
         os.replace(home.database, moved)
     if chosen is not None:
-        part = home.root / f".{home.database.name}.restore.part"
-        shutil.copyfile(chosen, part)
-        _fsync(part)
         os.replace(part, home.database)
     _fsync_folder(home.root)
     _fsync_folder(home.backups)

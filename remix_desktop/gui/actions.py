@@ -80,6 +80,9 @@ class ActionsMixin:
         self.models_action = a("&Models…", self.open_models,
                                tip="The caption and diffusion models: add, verify, remove, "
                                    "download")
+        self.restore_action = a("&Restore from backup…", self.open_backups,
+                                tip="Put a backup of the library back (the daily copies and "
+                                    "the ones taken on request)")
         self.quit_action = a("&Quit", self.close, shortcut=QKeySequence.StandardKey.Quit,
                              tip="Close Remix Desktop")
         self.undo_action = a("&Undo", self.undo, shortcut=QKeySequence.StandardKey.Undo,
@@ -127,6 +130,7 @@ class ActionsMixin:
         file.addActions([self.import_action, self.import_folder_action])
         file.addSeparator()
         file.addActions([self.export_permissions_action, self.import_permissions_action])
+        file.addAction(self.restore_action)
         file.addSeparator()
         file.addActions([self.models_action, self.settings_action, self.quit_action])
         edit = bar.addMenu("&Edit")
@@ -365,6 +369,16 @@ class ActionsMixin:
         self.audit_dialog.raise_()
         self.audit_dialog.activateWindow()
         return self.audit_dialog
+
+    def open_backups(self):
+        from .recovery import BackupsDialog
+
+        if getattr(self, "backups_dialog", None) is None:
+            self.backups_dialog = BackupsDialog(self.context, self)
+        self.backups_dialog.refresh()
+        self.backups_dialog.show()
+        self.backups_dialog.raise_()
+        return self.backups_dialog
 
     def open_models(self) -> ModelsDialog:
         if getattr(self, "models_dialog", None) is None:

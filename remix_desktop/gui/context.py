@@ -51,6 +51,29 @@ class AppContext(QObject):
         finally:
             library.close()
 
+    def restore_backup(self, backup) -> tuple:
+        """Put a backup in place of the library while the window runs: every job and worker
+        is stopped and the connection closed first; the library it replaces is kept in the
+        backups folder. If the restore fails, the current library is opened again as it
+        was. Returns (restored backup, where the replaced library went)."""
+        from ..core.backups import restore
+
+        self.jobs.cancel_all()
+        self.jobs.wait(30_000)
+        self.engine.cancel()
+        self.diffusion_engine.cancel()
+        self.library.close()
+        try:
+            return restore(self.home, backup)
+        finally:
+            self.library = Library(self.home, check=True)
+            self.consent = Consent(self.library)
+            self.apply_settings()
+            for signal in (self.libraryChanged, self.consentChanged, self.settingsChanged,
+                           self.modelsChanged):
+                signal.emit()
+            self.previewsChanged.emit(0)
+
     def remixer(self, library: Library) -> Remixer:
         return Remixer(library, self.captions, self.images)
 

@@ -194,3 +194,18 @@ def test_a_backup_that_fails_leaves_nothing_behind(home, monkeypatch):
         with pytest.raises(OSError):
             library.backup_now()
     assert list(home.backups.iterdir()) == []
+
+
+def test_a_restore_that_cannot_copy_moves_nothing(decided, monkeypatch):
+    home, _ = decided
+    before = digest(home.database)
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(backups.shutil, "copyfile", full)
+    with pytest.raises(OSError):
+        backups.restore(home)
+    assert digest(home.database) == before  # the library stays where it was
+    assert not list(home.root.glob(".*.part"))
+    assert [b.label for b in backups.list_backups(home)] == ["auto"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 
 import pytest
 from PySide6.QtWidgets import QMessageBox
@@ -14,6 +15,7 @@ from remix_desktop.core.library import Library
 from remix_desktop.gui import app as gui_app
 from remix_desktop.gui import recovery
 from tests.core.test_backups import damage_pages, fill
+from tests.gui.windows import questions  # noqa: F401 - fixture
 
 
 def digest(path):
@@ -94,3 +96,40 @@ def test_start_checks_first_and_asks_only_when_damaged(qtbot, damaged_home, monk
     assert len(asked) == 1
     assert gui_app.open_checked(damaged_home)  # sound now: no question
     assert len(asked) == 1
+
+
+def test_restore_from_backup_while_the_window_runs(qtbot, home, good_clips, questions):
+    from tests.gui.windows import column, fill, open_window, permissions
+
+    fill(home, [good_clips])
+    window = open_window(qtbot, home)
+    ids = sorted(permissions(window))
+    with Library(home) as library:
+        library.backup_now()  # every video on default
+    window.select_ids(ids[:3])
+    window.set_permission_for_selection("allow")
+    assert sum(v == "allow" for v in permissions(window).values()) == 3
+
+    dialog = window.open_backups()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=30_000)
+    assert dialog.table.item(0, 1).text() == str(len(ids))
+    assert dialog.table.item(0, 2).text() == "on request"
+    assert dialog.restore_button.isEnabled()
+    asked, _answers = questions
+    assert dialog.restore()
+    assert "Changes made since then are not in it" in asked[-1][1]
+    assert "Restored the backup" in dialog.note.text()
+    assert set(permissions(window).values()) == {"default"}, "the table shows the backup"
+    assert window.context.consent.state().default == "deny"
+    assert len(column(window, 0)) == len(ids)
+    kept = [b for b in backups.list_backups(home) if b.label == "replaced-by-restore"]
+    assert len(kept) == 1 and kept[0].videos == len(ids)
+    conn = sqlite3.connect(kept[0].path)
+    assert conn.execute("SELECT count(*) FROM videos WHERE permission='allow'").fetchone()[0] \
+        == 3, "the replaced library, with the changes made after the backup, is kept"
+    conn.close()
+    # the window goes on working on the restored library
+    window.select_ids(ids[:1])
+    assert window.set_permission_for_selection("deny").count == 1
+    with Library(home) as library:
+        assert library.video(ids[0]).permission == "deny"
