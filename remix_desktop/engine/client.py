@@ -93,7 +93,7 @@ class EngineClient:
         """Stop the worker: a polite request, then SIGTERM, then SIGKILL of its group."""
         proc, conn = self._proc, self._conn
         self._forget()
-        if proc is None:
+        if proc is None or conn is None:
             return
         try:
             conn.send(Shutdown())
@@ -116,11 +116,17 @@ class EngineClient:
         parent, child = context.Pipe()
         logs = self.home.root / "logs"
         logs.mkdir(parents=True, exist_ok=True)
-        self._proc = context.Process(target=worker.main, name=f"remix-{self.name}",
-                                     args=(child, str(logs / f"{self.name}.log")), daemon=True)
-        self._proc.start()
-        child.close()
-        self._conn = parent
+        proc = context.Process(target=worker.main, name=f"remix-{self.name}",
+                               args=(child, str(logs / f"{self.name}.log")), daemon=True)
+        try:
+            proc.start()
+        except (OSError, RuntimeError) as exc:  # no memory or processes left to start one
+            parent.close()
+            raise EngineError(f"The {self.name} could not be started ({exc}); close other "
+                              "programs and try again") from exc
+        finally:
+            child.close()
+        self._proc, self._conn = proc, parent
         self.starts += 1
 
     def _forget(self) -> None:

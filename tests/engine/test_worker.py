@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from remix_desktop.core.captions import CaptionContext
+from remix_desktop.core.home import Home
 from remix_desktop.engine.client import (EngineCaptions, EngineClient, EngineCrashed,
                                          EngineError, JobCancelled)
 from remix_desktop.engine.protocol import CaptionJob
@@ -73,3 +74,20 @@ def test_a_bad_model_file_fails_the_job_not_the_worker(client, tmp_path):
     with pytest.raises(EngineError, match="could not finish"):
         client.run(lambda job_id: CaptionJob(job_id, str(bad), "broken", CONTEXT))
     assert client.pid is not None, "the worker survived the failed load"
+
+
+def test_a_worker_that_cannot_start_is_a_clear_error_and_stop_is_safe(tmp_path, monkeypatch):
+    import multiprocessing.context
+
+    client = EngineClient(Home(tmp_path / "h").ensure(), name="caption engine")
+
+    def no_fork(self):
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(multiprocessing.context.SpawnProcess, "start", no_fork)
+    with pytest.raises(EngineError, match="The caption engine could not be started .*Cannot "
+                                          "allocate memory"):
+        client.run(lambda job_id: CaptionJob(job_id, "x.gguf", "x", CONTEXT))
+    assert client.pid is None and client.starts == 0
+    client.stop()  # nothing to stop, and no error
+    client.cancel()
