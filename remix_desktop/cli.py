@@ -161,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "library":
             return _library(home, args)
         with Library(home) as library:
-            _daily_backup(library)
+            library.auto_backup()
             return COMMANDS[args.command](library, args)
     except sqlite3.DatabaseError as exc:  # damage found while working, past the open check
         problem = check_database(home.database)
@@ -369,14 +369,6 @@ def _models(library: Library, args) -> int:
         path = store.download(args.id, progress=show)
         print(f"Downloaded {args.id} to {path}.")
     return EXIT_OK
-
-
-def _daily_backup(library: Library) -> None:
-    """The daily backup; a home that cannot take one (read-only, full) still works."""
-    try:
-        library.auto_backup()
-    except (OSError, sqlite3.OperationalError) as exc:
-        logging.getLogger("remix_desktop").warning("no daily backup: %s", exc)
 
 
 def _library(home: Home, args) -> int:

@@ -11,7 +11,7 @@ from .core.consent import Consent
 from .core.errors import UsageError
 from .core.export import default_export_name
 from .core.library import Library
-from .core.remix import Remixer, RemixRequest
+from .core.remix import Remixer, RemixRequest, sweep_previews
 from .engine.client import EngineCaptions, EngineClient, EngineImages
 
 
@@ -24,6 +24,7 @@ def remix_command(library: Library, args) -> int:
         raise UsageError("--candidates and --suggest take a number of 1 or more")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    sweep_previews(library)  # what an earlier, interrupted render left behind
     client = EngineClient(library.home, name="caption engine")
     images_client = EngineClient(library.home, name="diffusion engine")
     threads = int(library.setting("threads"))

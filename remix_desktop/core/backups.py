@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .errors import LibraryDamaged, UsageError
 from .home import Home
-from .storage import read_only_uri
+from .storage import fsync_file, read_only_uri, sync_folder
 
 AUTO_EVERY_S = 24 * 3600  # an automatic backup a day while the app is used
 AUTO_KEEP = 7  # automatic backups kept; others (before a migration or restore) are never pruned
@@ -54,22 +54,39 @@ class Backup:
 def check_database(path: Path) -> str | None:
     """None when the SQLite file at `path` passes quick_check, otherwise why not. Opened
     read-only: checking never changes the file (a WAL beside it is read, not merged)."""
+    return _inspect(path)[0]
+
+
+def _inspect(path: Path, *, count: bool = False) -> tuple[str | None, int | None]:
+    """(problem, videos) of a database file, through one read-only connection: the problem
+    SQLite's quick check finds (None when sound) and, when asked, how many videos it holds."""
     if not path.exists():
-        return "the file does not exist"
+        return "the file does not exist", None
     try:
         conn = _open_read_only(path)
     except sqlite3.Error as exc:
-        return str(exc)
+        return str(exc), None
     try:
-        rows = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
-        if rows != ["ok"]:
-            return "; ".join(str(r) for r in rows)
+        problem = quick_check(conn)
+        if problem is not None:
+            return problem, None
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return None
+        if not count:
+            return None, None
+        try:
+            return None, conn.execute("SELECT count(*) FROM videos").fetchone()[0]
+        except sqlite3.Error:
+            return None, None
     except sqlite3.Error as exc:
-        return str(exc)
+        return str(exc), None
     finally:
         conn.close()
+
+
+def quick_check(conn: sqlite3.Connection) -> str | None:
+    """SQLite's quick check of an open database: None when sound, else what it found."""
+    rows = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
+    return None if rows == ["ok"] else "; ".join(str(r) for r in rows)
 
 
 def _open_read_only(path: Path) -> sqlite3.Connection:
@@ -86,19 +103,6 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
                         sqlite3.SQLITE_READONLY):
             raise
     return sqlite3.connect(read_only_uri(path), uri=True, timeout=5)
-
-
-def _videos_in(path: Path) -> int | None:
-    try:
-        conn = _open_read_only(path)
-    except sqlite3.Error:
-        return None
-    try:
-        return conn.execute("SELECT count(*) FROM videos").fetchone()[0]
-    except sqlite3.Error:
-        return None
-    finally:
-        conn.close()
 
 
 def _stamp_of(path: Path) -> tuple[datetime, str]:
@@ -120,8 +124,7 @@ def list_backups(home: Home, *, check: bool = True) -> list[Backup]:
         if not path.is_file():
             continue
         taken, label = _stamp_of(path)
-        problem = check_database(path) if check else None
-        videos = _videos_in(path) if problem is None else None
+        problem, videos = _inspect(path, count=True) if check else (None, None)
         found.append(Backup(path, taken, label, videos, problem))
     found.sort(key=lambda b: (b.taken_at, b.path.name), reverse=True)
     return found
@@ -157,13 +160,13 @@ def take_backup(conn: sqlite3.Connection, home: Home, label: str) -> Path:
             dest.execute("PRAGMA journal_mode = DELETE")
         finally:
             dest.close()
-        _fsync(part)
+        fsync_file(part)
         os.replace(part, target)
     except BaseException:  # a full disk, a kill signal as an exception: no half backup left
         for leftover in (part, part.with_name(part.name + "-journal")):
             leftover.unlink(missing_ok=True)
         raise
-    _fsync_folder(home.backups)
+    sync_folder(home.backups)
     return target
 
 
@@ -176,9 +179,9 @@ def auto_backup(conn: sqlite3.Connection, home: Home, *, every_s: float = AUTO_E
     autos = sorted(home.backups.glob("library-*-auto.db"), key=lambda p: p.stat().st_mtime)
     if autos and now - autos[-1].stat().st_mtime < every_s:
         return None
-    rows = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
-    if rows != ["ok"]:
-        raise damaged(home, "; ".join(str(r) for r in rows))
+    problem = quick_check(conn)
+    if problem is not None:
+        raise damaged(home, problem)
     made = take_backup(conn, home, "auto")
     autos.append(made)
     for old in autos[:-keep] if keep > 0 else []:
@@ -229,7 +232,7 @@ def restore(home: Home, backup: Path | None = None, *,
     if chosen is not None:  # the copy first: if it fails (a full disk), nothing was moved
         try:
             shutil.copyfile(chosen, part)
-            _fsync(part)
+            fsync_file(part)
         except BaseException:
             part.unlink(missing_ok=True)
             raise
@@ -243,30 +246,6 @@ def restore(home: Home, backup: Path | None = None, *,
         os.replace(home.database, moved)
     if chosen is not None:
         os.replace(part, home.database)
-    _fsync_folder(home.root)
-    _fsync_folder(home.backups)
+    sync_folder(home.root)
+    sync_folder(home.backups)
     return chosen, moved
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_folder(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-

@@ -21,6 +21,7 @@ from typing import Callable, Collection
 from urllib.parse import urlsplit
 
 from .errors import RemixDesktopError
+from .storage import sync_folder
 
 SCHEMES = ("http", "https")
 SPACE_MARGIN = 32 << 20  # bytes kept free beyond the file itself
@@ -78,7 +79,7 @@ def download(url: str, target: Path, *, sha256: str | None, size: int | None = N
             time.sleep(RETRY_DELAY * 2 ** (failures - 1))
     _verify(part, target, size=size, sha256=expected)
     os.replace(part, target)
-    _fsync_folder(target.parent)
+    sync_folder(target.parent)
     return target
 
 
@@ -224,20 +225,6 @@ def _verify(part: Path, target: Path, *, size: int | None, sha256: str | None) -
         part.unlink(missing_ok=True)
         raise DownloadError(f"The downloaded file {target.name} did not match its checksum "
                             "and was deleted; try the download again")
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename durable (POSIX); harmless to skip where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _why(exc: BaseException) -> str:

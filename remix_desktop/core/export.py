@@ -7,7 +7,6 @@ may not be used to train AI (PLUS data mining)."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -26,7 +25,7 @@ from PIL import Image, PngImagePlugin
 from .. import __version__
 from .captions import visible_text
 from .errors import UsageError
-from .storage import why_not_written
+from .storage import sync_folder, why_not_written
 
 NS = {
     "x": "adobe:ns:meta/",
@@ -294,24 +293,13 @@ def _write_new(target: Path, write: Callable[[BinaryIO], None], *, force: bool) 
                 if os.path.lexists(target):
                     raise UsageError(exists) from None
                 os.replace(tmp, target)
-        _sync_folder(target.parent)
+        sync_folder(target.parent)
     except (OSError, ValueError) as exc:  # ValueError: Pillow refused the image
         reason = getattr(exc, "strerror", None) or exc
         because, todo = why_not_written(exc, target.parent)  # a full disk is said so
         raise UsageError(f"{target} could not be written{because} ({reason}){todo}") from exc
     finally:
         Path(tmp).unlink(missing_ok=True)
-
-
-def _sync_folder(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _png_xmp(data: bytes) -> bytes | None:

@@ -7,6 +7,7 @@ behind each other (WAL mode, a busy timeout) instead of corrupting the file.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from typing import Iterable, Iterator, NamedTuple
 
 from . import audit
 from .audit import utc_now
-from .backups import auto_backup, check_database, damaged, take_backup
+from .backups import auto_backup, check_database, damaged, quick_check, take_backup
 from .errors import LibraryError, UsageError
 from .home import Home
 from .storage import open_error, read_only_uri
@@ -309,14 +310,20 @@ class Library:
 
     def backup_now(self) -> Path:
         """A backup on request, after the same check as the daily one."""
-        rows = [r[0] for r in self.conn.execute("PRAGMA quick_check(5)")]
-        if rows != ["ok"]:
-            raise damaged(self.home, "; ".join(str(r) for r in rows))
+        problem = quick_check(self.conn)
+        if problem is not None:
+            raise damaged(self.home, problem)
         return take_backup(self.conn, self.home, "manual")
 
     def auto_backup(self, **kwargs) -> Path | None:
-        """The daily backup, when one is due (see backups.auto_backup)."""
-        return auto_backup(self.conn, self.home, **kwargs)
+        """The daily backup, when one is due (see backups.auto_backup). A home that cannot
+        take one (read-only, full) still works: that is logged and None returned; a damaged
+        database raises LibraryDamaged."""
+        try:
+            return auto_backup(self.conn, self.home, **kwargs)
+        except (OSError, sqlite3.OperationalError) as exc:
+            logging.getLogger(__name__).warning("no daily backup: %s", exc)
+            return None
 
     # -- settings --------------------------------------------------------------------------
 

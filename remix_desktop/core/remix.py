@@ -22,7 +22,7 @@ from .audit import utc_now
 from .captions import CaptionContext, CaptionRun, clean_user_caption, visible_text
 from .compose import LAYOUTS, SIZES, compose
 from .consent import Consent
-from .errors import RemixDesktopError, RemixNotAllowed, UsageError
+from .errors import RemixDesktopError, UsageError
 from .export import Provenance, export_image
 from .library import Library, Video
 from .models import DEFAULT_CAPTION_MODEL, manifest
@@ -154,8 +154,6 @@ class Remixer:
         self.consent = Consent(library)
         self.caption_source = captions
         self.image_source = images
-        if str(library.home.root) not in _SWEPT and sweep_previews(library) is not None:
-            _SWEPT.add(str(library.home.root))  # once a process: leftovers come from crashes
 
     # -- frames and captions ---------------------------------------------------------------
 
@@ -338,9 +336,6 @@ def models_used(params: dict) -> tuple[str, ...]:
         names.append(f"OpenCV {params['style']} style")
     names.append("Remix Desktop meme layout (Pillow)")
     return tuple(names)
-
-
-_SWEPT: set[str] = set()  # data folders whose previews this process has swept
 
 
 def sweep_previews(library: Library, *, wait_s: float = 0.2) -> int | None:

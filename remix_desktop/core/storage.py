@@ -39,6 +39,32 @@ class LibraryBusy(LibraryError):
     """Another process held the library's write lock longer than the busy timeout."""
 
 
+def fsync_file(path: Path | str) -> None:
+    """Flush a written file's data to the disk (before it is renamed into place)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sync_folder(folder: Path | str) -> None:
+    """Make a rename into `folder` durable (POSIX); skipped where folders cannot be opened
+    or synced, as on Windows."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def full_sentence(folder: Path | str, what: str) -> str:
     return (f"The disk holding {folder} is full, so {what} was not saved; free some space "
             "there and try again")

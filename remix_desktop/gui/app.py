@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 import sys
 
 from PySide6.QtCore import Qt
@@ -69,18 +68,18 @@ def make_app(argv: list[str] | None = None) -> QApplication:
 
 
 def open_checked(home: Home) -> bool:
-    """Check the database before the window shows anything and take the daily backup. A
-    damaged database is not opened: the creator chooses to restore a backup (or start a new
-    library, the damaged file kept) or to quit. False when they quit."""
+    """Check the database before the window shows anything, take the daily backup and sweep
+    what an interrupted render left in the previews folder. A damaged database is not
+    opened: the creator chooses to restore a backup (or start a new library, the damaged
+    file kept) or to quit. False when they quit."""
+    from ..core.remix import sweep_previews
     from .recovery import recover
 
     while True:
         try:
             with Library(home, check=True) as library:
-                try:
-                    library.auto_backup()
-                except (OSError, sqlite3.OperationalError) as exc:
-                    logging.getLogger(__name__).warning("no daily backup: %s", exc)
+                library.auto_backup()
+                sweep_previews(library)  # what a killed render left, before anything shows
             return True
         except LibraryDamaged as exc:
             if not recover(home, exc):

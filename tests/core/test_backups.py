@@ -190,7 +190,7 @@ def test_a_backup_that_fails_leaves_nothing_behind(home, monkeypatch):
         def fail(*args, **kwargs):
             raise OSError(28, "No space left on device")
 
-        monkeypatch.setattr(backups, "_fsync", fail)
+        monkeypatch.setattr(backups, "fsync_file", fail)
         with pytest.raises(OSError):
             library.backup_now()
     assert list(home.backups.iterdir()) == []
