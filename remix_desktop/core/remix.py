@@ -30,6 +30,7 @@ from .storage import LibraryBusy, file_error
 from .stylize import STYLES, stylize
 
 Progress = Callable[[int, int, str], None]
+StepPreview = Callable[[int, int, bytes], None]  # step, steps, a small PNG
 
 DIFFUSION = "diffusion"
 ALL_STYLES = (*STYLES, DIFFUSION)
@@ -61,7 +62,10 @@ class ImageSource(Protocol):
 
     def restyle(self, image: Image.Image, request: "RemixRequest", *, model_path: Path,
                 taesd_path: Path | None, family: str, progress: Progress | None = None,
-                cancelled: Callable[[], bool] = lambda: False) -> tuple[Image.Image, dict]:
+                cancelled: Callable[[], bool] = lambda: False,
+                step_preview: StepPreview | None = None) -> tuple[Image.Image, dict]:
+        """`step_preview` gets (step, steps, PNG bytes) of a low-resolution look at the
+        picture after each sampling step, where the model gives one."""
         ...
 
 
@@ -183,7 +187,8 @@ class Remixer:
     # -- previews --------------------------------------------------------------------------
 
     def render(self, request: RemixRequest, progress: Progress | None = None,
-               cancelled: Callable[[], bool] = lambda: False) -> Preview:
+               cancelled: Callable[[], bool] = lambda: False,
+               step_preview: StepPreview | None = None) -> Preview:
         """The preview for a request: from the cache when it was made before."""
         video = self.consent.gate(request.video_id).video
         if video.fingerprint != request.fingerprint:
@@ -199,7 +204,7 @@ class Remixer:
         face = frames.has_face(pixels)
         if request.style == DIFFUSION:
             styled_image, info = self._diffuse(Image.fromarray(pixels), request, progress,
-                                               cancelled)
+                                               cancelled, step_preview)
             timings.update(info)
         else:
             styled_image = Image.fromarray(stylize(pixels, request.style))
@@ -289,7 +294,8 @@ class Remixer:
         except (RemixDesktopError, sqlite3.Error):
             pass  # the sweep takes it next time
 
-    def _diffuse(self, image: Image.Image, request: RemixRequest, progress, cancelled):
+    def _diffuse(self, image: Image.Image, request: RemixRequest, progress, cancelled,
+                 step_preview):
         from .modelstore import ModelStore
 
         if self.image_source is None:
@@ -301,7 +307,8 @@ class Remixer:
                              "model")
         result, details = self.image_source.restyle(
             image, request, model_path=model_path, taesd_path=store.taesd_for(info.family),
-            family=info.family, progress=progress, cancelled=cancelled)
+            family=info.family, progress=progress, cancelled=cancelled,
+            step_preview=step_preview)
         return result, {"diffusion_model": request.image_model, "family": info.family,
                         **details}
 

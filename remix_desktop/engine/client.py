@@ -193,11 +193,9 @@ class EngineImages:
     def __init__(self, client: EngineClient, *, n_threads: int = 0):
         self.client = client
         self.n_threads = n_threads
-        # gets (step, steps, PNG bytes) for each low-resolution step preview of a job
-        self.on_preview: Callable[[int, int, bytes], None] | None = None
 
     def restyle(self, image, request, *, model_path, taesd_path, family, progress=None,
-                cancelled=lambda: False):
+                cancelled=lambda: False, step_preview=None):
         from PIL import Image
 
         from ..core.remix import PRESETS, diffusion_defaults
@@ -214,8 +212,8 @@ class EngineImages:
         def relay(p: Progress) -> None:
             if progress:
                 progress(p.done, p.total, p.message)
-            if p.preview and self.on_preview:
-                self.on_preview(p.done, p.total, p.preview)
+            if p.preview and step_preview:
+                step_preview(p.done, p.total, p.preview)
 
         done = self.client.run(
             lambda job_id: Img2ImgJob(

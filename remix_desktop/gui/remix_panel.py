@@ -242,17 +242,11 @@ class RemixPanel(RemixPanelUi, QWidget):
             return relay
 
         def work(control):
-            made = []
+            made, step_preview = [], None
             if style == DIFFUSION:
                 control.on_cancel(ctx.diffusion_engine.cancel)  # stops the worker mid-step
-                ctx.images.on_preview = lambda step, steps, png: control.partial(
+                step_preview = lambda step, steps, png: control.partial(  # noqa: E731
                     (token, step, steps, png))
-            try:
-                return render_all(control, made)
-            finally:
-                ctx.images.on_preview = None
-
-        def render_all(control, made):
             with ctx.background_library() as library:
                 remixer = ctx.remixer(library)
                 for i, (text, seed) in enumerate(captions):
@@ -265,7 +259,7 @@ class RemixPanel(RemixPanelUi, QWidget):
                         caption=text, style=style, layout=layout, size=size,
                         caption_model=model, caption_seed=seed, **extra),
                         progress=sampling(i, len(captions), control) if extra else None,
-                        cancelled=control.cancelled).id)
+                        cancelled=control.cancelled, step_preview=step_preview).id)
                     control.progress(i + 1, len(captions), f"Made preview {i + 1} of "
                                                            f"{len(captions)}")
             return token, video.id, made
