@@ -44,6 +44,7 @@ class ModelStore:
     def __init__(self, library: Library):
         self.library = library
         self.folder = library.home.models
+        self._headers: dict[Path, object] = {}  # read by status(), handed on to resolve()
 
     # -- listing ---------------------------------------------------------------------------
 
@@ -99,12 +100,8 @@ class ModelStore:
     def caption_path(self, model_id: str) -> Path:
         """The file of a caption model: the embedded default, a manifest entry, a GGUF in the
         models folder, or one added by reference."""
-        try:
+        if self._row(model_id) is None:
             return caption_model_path(self.library.home, model_id)
-        except ModelError:
-            row = self._row(model_id)
-            if row is None:
-                raise
         path, info = self.resolve(model_id)
         if info.kind != "caption":
             raise ModelError(f"{model_id} is a {info.kind} model, not a caption model")
@@ -213,7 +210,8 @@ class ModelStore:
         if item.status == "damaged":
             raise ModelError(f"The model '{model_id}' is damaged ({item.detail})")
         path = Path(item.path)
-        return path, inspect_model(path)
+        info = self._headers.pop(path, None)  # status() read it a moment ago: not twice
+        return path, info if info is not None else inspect_model(path)
 
     def taesd_for(self, family: str) -> Path | None:
         """An installed TAESD file for SD 1.x/2.x-latent models (fast encode and decode)."""
@@ -275,7 +273,7 @@ class ModelStore:
             return ModelStatus(model_id, "?", "?", path.name, None, "missing", str(path), source,
                                "the file is gone; add it again or remove it")
         try:
-            info = inspect_model(path)
+            info = self._headers[path] = inspect_model(path)
         except ModelFileError as exc:
             return ModelStatus(model_id, "?", "?", path.name, path.stat().st_size, "damaged",
                                str(path), source, str(exc))

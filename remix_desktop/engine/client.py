@@ -16,7 +16,7 @@ from typing import Callable
 from ..core.captions import CaptionContext, CaptionRun
 from ..core.errors import RemixDesktopError
 from ..core.home import Home
-from ..core.models import DEFAULT_CAPTION_MODEL, ModelError, caption_model_path
+from ..core.models import DEFAULT_CAPTION_MODEL
 from . import worker
 from .protocol import CaptionJob, Done, Failed, Img2ImgJob, Progress, Shutdown
 
@@ -148,16 +148,13 @@ class EngineClient:
 
 
 def _caption_path(home, model_id: str):
-    """The embedded or manifest model directly; one the creator added by reference through
-    the model store's list."""
-    try:
-        return caption_model_path(home, model_id)
-    except ModelError:
-        from ..core.library import Library
-        from ..core.modelstore import ModelStore
+    """The caption model's file, as the model store resolves it (the embedded default, a
+    manifest entry, a file in the models folder, or one added by reference)."""
+    from ..core.library import Library
+    from ..core.modelstore import ModelStore
 
-        with Library(home) as library:
-            return ModelStore(library).caption_path(model_id)
+    with Library(home) as library:
+        return ModelStore(library).caption_path(model_id)
 
 
 class EngineCaptions:
