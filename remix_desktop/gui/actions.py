@@ -361,30 +361,26 @@ class ActionsMixin:
         self.settings_dialog = dialog
         return dialog
 
+    def _show_tool(self, attribute: str, make):
+        """A tool window made once and kept (its place and state survive closing it),
+        refreshed and raised each time it is asked for."""
+        dialog = getattr(self, attribute, None)
+        if dialog is None:
+            dialog = make(self.context, self)
+            setattr(self, attribute, dialog)
+        dialog.refresh()
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
     def open_audit(self) -> AuditDialog:
-        if getattr(self, "audit_dialog", None) is None:
-            self.audit_dialog = AuditDialog(self.context, self)
-        self.audit_dialog.refresh()
-        self.audit_dialog.show()
-        self.audit_dialog.raise_()
-        self.audit_dialog.activateWindow()
-        return self.audit_dialog
+        return self._show_tool("audit_dialog", AuditDialog)
 
     def open_backups(self):
         from .recovery import BackupsDialog
 
-        if getattr(self, "backups_dialog", None) is None:
-            self.backups_dialog = BackupsDialog(self.context, self)
-        self.backups_dialog.refresh()
-        self.backups_dialog.show()
-        self.backups_dialog.raise_()
-        return self.backups_dialog
+        return self._show_tool("backups_dialog", BackupsDialog)
 
     def open_models(self) -> ModelsDialog:
-        if getattr(self, "models_dialog", None) is None:
-            self.models_dialog = ModelsDialog(self.context, self)
-        self.models_dialog.refresh()
-        self.models_dialog.show()
-        self.models_dialog.raise_()
-        self.models_dialog.activateWindow()
-        return self.models_dialog
+        return self._show_tool("models_dialog", ModelsDialog)

@@ -81,7 +81,7 @@ class SettingsDialog(QDialog):
                                       "File > Models…)")
         self.diffusion_combo.setToolTip("The model the diffusion style redraws frames with "
                                         "(add or download one in File > Models…)")
-        self._fill_models()
+        self.models_job = self._load_models()
 
         self.backup_label = QLabel()
         self.backup_button = QPushButton("Back up now")
@@ -122,12 +122,24 @@ class SettingsDialog(QDialog):
             self.default_hint.setText(f"This changes whether {n} video{'s' if n != 1 else ''}"
                                       " may be remixed. The change is audited and undoable.")
 
-    def _fill_models(self) -> None:
-        """The installed caption and diffusion models (headers only: quick), current first."""
+    def _load_models(self):
+        """Read the models on a job: listing reads every model's header and may hash the
+        default caption model again when its stamp is stale (a second or more)."""
         from ..core.modelstore import ModelStore
 
+        ctx = self.context
+        for combo in (self.caption_combo, self.diffusion_combo):
+            combo.setEnabled(False)
+
+        def work(control):
+            with ctx.background_library() as library:
+                return ModelStore(library).list()
+
+        return ctx.jobs.run("list models", work, finished=self._fill_models)
+
+    def _fill_models(self, items) -> None:
+        """The installed caption and diffusion models, the chosen ones selected."""
         library = self.context.library
-        items = ModelStore(library).list()
         chosen = {"caption": library.setting("caption_model"),
                   "diffusion": library.setting("diffusion_model", "")}
         self.diffusion_combo.addItem("None chosen (the only one installed is used)", "")
@@ -143,6 +155,7 @@ class SettingsDialog(QDialog):
         for kind, combo in (("caption", self.caption_combo),
                             ("diffusion", self.diffusion_combo)):
             combo.setCurrentIndex(max(0, combo.findData(chosen[kind])))
+            combo.setEnabled(True)
 
     def _show_backups(self) -> None:
         from ..core.backups import list_backups

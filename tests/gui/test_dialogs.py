@@ -147,6 +147,8 @@ def test_settings_choose_models_and_back_up(qtbot, context, tmp_path):
     ModelStore(context.library).add(taesd)
     dialog = SettingsDialog(context)
     qtbot.addWidget(dialog)
+    assert not dialog.caption_combo.isEnabled(), "the models are read on a job"
+    qtbot.waitUntil(dialog.caption_combo.isEnabled, timeout=30_000)
     captions = [dialog.caption_combo.itemData(i) for i in range(dialog.caption_combo.count())]
     diffusion = [dialog.diffusion_combo.itemData(i)
                  for i in range(dialog.diffusion_combo.count())]
@@ -166,4 +168,5 @@ def test_settings_choose_models_and_back_up(qtbot, context, tmp_path):
     assert context.library.setting("diffusion_model") == model.name
     again = SettingsDialog(context)
     qtbot.addWidget(again)
+    qtbot.waitUntil(again.diffusion_combo.isEnabled, timeout=30_000)
     assert again.diffusion_combo.currentData() == model.name
