@@ -203,7 +203,7 @@ def damaged(home: Home, problem: str) -> LibraryDamaged:
         text += ("There is no good backup to restore: 'remix-desktop library restore --empty' "
                  "sets the damaged file aside (it is kept) and starts a new library")
     return LibraryDamaged(text, database=str(home.database),
-                          newest_backup=str(best.path) if best else None)
+                          newest_backup=str(best.path) if best else None, backup=best)
 
 
 def restore(home: Home, backup: Path | None = None, *,

@@ -43,7 +43,9 @@ class LibraryDamaged(LibraryError):
     """The library database file is damaged on disk. It is left as it is; the message says
     which backup can be restored and how."""
 
-    def __init__(self, message: str, *, database: str, newest_backup: str | None = None):
+    def __init__(self, message: str, *, database: str, newest_backup: str | None = None,
+                 backup=None):
         self.database = database
         self.newest_backup = newest_backup
+        self.backup = backup  # that backup, as backups.Backup (taken, videos), or None
         super().__init__(message)

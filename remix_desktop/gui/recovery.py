@@ -8,14 +8,14 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHe
                                QLabel, QMessageBox, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ..core.backups import list_backups, newest_good, restore
+from ..core.backups import list_backups, restore
 from ..core.errors import LibraryDamaged, RemixDesktopError
 from ..core.home import Home
 
 
 def damaged_box(home: Home, error: LibraryDamaged, parent: QWidget | None = None) -> QMessageBox:
     """The question, with a Restore button when a good backup exists, otherwise Start new."""
-    best = newest_good(home)
+    best = error.backup  # found (and checked) when the damage was: not looked for again
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Critical)
     box.setWindowTitle("The library is damaged")
@@ -56,7 +56,8 @@ def recover(home: Home, error: LibraryDamaged, parent: QWidget | None = None,
     if choice not in ("restore", "empty"):
         return False
     try:
-        restore(home, empty=choice == "empty")
+        restore(home, None if choice == "empty" else error.backup.path,
+                empty=choice == "empty")
     except (RemixDesktopError, OSError) as exc:
         QMessageBox.critical(parent, "The library could not be restored", str(exc))
         return False
