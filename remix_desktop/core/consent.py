@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from . import audit
-from .errors import RemixNotAllowed, UsageError
+from .errors import RemixNotAllowed, UndoConflict, UsageError
 from .library import PERMISSIONS, SETTING_DEFAULTS, Library, Video
 
 ALL = "all"
@@ -201,16 +201,35 @@ class Consent:
             "ORDER BY id DESC LIMIT 1").fetchone()
         return audit.entry(self.library.conn, row[0]) if row else None
 
-    def undo(self) -> Change:
-        """Undo the most recent change that has not been undone yet (repeat to go further)."""
+    def undo(self, expected: int | None = None) -> Change:
+        """Undo the most recent change that has not been undone yet (repeat to go further).
+
+        `expected` is the audit id of the change the caller showed the creator (an Undo
+        button's label): when the most recent undoable change is another one (made since, by
+        another process), nothing is undone and UndoConflict says which change is in the way.
+        """
 
         def mutate(conn: sqlite3.Connection) -> Change:
             row = conn.execute(
                 "SELECT id, action, scope, old, new FROM audit WHERE undoable = 1 "
                 "AND undone_by IS NULL ORDER BY id DESC LIMIT 1").fetchone()
             if row is None:
+                if expected is not None:
+                    raise UndoConflict(
+                        f"Change #{expected} can no longer be undone: it was undone "
+                        "elsewhere (the audit trail says when)", expected=expected, newest=None)
                 raise UsageError("There is no change left to undo")
             target, action, scope, old, new = row
+            if expected is not None and target != expected:
+                done = conn.execute("SELECT undone_by FROM audit WHERE id = ?",
+                                    (expected,)).fetchone()
+                if done is None or done[0] is not None or target < expected:
+                    why = f"Change #{expected} was already undone"
+                else:
+                    why = (f"A newer change is in the way: #{target} ({action} of {scope}: "
+                           f"{old} -> {new}), made since, perhaps in another window or the "
+                           f"command line; undo that one first or leave both")
+                raise UndoConflict(why, expected=expected, newest=target)
             before = self._read_state(conn)
             if action in ("permission", "permissions-import"):
                 count = conn.execute(

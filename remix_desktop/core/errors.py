@@ -28,6 +28,16 @@ class UsageError(RemixDesktopError):
     """The creator asked for something that does not make sense (unknown id, bad file)."""
 
 
+class UndoConflict(UsageError):
+    """Undo was asked for one change, but a newer undoable change (often made by another
+    process: the CLI, another window) is in the way. Nothing was undone."""
+
+    def __init__(self, message: str, *, expected: int, newest: int | None):
+        self.expected = expected
+        self.newest = newest
+        super().__init__(message)
+
+
 class RemixNotAllowed(RemixDesktopError):
     """The consent gate refused a video: no frame of it may be read by a model."""
 

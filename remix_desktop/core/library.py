@@ -281,6 +281,12 @@ class Library:
             if self.conn.in_transaction:  # an error may have ended it already
                 self.conn.execute("COMMIT")
 
+    def data_version(self) -> int:
+        """SQLite's `PRAGMA data_version` of this connection: it changes whenever another
+        connection (another process, or a job's own connection) commits a change, so a view
+        that polls it knows when to read again. Cheap (no I/O beyond the WAL index)."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
     @property
     def schema_version(self) -> int:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
