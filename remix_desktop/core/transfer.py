@@ -15,8 +15,10 @@ import os
 import re
 import sqlite3
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from json.encoder import encode_basestring
 from typing import BinaryIO, Callable, Iterator, TextIO
 
 from .audit import utc_now
@@ -29,6 +31,7 @@ FIELDS = ("id", "fingerprint", "path", "permission")
 RANKS = {"allow": 0, "default": 1, "deny": 2}  # how strict: deny is strictest
 BY_RANK = ("allow", "default", "deny")
 BATCH = 20_000  # rows between progress reports
+CACHE_KIB = 64 * 1024  # SQLite's page caches during an import (its default is 2 MiB)
 Progress = Callable[[int, int], None]  # (bytes read, bytes in the file)
 
 
@@ -83,10 +86,12 @@ def export_permissions(consent: Consent, target: Path, *, force: bool = False) -
                         "library": {"default": state.default, "optout": state.optout}}
                 text.write(json.dumps(head, indent=2, ensure_ascii=False)[:-2]
                            + ',\n  "videos": [')
+                quote = encode_basestring  # json.dumps of a string, in C
+                sep = "\n    "
                 for count, (vid, fp, path, permission) in enumerate(rows, start=1):
-                    text.write(("\n    " if count == 1 else ",\n    ") + json.dumps(
-                        {"id": vid, "fingerprint": fp, "path": path,
-                         "permission": permission}, ensure_ascii=False))
+                    text.write(f'{sep}{{"id": {int(vid)}, "fingerprint": {quote(fp)}, '
+                               f'"path": {quote(path)}, "permission": {quote(permission)}}}')
+                    sep = ",\n    "
                 text.write("\n  ]\n}\n")
             else:
                 writer = csv.writer(text, lineterminator="\n")
@@ -117,11 +122,21 @@ class _TextSink:
 
 
 def write_atomically(target: Path, data: bytes) -> None:
-    """Write `data` to `target` through a temporary file beside it, flushed to disk and
-    renamed over it (a full disk or a read-only folder is said in one sentence)."""
+    """Write to a temporary file beside `target`, flush it to disk, then rename it over.
+    Raises OSError (callers word it); the permissions export uses export.write_new, which
+    says why in one sentence."""
     target = Path(target)
-    check_target(target, force=True)
-    write_new(target, lambda fh: fh.write(data), force=True)
+    short = target.name.encode("utf-8", "surrogateescape")[:64].decode("utf-8", "ignore")
+    fd, tmp = tempfile.mkstemp(prefix=f".{short}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 # -- import ---------------------------------------------------------------------------------
@@ -137,6 +152,9 @@ def import_permissions(consent: Consent, source: Path, *,
     kind = _kind(source)
     conn = consent.library.conn
     _drop_temp(conn)
+    caches = [conn.execute(f"PRAGMA {db}.cache_size").fetchone()[0] for db in ("main", "temp")]
+    for db in ("main", "temp"):  # the JOIN and the temp tables in memory, while it runs
+        conn.execute(f"PRAGMA {db}.cache_size = -{CACHE_KIB}")
     conn.execute("CREATE TEMP TABLE import_rows(line INTEGER PRIMARY KEY, fingerprint TEXT, "
                  "path TEXT, rank INTEGER NOT NULL)")
     try:
@@ -149,6 +167,8 @@ def import_permissions(consent: Consent, source: Path, *,
             change = Change(None, 0, "nothing to apply")
     finally:
         _drop_temp(conn)
+        for db, size in zip(("main", "temp"), caches):
+            conn.execute(f"PRAGMA {db}.cache_size = {int(size)}")
     rejected.extend(found.get("rejected", ()))
     rejected.sort(key=lambda item: item[0])
     return PermissionsImport(
