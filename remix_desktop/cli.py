@@ -78,6 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("remove", help="remove videos from the library (files are kept)")
     p.add_argument("ids", nargs="+", type=int, metavar="ID")
 
+    p = sub.add_parser("relink", help="point a video whose file moved at its new path")
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("path", metavar="NEW_PATH")
+
+    p = sub.add_parser("locate", help="search a folder for the files of videos whose file is "
+                       "missing, and relink each one found (matched by content)")
+    p.add_argument("folder", metavar="FOLDER")
+    p.add_argument("ids", nargs="*", type=int, metavar="ID", help="only these videos")
+
     p = sub.add_parser("remix", help="make captioned remix previews of a video")
     p.add_argument("id", type=int, metavar="ID")
     where = p.add_mutually_exclusive_group()
@@ -151,7 +160,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        return _closed_pipe()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    problem = _home_problem(args.home)
+    if problem:
+        print(f"remix-desktop: {problem} (see 'remix-desktop --help').", file=sys.stderr)
+        return EXIT_USAGE
     home = resolve_home(args.home)
     if args.command is None:
         from .gui.app import run_app  # Qt is loaded only for the window
@@ -177,6 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("remix-desktop: interrupted.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `list | head -1`: the reader has what it wanted
+        return _closed_pipe()
     except Exception as exc:  # noqa: BLE001 - never a traceback on the terminal
         log = _log_unexpected(home)
         print(f"remix-desktop: unexpected error ({type(exc).__name__}: {exc}); details are in "
@@ -184,8 +206,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-def video_dict(video: Video, consent: Consent, home: Home, state=None) -> dict:
+def _home_problem(explicit: str | None) -> str | None:
+    """Why a --home (or $REMIX_DESKTOP_HOME) cannot be a data folder, or None."""
+    from .core.home import HOME_ENV
+
+    for given, what in ((explicit, "--home"), (None if explicit is not None else
+                                               os.environ.get(HOME_ENV), HOME_ENV)):
+        if given is None:
+            continue
+        if not given.strip():
+            return f"{what} is empty: give the data folder to use"
+        path = Path(given).expanduser()
+        if path.exists() and not path.is_dir():
+            return f"{what} {given} is a file, not a folder: give the data folder to use"
+        for parent in path.absolute().parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    return f"{what} {given} lies inside the file {parent}: give a folder"
+                break
+    return None
+
+
+def _closed_pipe() -> int:
+    """The reader of our output went away (`list | head -1`): stop quietly, with the status
+    of a program ended by a closed pipe, and without Python's complaint at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    return 141
+
+
+def video_dict(video: Video, consent: Consent, home: Home, state=None,
+               file_state=None) -> dict:
     verdict = consent.effective(video, state)
+    if file_state is None:
+        from .core.video_files import quick_state
+
+        file_state = quick_state(video.path, video.size)
     thumbs = str(home.thumbnails)
     return {
         "id": video.id, "path": video.path, "name": video.name,
@@ -195,7 +255,7 @@ def video_dict(video: Video, consent: Consent, home: Home, state=None) -> dict:
         "title": video.title, "description": video.description, "tags": list(video.tags),
         "thumbnail": os.path.join(thumbs, video.thumbnail) if video.thumbnail else None,
         "permission": video.permission, "effective": verdict.permission,
-        "reason": verdict.reason,
+        "reason": verdict.reason, "file": str(file_state),
     }
 
 
@@ -208,8 +268,9 @@ def json_lines(items: list[dict]) -> str:
 
 
 def _import(library: Library, args) -> int:
-    from .core.importer import import_videos  # loads PyAV and NumPy only when importing
+    from .core.importer import import_videos, sweep_thumbnails  # PyAV, NumPy: only here
 
+    sweep_thumbnails(library)  # what an earlier, interrupted import left behind
     consent = Consent(library)
     job = import_videos(library, args.paths)
     interactive = not args.json and sys.stderr.isatty()
@@ -231,36 +292,89 @@ def _import(library: Library, args) -> int:
             "relinked": [video_dict(v, consent, library.home, state) for v in report.relinked],
             "skipped": [r.to_dict() for r in report.skipped],
             "rejected": [r.to_dict() for r in report.rejected],
+            "replaced": [r.to_dict() for r in report.replaced],
         }, indent=2, ensure_ascii=False))
     else:
         print(f"Imported {len(report.imported)} video(s), relinked {len(report.relinked)}, "
               f"{len(report.skipped)} already in the library, {len(report.rejected)} rejected.")
         for r in report.rejected:
             print(f"  rejected {r.path}: {r.reason}")
+        for r in report.replaced:
+            print(f"  note {r.path}: {r.reason}")
         if report.imported:
             print(f"New videos follow the library default ({state.default}).")
     return EXIT_PARTIAL if report.rejected else EXIT_OK
 
 
 def _list(library: Library, args) -> int:
+    from .core.video_files import FileState, quick_states
+
     consent = Consent(library)
     with library.read():
         state = consent.state()
         videos = library.videos()
+    files = quick_states(videos)
     if args.json:
-        print(json_lines([video_dict(v, consent, library.home, state) for v in videos]))
+        print(json_lines([video_dict(v, consent, library.home, state, files[v.id])
+                          for v in videos]))
         return EXIT_OK
     if not videos:
         print("The library is empty: add videos with 'remix-desktop import PATH'.")
         return EXIT_OK
-    print(f"{'ID':>5}  {'NAME':32}  {'LENGTH':>7}  {'SIZE':>9}  {'OWN':7}  EFFECTIVE")
+    print(f"{'ID':>5}  {'NAME':32}  {'LENGTH':>7}  {'SIZE':>9}  {'FILE':10}  {'OWN':7}  "
+          "EFFECTIVE")
     for v in videos:
         verdict = consent.effective(v, state)
         print(f"{v.id:>5}  {v.name[:32]:32}  {v.duration_s:>6.1f}s  "
-              f"{f'{v.width}x{v.height}':>9}  {v.permission:7}  {verdict.permission} "
-              f"({verdict.reason})")
+              f"{f'{v.width}x{v.height}':>9}  {str(files[v.id]):10}  {v.permission:7}  "
+              f"{verdict.permission} ({verdict.reason})")
     _print_status(consent)
+    problems = {s: [i for i, f in files.items() if f is s] for s in FileState
+                if s is not FileState.OK}
+    if problems[FileState.MISSING]:
+        print(f"{len(problems[FileState.MISSING])} video(s) have a missing file (moved, renamed "
+              "or deleted): relink with 'remix-desktop relink ID NEW_PATH' or "
+              "'remix-desktop locate FOLDER'.")
+    if problems[FileState.UNREADABLE]:
+        print(f"{len(problems[FileState.UNREADABLE])} video(s) have a file this user may not "
+              "read.")
+    if problems[FileState.CHANGED]:
+        print(f"{len(problems[FileState.CHANGED])} video(s) have a file whose content changed "
+              "since it was imported: import it again to decide about it.")
     return EXIT_OK
+
+
+def _relink(library: Library, args) -> int:
+    from .core.relink import relink
+
+    video = relink(library, args.id, args.path)
+    print(f"Relinked video {video.id} ('{video.name}') to {video.path}.")
+    return EXIT_OK
+
+
+def _locate(library: Library, args) -> int:
+    from .core.relink import locate
+
+    job = locate(library, args.folder, args.ids or None)
+    interactive = sys.stderr.isatty()
+    while True:
+        try:
+            step = next(job)
+        except StopIteration as stop:
+            report = stop.value
+            break
+        if interactive:
+            print(f"\rLooked at {step.done} file(s), found {step.found}", end="",
+                  file=sys.stderr, flush=True)
+    if interactive:
+        print(file=sys.stderr)
+    for video, old in report.found:
+        print(f"Relinked video {video.id} ('{video.name}'): {old} -> {video.path}")
+    for video in report.still_missing:
+        print(f"Still missing: video {video.id} ('{video.name}', was {video.path})")
+    print(f"Looked at {report.files_looked_at} file(s); relinked {len(report.found)}, "
+          f"{len(report.still_missing)} still missing.")
+    return EXIT_PARTIAL if report.still_missing else EXIT_OK
 
 
 def _permission(library: Library, args) -> int:
@@ -311,10 +425,20 @@ def _permissions(library: Library, args) -> int:
         print(f"Wrote the permissions of {count} video(s) to {path}.")
         return EXIT_OK
     result = import_permissions(consent, path)
-    print(f"Matched {result.matched} video(s); {_change_sentence(result.change)}")
+    print(f"Matched {result.matched} video(s) from {result.rows} "
+          f"entr{'y' if result.rows == 1 else 'ies'}; {_change_sentence(result.change)}")
+    for r in result.conflicts:
+        print(f"  conflict for {r.path}: {r.reason}", file=sys.stderr)
     for r in result.rejected:
         print(f"  skipped {r.path}: {r.reason}", file=sys.stderr)
-    return EXIT_PARTIAL if result.rejected else EXIT_OK
+    todo = {("optout", "on"): "run 'remix-desktop optout on' to turn it on",
+            ("default", "deny"): "run 'remix-desktop default deny' to make it deny"}
+    for note in result.library_settings_not_applied:
+        if note.stricter:
+            print(f"Warning: {note.reason}; {todo[note.name, note.in_file]}.", file=sys.stderr)
+        else:
+            print(f"  note: {note.reason}.", file=sys.stderr)
+    return EXIT_OK if result.complete else EXIT_PARTIAL
 
 
 def _remove(library: Library, args) -> int:
@@ -421,7 +545,7 @@ COMMANDS = {
     "import": _import, "list": _list, "permission": _permission, "default": _default,
     "optout": _optout, "undo": _undo, "audit": _audit, "permissions": _permissions,
     "remove": _remove, "remix": _remix, "export": _export, "video": _video,
-    "models": _models,
+    "models": _models, "relink": _relink, "locate": _locate,
 }
 
 

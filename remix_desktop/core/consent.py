@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from . import audit
-from .errors import RemixNotAllowed, UndoConflict, UsageError
+from .errors import RemixNotAllowed, UndoConflict, UsageError, VideoFileProblem
 from .library import PERMISSIONS, SETTING_DEFAULTS, Library, Video
+from .video_files import (FileState, fingerprint, problem_sentence, quick_state, quick_states,
+                          verify)
 
 ALL = "all"
 """Pass as the selection to change every video in the library."""
@@ -106,14 +108,43 @@ class Consent:
     # -- the gate --------------------------------------------------------------------------
 
     def gate(self, video_id: int) -> Clearance:
-        """Call before reading any frame of a video for a model. Raises RemixNotAllowed."""
+        """Call before reading any frame of a video for a model. Raises RemixNotAllowed when
+        consent says no, and VideoFileProblem when the file is missing, unreadable, or no
+        longer the content the permission was given for (another file copied over it): the
+        fingerprint is checked (size and three samples, cached by the file's identity)."""
         with self.library.read():
             video = self.library.video(video_id)
             state = self.state()
         verdict = effective_permission(video.permission, state.default, state.optout)
         if not verdict.allowed:
             raise RemixNotAllowed(video_id, verdict.reason)
+        check = verify(video.path, video.fingerprint, video.size)
+        if check.state is FileState.CHANGED:
+            other = self._video_holding(video.path)
+            if other is not None and other.id != video.id and other.path == video.path:
+                # another video's content was moved here and imported (relinked) again
+                raise VideoFileProblem(video_id, "changed", (
+                    f"The file at {video.path} has changed since it was imported as video "
+                    f"{video.id}; it is now video {other.id}, decide about that one"))
+        if not check.ok:
+            raise VideoFileProblem(video_id, check.state.value,
+                                   problem_sentence(video, check.state))
         return Clearance(video, verdict.reason)
+
+    def file_state(self, video: Video) -> FileState:
+        """The state of a video's file from `stat` (and, where another video shares its path,
+        its content): for views; the gate checks the content before any frame is read."""
+        others = self.library.at_path(video.path)
+        if len(others) > 1:
+            return quick_states(others)[video.id]
+        return quick_state(video.path, video.size)
+
+    def _video_holding(self, path: str) -> Video | None:
+        """The video whose content is in the file at `path` now, if the library has it."""
+        try:
+            return self.library.find(fingerprint=fingerprint(path))
+        except OSError:
+            return None
 
     # -- changes ---------------------------------------------------------------------------
 
@@ -155,21 +186,37 @@ class Consent:
         """Give each video its own permission (an imported file), as one undoable change."""
         for value in permissions.values():
             _check_permission(value, PERMISSIONS)
+        return self.apply_incoming(lambda conn: conn.executemany(
+            "INSERT INTO incoming VALUES (?, ?)", permissions.items()), scope)
+
+    def apply_incoming(self, fill: Callable[[sqlite3.Connection], object],
+                       scope: str) -> Change:
+        """`apply_permissions` for more videos than a dict holds well (a permissions file of
+        a million rows): `fill(conn)` runs inside the change's own transaction, under the
+        write lock, and puts (video_id, permission) rows into the empty temp table
+        `incoming`; every video whose own permission differs is changed, as one undoable
+        change with its audit row."""
 
         def mutate(conn: sqlite3.Connection) -> Change:
             conn.execute("CREATE TEMP TABLE IF NOT EXISTS incoming(video_id INTEGER PRIMARY KEY,"
                          " permission TEXT NOT NULL)")
             conn.execute("DELETE FROM incoming")
-            conn.executemany("INSERT INTO incoming VALUES (?, ?)", permissions.items())
-            changed = conn.execute(
-                "SELECT v.permission, i.permission FROM videos v JOIN incoming i "
-                "ON i.video_id = v.id WHERE v.permission != i.permission").fetchall()
-            if not changed:
+            fill(conn)
+            olds: dict[str, int] = {}
+            news: dict[str, int] = {}
+            for old, new, n in conn.execute(
+                    "SELECT v.permission, i.permission, count(*) FROM videos v JOIN incoming i "
+                    "ON i.video_id = v.id WHERE v.permission != i.permission GROUP BY 1, 2"):
+                olds[old] = olds.get(old, 0) + n
+                news[new] = news.get(new, 0) + n
+            count = sum(olds.values())
+            if not count:
+                conn.execute("DELETE FROM incoming")
                 return Change(None, 0, f"{scope}: nothing to change")
             audit_id = audit.record(
                 conn, action="permissions-import", scope=scope,
-                old=audit.summarize([o for o, _ in changed]),
-                new=audit.summarize([n for _, n in changed]), count=len(changed), undoable=True)
+                old=audit.summarize_counts(olds), new=audit.summarize_counts(news),
+                count=count, undoable=True)
             conn.execute(
                 "INSERT INTO audit_changes(audit_id, video_id, old) SELECT ?, v.id, v.permission "
                 "FROM videos v JOIN incoming i ON i.video_id = v.id "
@@ -178,7 +225,7 @@ class Consent:
                 "UPDATE videos SET permission = i.permission FROM incoming i "
                 "WHERE i.video_id = videos.id AND videos.permission != i.permission")
             conn.execute("DELETE FROM incoming")
-            return Change(audit_id, len(changed), f"{scope}: {len(changed)} videos changed")
+            return Change(audit_id, count, f"{scope}: {count} videos changed")
 
         return self._change(mutate)
 
@@ -215,16 +262,19 @@ class Consent:
                 "AND undone_by IS NULL ORDER BY id DESC LIMIT 1").fetchone()
             if row is None:
                 if expected is not None:
-                    raise UndoConflict(
-                        f"Change #{expected} can no longer be undone: it was undone "
-                        "elsewhere (the audit trail says when)", expected=expected, newest=None)
+                    raise UndoConflict(f"Change #{expected} was already undone (perhaps in "
+                                       "another window or the command line)",
+                                       expected=expected, newest=None)
                 raise UsageError("There is no change left to undo")
             target, action, scope, old, new = row
             if expected is not None and target != expected:
                 done = conn.execute("SELECT undone_by FROM audit WHERE id = ?",
                                     (expected,)).fetchone()
-                if done is None or done[0] is not None or target < expected:
-                    why = f"Change #{expected} was already undone"
+                if done is None:
+                    why = f"There is no change #{expected} to undo"
+                elif done[0] is not None:
+                    why = (f"Change #{expected} was already undone (perhaps in another window "
+                           "or the command line)")
                 else:
                     why = (f"A newer change is in the way: #{target} ({action} of {scope}: "
                            f"{old} -> {new}), made since, perhaps in another window or the "

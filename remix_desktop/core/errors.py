@@ -10,6 +10,12 @@ class Rejection:
     path: str
     reason: str
 
+    def __post_init__(self) -> None:
+        # A file name that is not valid UTF-8 must still print and stay valid in --json.
+        from .video_files import display_path
+
+        object.__setattr__(self, "path", display_path(self.path))
+
     def to_dict(self) -> dict:
         return {"path": self.path, "reason": self.reason}
 
@@ -47,6 +53,21 @@ class RemixNotAllowed(RemixDesktopError):
         self.video_id = video_id
         self.reason = reason
         super().__init__(f"Remixing video {video_id} is not allowed: {reason}.")
+
+
+class VideoFileProblem(RemixDesktopError):
+    """A video's file cannot be used: missing, unreadable, or no longer the content the
+    creator decided about (then it is refused like a denied video: exit code 3). Nothing of
+    it was read for a model."""
+
+    def __init__(self, video_id: int, state: str, message: str):
+        self.video_id = video_id
+        self.state = state  # video_files.FileState value: missing, unreadable, changed
+        super().__init__(message)
+
+    @property
+    def exit_code(self) -> int:  # type: ignore[override]
+        return 3 if self.state == "changed" else 2
 
 
 class LibraryDamaged(LibraryError):

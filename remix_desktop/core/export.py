@@ -113,15 +113,8 @@ def export_image(image: Image.Image, target: Path, prov: Provenance, *, force: b
     """Save `image`'s pixels to `target` with XMP provenance. Never replaces a file unless
     `force`; a failure leaves nothing under `target` (and an old file as it was)."""
     target = Path(target)
-    if "\x00" in str(target):  # no file system takes one; Python would raise ValueError
-        raise UsageError(f"The file name {str(target)!r} contains a NUL character")
+    check_target(target, force=force, check_format=_format)
     fmt = _format(target)
-    if not target.parent.is_dir():
-        raise UsageError(f"The folder {target.parent} does not exist")
-    if target.is_dir():
-        raise UsageError(f"{target} is a folder")
-    if os.path.lexists(target) and not force:
-        raise UsageError(f"{target} already exists; pass --force to replace it")
     if not 1 <= quality <= 100:
         raise UsageError(f"quality must be between 1 and 100, not {quality}")
     if not image.width or not image.height:
@@ -136,8 +129,29 @@ def export_image(image: Image.Image, target: Path, prov: Provenance, *, force: b
         params = {"xmp": xmp, "quality": quality, "subsampling": 0}  # 4:4:4 keeps text crisp
     else:
         params = {"xmp": xmp, "quality": quality}
-    _write_new(target, lambda fh: pixels.save(fh, format=fmt, **params), force=force)
+    write_new(target, lambda fh: pixels.save(fh, format=fmt, **params), force=force)
     return target
+
+
+def check_target(target: Path, *, force: bool,
+                 check_format: Callable[[Path], object] | None = None) -> None:
+    """What every export checks before it writes anything, each said in one sentence: a NUL
+    in the name, the file's kind (`check_format`, which raises), a name over 255 bytes, a
+    missing folder, a folder in the way, an existing file without `force`."""
+    if "\x00" in str(target):  # no file system takes one; Python would raise ValueError
+        raise UsageError(f"The file name {str(target)!r} contains a NUL character")
+    if check_format is not None:
+        check_format(target)
+    if len(os.fsencode(target.name)) > 255:  # stat() itself fails on such a name
+        raise UsageError(f"The file name {target.name} is {len(os.fsencode(target.name))} "
+                         "bytes long, more than the 255 a file system takes; choose a "
+                         "shorter one")
+    if not target.parent.is_dir():
+        raise UsageError(f"The folder {target.parent} does not exist")
+    if target.is_dir():
+        raise UsageError(f"{target} is a folder")
+    if os.path.lexists(target) and not force:
+        raise UsageError(f"{target} already exists; pass --force to replace it")
 
 
 def default_export_name(video_name: str, preview_id: int, suffix: str = ".png") -> str:
@@ -262,7 +276,7 @@ def _pixels_only(image: Image.Image, *, flatten: bool) -> Image.Image:
     return Image.frombytes(rgb.mode, rgb.size, rgb.tobytes())
 
 
-def _write_new(target: Path, write: Callable[[BinaryIO], None], *, force: bool) -> None:
+def write_new(target: Path, write: Callable[[BinaryIO], None], *, force: bool) -> None:
     """Write to a temporary file beside `target`, fsync it, then move it into place: with
     os.replace when `force`, otherwise with a hard link that fails if `target` appeared."""
     exists = f"{target} already exists; pass --force to replace it"

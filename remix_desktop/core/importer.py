@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Generator, Iterable
@@ -17,7 +18,8 @@ from . import audit
 from .errors import Rejection, RemixDesktopError
 from .library import Library, NewVideo, Video
 from .media import VIDEO_EXTENSIONS, MediaError, fingerprint, probe
-from .storage import StorageError, file_error
+from .video_files import is_utf8_name
+from .storage import LibraryBusy, StorageError, file_error
 
 
 @dataclass
@@ -25,6 +27,8 @@ class ImportReport:
     imported: list[Video] = field(default_factory=list)
     relinked: list[Video] = field(default_factory=list)
     skipped: list[Rejection] = field(default_factory=list)  # already in the library
+    # a file at a known path with other content: the video(s) recorded there, told about
+    replaced: list[Rejection] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
     cancelled: bool = False
     audit_id: int | None = None  # this import's audit row, once a video was added
@@ -155,15 +159,26 @@ def _import_one(library: Library, path: Path, report: ImportReport) -> tuple[str
         if info.st_size == 0:
             return reject("the file is empty (0 bytes)")
         key = str(path)
-        existing = library.find(path=key)
-        if existing and existing.size == info.st_size and existing.mtime == info.st_mtime:
+        if not is_utf8_name(key):
+            return reject("its name is not valid UTF-8 text (the system gives it as bytes the "
+                          "library cannot store); rename the file and import it again")
+        here = library.at_path(key)  # videos recorded at this path (normally one)
+        if here and here[-1].size == info.st_size and here[-1].mtime == info.st_mtime:
             report.skipped.append(Rejection(key, f"already in the library as video "
-                                                        f"{existing.id}"))
+                                                        f"{here[-1].id}"))
             return "skipped", report.skipped[-1].reason
         fp = fingerprint(path, info.st_size)
         same = library.find(fingerprint=fp)
+        # The video(s) that had this path but another content: the file was replaced. They
+        # stay in the library (their decisions with them), their file gone; this content is
+        # a video of its own and does not inherit their permission.
+        replaced = [v for v in here if v.fingerprint != fp]
         if same is not None:
             if same.path == key:
+                if same.mtime != info.st_mtime:  # touched, same content
+                    with library.write() as conn:
+                        conn.execute("UPDATE videos SET mtime = ? WHERE id = ?",
+                                     (info.st_mtime, same.id))
                 report.skipped.append(Rejection(key, f"already in the library as video "
                                                             f"{same.id}"))
                 return "skipped", report.skipped[-1].reason
@@ -174,15 +189,26 @@ def _import_one(library: Library, path: Path, report: ImportReport) -> tuple[str
                     audit_id = _audit(conn, report, relinked=1)
                 report.audit_id = audit_id
                 report.relinked.append(library.video(same.id))
-                return "relinked", f"moved from {same.path}"
+                detail = f"moved from {same.path}"
+                if replaced:
+                    detail += _replaced_note(replaced, report, key)
+                return "relinked", detail
             return reject(f"it has the same content as video {same.id} ({same.path})")
         thumb_name = fp + ".jpg"
+        # Written under a hidden name of this process, renamed into place inside the
+        # transaction that records the video: a thumbnail under its final name always has its
+        # row, or is one a kill left (the sweep takes both kinds of leftover).
+        pending = library.home.thumbnails / f".{fp}.{os.getpid()}.pending.jpg"
         try:
-            meta = probe(path, library.home.thumbnails / thumb_name)
+            meta = probe(path, pending)
         except OSError as exc:  # the thumbnail could not be written into the home?
-            clear = _home_error(library, exc, thumb_name)
+            _unlink(pending)
+            clear = _home_error(library, exc, pending.name)
             if clear is not None:
                 raise clear from exc
+            raise
+        except BaseException:
+            _unlink(pending)
             raise
         video = NewVideo(
             path=key, fingerprint=fp, size=info.st_size, mtime=info.st_mtime,
@@ -190,20 +216,29 @@ def _import_one(library: Library, path: Path, report: ImportReport) -> tuple[str
             rotation=meta.rotation, codec=meta.codec, title=meta.title,
             description=meta.description, tags=meta.tags, thumbnail=thumb_name,
         )
+        renamed = False
         try:
             with library.write() as conn:
                 video_id = Library.insert_video(conn, video)
                 audit_id = _audit(conn, report, new=1)
+                if pending.exists():
+                    os.replace(pending, library.home.thumbnails / thumb_name)
+                    renamed = True
         except sqlite3.IntegrityError:  # another process imported it a moment ago
+            _unlink(pending)
             report.skipped.append(Rejection(key, "already in the library"))
             return "skipped", "already in the library"
-        except StorageError:  # not recorded: its new thumbnail is nobody's
-            if library.find(fingerprint=fp) is None:
+        except BaseException:  # not recorded: its new thumbnail is nobody's
+            _unlink(pending)
+            if renamed and library.find(fingerprint=fp) is None:
                 _unlink(library.home.thumbnails / thumb_name)
             raise
         report.audit_id = audit_id
         report.imported.append(library.video(video_id))
-        return "imported", f"video {video_id}"
+        detail = f"video {video_id}"
+        if replaced:
+            detail += _replaced_note(replaced, report, key)
+        return "imported", detail
     except MediaError as exc:
         return reject(exc.reason)
     except RemixDesktopError:  # the library or the home failed, not this video
@@ -214,6 +249,77 @@ def _import_one(library: Library, path: Path, report: ImportReport) -> tuple[str
         return reject(f"it cannot be read ({exc.strerror or exc})")
     except Exception as exc:  # noqa: BLE001 - one bad file must never stop the import
         return reject(f"it could not be imported ({type(exc).__name__}: {exc})")
+
+
+def sweep_thumbnails(library: Library, *, wait_s: float = 0.2) -> int | None:
+    """Delete what interrupted imports left in the thumbnails folder: a thumbnail no video
+    refers to (an import killed between its rename and its commit, or a video removed by a
+    process killed before it deleted the file) and pending files whose process is gone.
+    Judged under the write lock, where imports rename and record in one transaction. Returns
+    how many went, or None when the library was busy for `wait_s`. Never raises."""
+    folder = library.home.thumbnails
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return 0
+    removed = 0
+    for n in names:  # .FP.PID.pending.jpg (and a .part inside it) of a process that is gone
+        if n.startswith(".") and ".pending.jpg" in n and _writer_gone(n, folder / n):
+            removed += _unlink(folder / n)
+    finals = [n for n in names if n.endswith(".jpg") and not n.startswith(".")]
+    if not finals or library.conn.in_transaction:
+        return removed
+    known_sql = "SELECT thumbnail FROM videos WHERE thumbnail IS NOT NULL"
+    try:
+        known = {r[0] for r in library.conn.execute(known_sql)}
+        if all(n in known for n in finals):
+            return removed
+        conn = library.conn
+        waited = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        conn.execute(f"PRAGMA busy_timeout = {int(wait_s * 1000)}")  # never hold a window up
+        try:
+            with library.write():
+                known = {r[0] for r in conn.execute(known_sql)}
+                for n in finals:
+                    if n not in known:
+                        removed += _unlink(folder / n)
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(waited)}")
+    except LibraryBusy:
+        return None
+    except (RemixDesktopError, OSError, sqlite3.Error):
+        pass
+    return removed
+
+
+def _writer_gone(name: str, path: Path) -> bool:
+    """A pending thumbnail whose importing process is gone (its pid is in its name), or that
+    is older than a day."""
+    try:
+        if time.time() - path.stat().st_mtime > 24 * 3600:
+            return True
+    except OSError:
+        return False
+    pid = name.split(".pending.jpg")[0].rsplit(".", 1)[-1]
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def _replaced_note(replaced: list[Video], report: ImportReport, key: str) -> str:
+    """Say that the file at `key` replaced what the library knew there: those videos keep
+    their decisions, shown with their file gone."""
+    names = ", ".join(f"video {v.id} ({v.permission})" for v in replaced)
+    note = (f"the file at this path used to be {names}, whose content is no longer there; "
+            "kept in the library with its decision, its file marked changed")
+    report.replaced.append(Rejection(key, note))
+    return f"; {note}"
 
 
 def _home_error(library: Library, exc: OSError, thumb_name: str) -> StorageError | None:
@@ -228,8 +334,9 @@ def _home_error(library: Library, exc: OSError, thumb_name: str) -> StorageError
     return clear
 
 
-def _unlink(path: Path) -> None:
+def _unlink(path: Path) -> int:
     try:
-        path.unlink(missing_ok=True)
+        path.unlink()
+        return 1
     except OSError:
-        pass
+        return 0

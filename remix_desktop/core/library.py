@@ -102,6 +102,45 @@ MIGRATIONS: list[str] = [
         added_at TEXT NOT NULL
     );
     """,
+    # 5: a path no longer has to be unique. When a file at a known path is replaced by other
+    # content (another video moved onto it, a new recording under the same name), the new
+    # content is a video of its own and the old row stays, its file gone, so its decision is
+    # kept and shown; the content fingerprint stays unique. (A table rebuild: SQLite cannot
+    # drop a column's UNIQUE; foreign keys are off around it, see Library._migrate.)
+    """
+    CREATE TABLE videos_v5 (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL,
+        fingerprint TEXT NOT NULL UNIQUE,
+        size INTEGER NOT NULL,
+        mtime REAL NOT NULL,
+        duration_s REAL NOT NULL,
+        fps REAL NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        rotation INTEGER NOT NULL DEFAULT 0,
+        codec TEXT NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        description TEXT NOT NULL DEFAULT '',
+        tags TEXT NOT NULL DEFAULT '[]',
+        thumbnail TEXT,
+        permission TEXT NOT NULL DEFAULT 'default'
+            CHECK (permission IN ('allow', 'deny', 'default')),
+        added_at TEXT NOT NULL
+    );
+    INSERT INTO videos_v5 SELECT id, path, fingerprint, size, mtime, duration_s, fps, width,
+        height, rotation, codec, title, description, tags, thumbnail, permission, added_at
+        FROM videos;
+    DROP TABLE videos;
+    ALTER TABLE videos_v5 RENAME TO videos;
+    CREATE INDEX videos_by_path ON videos(path);
+    """,
+    # 6: the SHA-256 of a model file the creator added, taken when it was added, and the file
+    # identity (size, times, inode) it was last checked at: a swapped file is refused.
+    """
+    ALTER TABLE models ADD COLUMN sha256 TEXT;
+    ALTER TABLE models ADD COLUMN checked TEXT;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -297,6 +336,15 @@ class Library:
             return
         if 0 < found < SCHEMA_VERSION:  # a consistent copy first, outside the write lock
             self._backup(f"before-migration-v{found}-to-v{SCHEMA_VERSION}")
+        # Foreign keys off around the migration (a no-op inside a transaction, so here): a
+        # table rebuild drops the old table, which would otherwise cascade to its previews.
+        self.conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            self._migrate_locked()
+        finally:
+            self.conn.execute("PRAGMA foreign_keys = ON")
+
+    def _migrate_locked(self) -> None:
         with self.write() as conn:
             current = self.schema_version  # re-read under the lock: another process may have won
             if current > SCHEMA_VERSION:
@@ -310,6 +358,11 @@ class Library:
                 for statement in _split_sql(MIGRATIONS[index]):
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {index + 1}")
+            broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:  # rolled back whole: the library stays as it was
+                raise LibraryError(f"Migrating the library to schema {SCHEMA_VERSION} would "
+                                   f"leave {len(broken)} row(s) pointing nowhere; nothing "
+                                   "was changed")
 
     def _backup(self, label: str) -> Path:
         return take_backup(self.conn, self.home, label)
@@ -389,11 +442,18 @@ class Library:
             row = self.conn.execute(
                 f"SELECT {VIDEO_COLUMNS} FROM videos WHERE fingerprint = ?", (fingerprint,)
             ).fetchone()
-        else:
+        else:  # the newest video at that path (an older one there lost its file)
             row = self.conn.execute(
-                f"SELECT {VIDEO_COLUMNS} FROM videos WHERE path = ?", (path,)
-            ).fetchone()
+                f"SELECT {VIDEO_COLUMNS} FROM videos WHERE path = ? ORDER BY id DESC LIMIT 1",
+                (path,)).fetchone()
         return Video.from_row(row) if row else None
+
+    def at_path(self, path: str) -> list[Video]:
+        """Every video recorded at `path`, oldest first (more than one when the file there
+        was replaced by other content since the first was imported)."""
+        rows = self.conn.execute(
+            f"SELECT {VIDEO_COLUMNS} FROM videos WHERE path = ? ORDER BY id", (path,))
+        return [Video.from_row(row) for row in rows]
 
     def missing_ids(self, ids: Iterable[int]) -> list[int]:
         wanted = sorted(set(ids))
@@ -467,14 +527,28 @@ class Library:
 
 
 def _header_problem(path: Path) -> str | None:
-    """A cheap look at the 100-byte SQLite header: None when it is plausible."""
+    """A cheap look at the database's header, through SQLite: None when it is plausible.
+
+    Never with Python's `open()`: on POSIX, closing any descriptor of a file drops every fcntl
+    lock this process holds on it, SQLite's included, so a look beside a live connection (the
+    window's, while a job opens its own) would strip that connection's locks, and another
+    process would then take itself for the last one and delete the WAL under it. SQLite
+    shares one lock record per file among its connections in a process and defers closing,
+    so reading through it is safe."""
     try:
-        with open(path, "rb") as f:
-            head = f.read(100)
-    except OSError as exc:
-        return None if isinstance(exc, PermissionError) else str(exc)
-    if len(head) < 100 or not head.startswith(b"SQLite format 3\x00"):
-        return "file is not a database"
+        probe = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True,
+                                isolation_level=None, check_same_thread=False, timeout=1.0)
+    except sqlite3.Error:
+        return None  # cannot be opened at all: the real open says why
+    try:
+        probe.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.DatabaseError as exc:
+        text = str(exc)
+        if "not a database" in text or "malformed" in text:
+            return text
+        return None  # locked, busy, a read-only folder without -shm: not damage
+    finally:
+        probe.close()
     return None
 
 

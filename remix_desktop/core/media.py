@@ -7,7 +7,6 @@ decodes. Rotation metadata (phone clips) is honoured: sizes and pictures are as 
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from fractions import Fraction
@@ -18,8 +17,8 @@ import numpy as np
 from PIL import Image
 
 from .captions import visible_text
+from .video_files import VIDEO_EXTENSIONS, fingerprint  # noqa: F401 - as before
 
-VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"})
 # Only the demuxers of those containers, reading local files only. Left to autodetection,
 # FFmpeg also takes a text file for an "ffconcat" script (or another playlist) and opens the
 # files it names: a script naming a FIFO hung the import for good, one naming another video
@@ -28,7 +27,6 @@ OPEN_OPTIONS = {"format_whitelist": "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi",
                 "protocol_whitelist": "file"}
 MAX_DURATION_S = 24 * 3600  # longer is damaged timing (the remix slider counts int32 ms)
 THUMBNAIL_BOX = 320  # the longest side of a thumbnail, in pixels
-_SAMPLE = 64 * 1024
 _META_LIMIT = 2000  # characters kept of one metadata value (title, description, tags)
 
 
@@ -52,22 +50,6 @@ class Probe:
     description: str
     tags: tuple[str, ...]
     claimed_duration_s: float | None
-
-
-def fingerprint(path: Path, size: int | None = None) -> str:
-    """A content fingerprint from the size and three 64 KiB samples (start, middle, end).
-
-    It survives moves and renames, and reads at most 192 KiB however long the video is."""
-    size = os.path.getsize(path) if size is None else size
-    digest = hashlib.blake2b(size.to_bytes(8, "little"), digest_size=16)
-    with open(path, "rb") as fh:
-        if size <= 3 * _SAMPLE:
-            digest.update(fh.read())
-        else:
-            for offset in (0, size // 2 - _SAMPLE // 2, size - _SAMPLE):
-                fh.seek(offset)
-                digest.update(fh.read(_SAMPLE))
-    return "b2-" + digest.hexdigest()
 
 
 def probe(path: Path, thumbnail: Path | None = None) -> Probe:

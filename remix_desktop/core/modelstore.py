@@ -5,7 +5,6 @@ when the manifest knows it). Files the creator added by reference are never dele
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -14,10 +13,11 @@ from urllib.parse import urlparse
 
 from .audit import utc_now
 from .download import DownloadProgress, download
-from .errors import UsageError
+from .errors import LibraryError, UsageError
 from .library import Library
 from .modelfiles import ModelFileError, inspect_model, is_plain_file_name
-from .models import ModelEntry, ModelError, caption_model_path, manifest, verified
+from .models import (ModelEntry, ModelError, caption_model_path, file_identity, manifest,
+                     sha256_of, verified)
 
 MODEL_SUFFIXES = (".gguf", ".safetensors")
 CHOICE_SETTINGS = {"caption": "caption_model", "diffusion": "diffusion_model"}
@@ -114,7 +114,10 @@ class ModelStore:
             raise UsageError(f"There is no model '{model_id}'; see 'remix-desktop models list'")
         checked = []
         for item in items:
-            if item.path and Path(item.path).exists():
+            row = self._row(item.id)
+            if row is not None:  # an added file: hash it again against what was recorded
+                self._check_hash(row, force=True)
+            elif item.path and Path(item.path).exists():
                 Path(item.path + ".verified").unlink(missing_ok=True)
             checked.append(self.status(item.id))
         return checked
@@ -147,13 +150,15 @@ class ModelStore:
             path = self.folder / source.name
             if path.exists():
                 raise UsageError(f"{path} already exists in the models folder")
-            _copy_atomically(source, path)
+            digest = _copy_atomically(source, path)
+        else:
+            digest = sha256_of(path)  # checked again before every load once the file moved
         with self.library.write() as conn:
             conn.execute(
-                "INSERT INTO models(id, path, kind, family, label, size, copied, added_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO models(id, path, kind, family, label, size, copied, added_at, "
+                "sha256, checked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (model_id, str(path), info.kind, info.family, info.label, info.size,
-                 int(copy), utc_now()))
+                 int(copy), utc_now(), digest, file_identity(path)))
         return self._status_of_row(self._row(model_id))
 
     def remove(self, model_id: str) -> str:
@@ -205,10 +210,14 @@ class ModelStore:
             raise ModelError(f"There is no model '{model_id}'; add it with 'remix-desktop "
                              "models add PATH' or see 'remix-desktop models list'")
         if item.status in ("not downloaded", "missing") or not item.path:
-            raise ModelError(f"The model '{model_id}' is not installed ({item.status}); "
-                             f"run 'remix-desktop models download {model_id}' or add the file")
+            raise ModelError(_missing_advice(model_id, item))
         if item.status == "damaged":
             raise ModelError(f"The model '{model_id}' is damaged ({item.detail})")
+        row = self._row(model_id)
+        if row is not None:
+            problem = self._check_hash(row)
+            if problem:
+                raise ModelError(problem)
         path = Path(item.path)
         info = self._headers.pop(path, None)  # status() read it a moment ago: not twice
         return path, info if info is not None else inspect_model(path)
@@ -236,15 +245,45 @@ class ModelStore:
             if self.library.setting(key, "") == model_id:
                 conn.execute("DELETE FROM settings WHERE key = ?", (key,))
 
+    def _check_hash(self, row: dict, *, force: bool = False) -> str | None:
+        """None when an added model's file still has the SHA-256 recorded when it was added
+        (hashed again whenever its size, times or inode moved, or when forced), else why not.
+        A row from before hashes were recorded gets the file's hash now (trusted on first
+        use, as the file was when the creator added it)."""
+        path = Path(row["path"])
+        try:
+            identity = file_identity(path)
+            if row["sha256"] and row["checked"] == identity and not force:
+                return None
+            digest = sha256_of(path)
+        except OSError as exc:
+            return (f"The model '{row['id']}' cannot be read at {path} "
+                    f"({exc.strerror or exc})")
+        if row["sha256"] and digest != row["sha256"]:
+            self._record_check(row["id"], row["sha256"], None)
+            return (f"The model file {path} has changed since it was added as '{row['id']}' "
+                    "(its SHA-256 differs), so it is not used: if you replaced it on purpose, "
+                    f"remove it and add it again ('remix-desktop models remove {row['id']}', "
+                    "then 'models add')")
+        self._record_check(row["id"], digest, identity)
+        return None
+
+    def _record_check(self, model_id: str, digest: str, identity: str | None) -> None:
+        try:
+            with self.library.write() as conn:
+                conn.execute("UPDATE models SET sha256 = ?, checked = ? WHERE id = ?",
+                             (digest, identity, model_id))
+        except LibraryError:  # a read-only home: checked again next time, still correct
+            pass
+
+    _ROW_SQL = "SELECT id, path, kind, family, label, size, copied, sha256, checked FROM models"
+
     def _rows(self) -> list[dict]:
-        cur = self.library.conn.execute(
-            "SELECT id, path, kind, family, label, size, copied FROM models ORDER BY id")
+        cur = self.library.conn.execute(f"{self._ROW_SQL} ORDER BY id")
         return [dict(zip((d[0] for d in cur.description), r)) for r in cur.fetchall()]
 
     def _row(self, model_id: str) -> dict | None:
-        cur = self.library.conn.execute(
-            "SELECT id, path, kind, family, label, size, copied FROM models WHERE id = ?",
-            (model_id,))
+        cur = self.library.conn.execute(f"{self._ROW_SQL} WHERE id = ?", (model_id,))
         row = cur.fetchone()
         return dict(zip((d[0] for d in cur.description), row)) if row else None
 
@@ -266,6 +305,13 @@ class ModelStore:
     def _status_of_row(self, row: dict) -> ModelStatus:
         status = self._status_of_file(row["id"], Path(row["path"]),
                                       "folder" if row["copied"] else "reference")
+        if status.status == "missing" and not row["copied"]:
+            return replace(status, detail=f"the file it was added from ({row['path']}) is "
+                           "gone: put it back, or add it again from where it is now")
+        if status.status == "installed" and row["sha256"] and row["checked"] is None:
+            # listed cheaply (no hashing here): a mismatch found before a load is kept
+            return replace(status, status="damaged", detail="its SHA-256 differs from the "
+                           "file that was added: remove it and add it again")
         return status
 
     def _status_of_file(self, model_id: str, path: Path, source: str) -> ModelStatus:
@@ -285,18 +331,40 @@ class ModelStore:
 _NO_SUM = "no published checksum known: checked by size and header only"
 
 
-def _copy_atomically(source: Path, target: Path) -> None:
+def _missing_advice(model_id: str, item: ModelStatus) -> str:
+    """What to do about a model that is not there, by where it came from: a manifest model
+    can be downloaded again, a file added by reference cannot."""
+    if item.source == "reference":
+        return (f"The model '{model_id}' was added by reference from {item.path}, which is "
+                "gone: put the file back there, or add it again from where it is now with "
+                "'remix-desktop models add PATH'")
+    if item.source == "folder":
+        return (f"The model '{model_id}' was copied into the models folder and that copy is "
+                "gone: add it again with 'remix-desktop models add PATH --copy'")
+    return (f"The model '{model_id}' is not installed ({item.status}); run 'remix-desktop "
+            f"models download {model_id}' or add the file")
+
+
+def _copy_atomically(source: Path, target: Path) -> str:
+    """Copy `source` to `target` through a temporary file; returns the SHA-256 of what was
+    written (hashed while copying: one read of the source)."""
+    import hashlib
+
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(fd)
+    digest = hashlib.sha256()
     try:
-        shutil.copyfile(source, tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
+        with open(source, "rb") as src, os.fdopen(fd, "wb") as out:
+            while block := src.read(8 << 20):
+                digest.update(block)
+                out.write(block)
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return digest.hexdigest()
 
 
 __all__ = ["ModelStatus", "ModelStore", "ModelError"]

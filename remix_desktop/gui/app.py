@@ -72,6 +72,7 @@ def open_checked(home: Home) -> bool:
     what an interrupted render left in the previews folder. A damaged database is not
     opened: the creator chooses to restore a backup (or start a new library, the damaged
     file kept) or to quit. False when they quit."""
+    from ..core.importer import sweep_thumbnails
     from ..core.remix import sweep_previews
     from .recovery import recover
 
@@ -80,6 +81,7 @@ def open_checked(home: Home) -> bool:
             with Library(home, check=True) as library:
                 library.auto_backup()
                 sweep_previews(library)  # what a killed render left, before anything shows
+                sweep_thumbnails(library)  # and what a killed import left
             return True
         except LibraryDamaged as exc:
             if not recover(home, exc):

@@ -4,12 +4,17 @@ says why a video may not be remixed and how to allow it."""
 
 from __future__ import annotations
 
+import os
+from html import escape
+
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtWidgets import (QFormLayout, QGroupBox, QLineEdit, QPlainTextEdit, QPushButton,
-                               QWidget)
+from PySide6.QtWidgets import (QFileDialog, QFormLayout, QGroupBox, QLineEdit, QPlainTextEdit,
+                               QPushButton, QWidget)
 
 from ..core.consent import Consent, Effective
 from ..core.library import Video
+from ..core.relink import relink
+from ..core.video_files import VIDEO_EXTENSIONS, FileState, problem_sentence
 from .context import AppContext
 from .jobs import Job
 from .remix_widgets import Notice
@@ -112,6 +117,64 @@ class VideoInfoEditor(QGroupBox):
         if watched is self.description_edit and event.type() == QEvent.Type.FocusOut:
             self.save()
         return super().eventFilter(watched, event)
+
+
+class FileBanner(Notice):
+    """A video whose file is missing, unreadable or changed: what is wrong, and Locate… to
+    point the video at its file again (matched by content, so another clip is refused)."""
+
+    relinked = Signal(int)  # the video id
+    failed = Signal(str)
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__("", parent)
+        self.context = context
+        self.video: Video | None = None
+        self.state: FileState | None = None
+        self.locate_job: Job | None = None
+        self.locate_button = QPushButton("Locate…")
+        self.locate_button.setToolTip("Choose where the file is now; it is taken only if it "
+                                      "holds the same video")
+        self.locate_button.clicked.connect(lambda: self.locate())
+        self.row.addWidget(self.locate_button)
+        self.hide()
+
+    def show_for(self, video: Video, state: FileState) -> None:
+        self.video, self.state = video, state
+        self.setText(f"<b>This video cannot be remixed now.</b> "
+                     f"{escape(problem_sentence(video, state))}.")
+        self.locate_button.setVisible(state is FileState.MISSING)
+        self.locate_button.setEnabled(True)
+        self.show()
+
+    def locate(self, path: str | None = None) -> Job | None:
+        if self.video is None:
+            return None
+        if path is None:
+            start = os.path.dirname(self.video.path)
+            path, _ = QFileDialog.getOpenFileName(
+                self, f"Locate {self.video.name}", start if os.path.isdir(start) else "",
+                "Videos (" + " ".join(f"*{e}" for e in sorted(VIDEO_EXTENSIONS)) + ")")
+            if not path:
+                return None
+        video_id, ctx = self.video.id, self.context
+        self.locate_button.setEnabled(False)
+
+        def work(control):
+            with ctx.background_library() as library:
+                return relink(library, video_id, path)
+
+        self.locate_job = ctx.jobs.run("locate a video", work, finished=self._done,
+                                       failed=self._failed)
+        return self.locate_job
+
+    def _done(self, video) -> None:
+        self.context.libraryChanged.emit()
+        self.relinked.emit(video.id)
+
+    def _failed(self, message: str) -> None:
+        self.locate_button.setEnabled(True)
+        self.failed.emit(message)
 
 
 class ConsentBanner(Notice):

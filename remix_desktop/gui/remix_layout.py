@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QFrame, Q
 from ..core.remix import PRESETS
 
 from .remix_captions import CaptionList
-from .remix_info import ConsentBanner, VideoInfoEditor
+from .remix_info import ConsentBanner, FileBanner, VideoInfoEditor
 from .remix_previews import PreviewGallery
 from .remix_scrubber import FrameScrubber
 from .remix_widgets import ImageView, choices
@@ -32,6 +32,7 @@ class RemixPanelUi:
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setEnabled(False)  # the disabled text colour of the palette
         self.denied_banner = ConsentBanner(ctx)
+        self.file_banner = FileBanner(ctx)
         self.scrubber = FrameScrubber(ctx)
         self.face_warning = self.scrubber.face_warning
         self.suggest_button = self.scrubber.suggest_button
@@ -145,6 +146,7 @@ class RemixPanelUi:
         column = QVBoxLayout(page)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.denied_banner)
+        column.addWidget(self.file_banner)
         column.addWidget(self.splitter, 1)
         column.addWidget(self.status_label)
         self.stack = QStackedWidget()

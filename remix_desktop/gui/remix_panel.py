@@ -13,6 +13,7 @@ from PySide6.QtGui import QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import QWidget
 
 from ..core.consent import Effective
+from ..core.video_files import FileState
 from ..core.errors import UsageError
 from ..core.library import Video
 from ..core.modelstore import ModelStore
@@ -69,6 +70,8 @@ class RemixPanel(RemixPanelUi, QWidget):
         self.gallery.statusMessage.connect(self._status)
         self.info.failed.connect(self._status)
         self.denied_banner.allowFailed.connect(self._status)
+        self.file_banner.failed.connect(self._status)
+        self.file_banner.relinked.connect(lambda _id: self._consent_changed())
         self.shortcuts = {
             "generate": QShortcut(QKeySequence("Ctrl+G"), self, self.generate),
             "export": QShortcut(QKeySequence("Ctrl+E"), self, self.gallery.export_selected),
@@ -106,6 +109,8 @@ class RemixPanel(RemixPanelUi, QWidget):
         self._update_controls()
 
     def _evaluate_consent(self) -> None:
+        self.file_state = FileState.OK
+        self.file_banner.hide()
         if self.video is None:
             self.effective, self.allowed = None, False
             self.denied_banner.hide()
@@ -115,6 +120,11 @@ class RemixPanel(RemixPanelUi, QWidget):
         self.allowed = self.effective.allowed
         if self.allowed:
             self.denied_banner.hide()
+            # a stat, no read: the gate checks the content itself before any frame is read
+            self.file_state = self.context.consent.file_state(self.video)
+            if self.file_state is not FileState.OK:
+                self.allowed = False  # nothing of a missing or changed file is offered
+                self.file_banner.show_for(self.video, self.file_state)
         else:
             self.denied_banner.show_for(self.video.id, self.effective, state.optout)
 
@@ -409,7 +419,9 @@ class RemixPanel(RemixPanelUi, QWidget):
         if not self._mine():
             return
         self._status(message)
-        if "not allowed" in message:
+        if ("not allowed" in message or "is missing" in message
+                or "has changed since it was imported" in message
+                or "cannot be read" in message):
             self._consent_changed()
 
     def _cancelled(self) -> None:

@@ -10,14 +10,23 @@ from remix_desktop.core import audit
 from remix_desktop.core.consent import ALL, Consent, effective_permission
 from remix_desktop.core.errors import RemixNotAllowed, UsageError
 from remix_desktop.core.library import Library, NewVideo
+from remix_desktop.core.video_files import fingerprint
 
 
 def add_videos(library: Library, n: int) -> list[int]:
+    """Rows for small real files (the gate checks a video's file against its fingerprint)."""
+    folder = library.home.root / "videos"
+    folder.mkdir(exist_ok=True)
+    rows = []
+    for i in range(n):
+        path = folder / f"clip{i}.mp4"
+        path.write_bytes(b"clip %d " % i * (100 + i))
+        rows.append(NewVideo(
+            path=str(path), fingerprint=fingerprint(path), size=path.stat().st_size,
+            mtime=0.0, duration_s=3.0, fps=30.0, width=1920, height=1080, rotation=0,
+            codec="h264"))
     with library.write() as conn:
-        return [Library.insert_video(conn, NewVideo(
-            path=f"/videos/clip{i}.mp4", fingerprint=f"fp{i}", size=1000 + i, mtime=0.0,
-            duration_s=3.0, fps=30.0, width=1920, height=1080, rotation=0, codec="h264"))
-            for i in range(n)]
+        return [Library.insert_video(conn, row) for row in rows]
 
 
 @pytest.mark.parametrize("own, default, optout, expected", [

@@ -3,6 +3,7 @@ video through, and the library agrees with a plain model of the rules."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 
@@ -15,6 +16,7 @@ from remix_desktop.core.consent import ALL, Consent
 from remix_desktop.core.errors import RemixNotAllowed, UsageError
 from remix_desktop.core.home import Home
 from remix_desktop.core.library import Library, NewVideo
+from remix_desktop.core.video_files import fingerprint
 
 N = 5
 perms = st.sampled_from(["allow", "deny", "default"])
@@ -26,9 +28,15 @@ class ConsentMachine(RuleBasedStateMachine):
         self.dir = tempfile.mkdtemp()
         self.library = Library(Home(self.dir))
         self.consent = Consent(self.library)
+        rows = []  # small real files: the gate checks a video's file against its fingerprint
+        for i in range(N):
+            path = os.path.join(self.dir, f"{i}.mp4")
+            with open(path, "wb") as fh:
+                fh.write(b"video %d" % i)
+            rows.append(NewVideo(path, fingerprint(path), os.path.getsize(path), 0, 1, 30, 64,
+                                 64, 0, "h264"))
         with self.library.write() as conn:
-            self.ids = [Library.insert_video(conn, NewVideo(
-                f"/v/{i}.mp4", f"fp{i}", 1, 0, 1, 30, 64, 64, 0, "h264")) for i in range(N)]
+            self.ids = [Library.insert_video(conn, row) for row in rows]
         self.own = {i: "default" for i in self.ids}
         self.default, self.optout = "deny", False
         self.history: list[tuple] = []  # the model's undo stack
