@@ -1,19 +1,78 @@
 """What every view of the window shares: the library, consent, the job runner, the engine,
-and signals that tell views the data changed."""
+and signals that tell views the data changed.
+
+Consent changes made from the window run as one op at a time on the thread pool (`run_op`),
+through their own connection; the op reads back what views need (every video's own
+permission, the counts, the state, the next undo) in the same job, so the GUI thread only
+swaps it in. Changes made by other processes (the CLI, another window) are noticed by
+polling SQLite's `PRAGMA data_version` once a second; when it moved, a job reads a small
+stamp of what changed and the signals of those parts are emitted, once each.
+"""
 
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
-from typing import Iterator
+from dataclasses import dataclass
+from typing import Callable, Iterator
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
-from ..core.consent import Consent
+from ..core import audit
+from ..core.consent import Change, Consent, ConsentState
 from ..core.home import Home
 from ..core.library import Library
 from ..core.remix import Remixer
 from ..engine.client import EngineCaptions, EngineClient, EngineImages
-from .jobs import JobRunner
+from .jobs import Job, JobRunner
+
+log = logging.getLogger(__name__)
+
+CONSENT_ACTIONS = ("permission", "permissions-import", "default", "optout", "undo")
+WATCH_MS = 1000  # how often other processes' changes are looked for
+
+
+def read_stamp(conn) -> dict[str, tuple]:
+    """A small fingerprint of each part of the library views show: when a part's stamp
+    differs, that part changed (cheap: the audit table, settings and two counts)."""
+    marks = ", ".join("?" * len(CONSENT_ACTIONS))
+    consent = conn.execute(
+        f"SELECT max(id) FROM audit WHERE action IN ({marks})", CONSENT_ACTIONS).fetchone()
+    library = conn.execute(
+        f"SELECT (SELECT max(id) FROM audit WHERE action NOT IN ({marks})), "
+        "(SELECT count(*) FROM videos), (SELECT max(id) FROM videos)",
+        CONSENT_ACTIONS).fetchone()
+    settings = conn.execute("SELECT key, value FROM settings WHERE key NOT LIKE 'gui.%' "
+                            "ORDER BY key").fetchall()
+    consent_settings = tuple(kv for kv in settings if kv[0] in ("default_permission", "optout"))
+    other_settings = tuple(kv for kv in settings if kv[0] not in ("default_permission", "optout"))
+    previews = conn.execute("SELECT count(*), max(id) FROM previews").fetchone()
+    try:
+        models = conn.execute("SELECT count(*), group_concat(id) FROM models").fetchone()
+    except Exception:  # noqa: BLE001 - an older schema without the table
+        models = None
+    return {"consent": (tuple(consent), consent_settings), "library": tuple(library),
+            "settings": other_settings, "previews": tuple(previews),
+            "models": tuple(models or ())}
+
+
+@dataclass(frozen=True)
+class ConsentSnapshot:
+    """What the window shows of consent, read off the GUI thread in one transaction."""
+
+    permissions: dict[int, str]  # video id -> its own permission
+    state: ConsentState
+    counts: dict[str, int]
+    next_undo: audit.AuditEntry | None
+    stamp: dict[str, tuple]
+
+
+def read_snapshot(library: Library) -> ConsentSnapshot:
+    consent = Consent(library)
+    with library.read() as conn:
+        permissions = dict(conn.execute("SELECT id, permission FROM videos"))
+        return ConsentSnapshot(permissions, consent.state(), consent.counts(),
+                               consent.next_undo(), read_stamp(conn))
 
 
 class AppContext(QObject):
@@ -22,6 +81,7 @@ class AppContext(QObject):
     previewsChanged = Signal(int)  # a video id whose previews changed (0: several)
     settingsChanged = Signal()
     modelsChanged = Signal()  # a model added, removed, downloaded or verified
+    opChanged = Signal(bool)  # a consent op started (True) or ended (False)
 
     def __init__(self, home: Home, parent: QObject | None = None):
         super().__init__(parent)
@@ -35,6 +95,21 @@ class AppContext(QObject):
         self.diffusion_engine = EngineClient(home, name="diffusion engine")
         self.images = EngineImages(self.diffusion_engine)
         self.apply_settings()
+        self.op: Job | None = None  # the consent change being written, if any
+        self.snapshot: ConsentSnapshot | None = None  # set only while consentChanged emits
+        self.importing = False  # an import reports its own progress: not polled meanwhile
+        self._looking: Job | None = None
+        self._version = self.library.data_version()
+        self._stamp = read_stamp(self.library.conn)
+        # connected first, so the stamp is read before any view reads the library again
+        self.libraryChanged.connect(lambda: self._noted("library", "consent"))
+        self.consentChanged.connect(lambda: self._noted("consent"))
+        self.settingsChanged.connect(lambda: self._noted("settings"))
+        self.modelsChanged.connect(lambda: self._noted("models"))
+        self.previewsChanged.connect(lambda _id: self._noted("previews"))
+        self.watch = QTimer(self, interval=WATCH_MS)
+        self.watch.timeout.connect(self.look_for_changes)
+        self.watch.start()
 
     def apply_settings(self) -> None:
         self.captions.model_id = self.library.setting("caption_model")
@@ -51,6 +126,133 @@ class AppContext(QObject):
         finally:
             library.close()
 
+    # -- consent changes, one at a time, off the GUI thread ---------------------------------
+
+    def run_op(self, kind: str, change: Callable[[Consent], Change], *,
+               finished: Callable[[Change], None],
+               failed: Callable[[str], None]) -> Job | None:
+        """Run `change(consent)` on a job with its own connection, then show its result:
+        the snapshot is swapped into the views (consentChanged) before `finished(change)`.
+        None (and `failed` told why) while another op runs or the library is read-only."""
+        if self.op is not None:
+            failed("Another permission change is still being saved; try again when it is "
+                   "done.")
+            return None
+        if self.library.read_only:
+            failed(f"The data folder {self.home.root} is read-only, so no permission can be "
+                   "changed.")
+            return None
+
+        def work(control):
+            with self.background_library() as library:
+                result = change(Consent(library))
+                return result, read_snapshot(library)
+
+        def done(result) -> None:
+            change_made, snapshot = result
+            self._end_op()
+            self.publish(snapshot)
+            finished(change_made)
+
+        def fail(message: str) -> None:
+            self._end_op()
+            failed(message)
+            self.look_for_changes()  # what got in the way shows (labels, rows)
+
+        self.op = self.jobs.run(kind, work, finished=done, failed=fail,
+                                cancelled=self._end_op)
+        self.opChanged.emit(True)
+        return self.op
+
+    def _end_op(self) -> None:
+        if self.op is not None:
+            self.op = None
+            self.opChanged.emit(False)
+
+    def publish(self, snapshot: ConsentSnapshot) -> None:
+        """Emit consentChanged with `snapshot` readable meanwhile (views swap it in instead
+        of reading 100,000 rows on the GUI thread)."""
+        self._stamp["consent"] = snapshot.stamp["consent"]
+        self.snapshot = snapshot
+        try:
+            self.consentChanged.emit()
+        finally:
+            self.snapshot = None
+
+    # -- noticing other processes' changes ------------------------------------------------
+
+    def _noted(self, *parts: str) -> None:
+        """A view is about to read these parts again: remember their stamp, so the watch
+        does not report the same change a second time."""
+        if self.library.conn is None or getattr(self, "_closed", False):
+            return
+        try:
+            stamp = read_stamp(self.library.conn)
+        except Exception:  # noqa: BLE001 - a closed or restoring library: look next time
+            return
+        snapshot = self.snapshot
+        if snapshot is not None and snapshot.stamp["consent"] != stamp["consent"]:
+            self.snapshot = None  # changed again since the op read it: views read afresh
+        for part in parts:
+            self._stamp[part] = stamp[part]
+
+    def look_for_changes(self) -> Job | None:
+        """If another connection committed since last time, read the stamp (and, when
+        consent changed, a snapshot) on a job and emit what changed. Cheap when nothing
+        did: one PRAGMA."""
+        if self.op is not None or self._looking is not None or getattr(self, "_closed", False):
+            return None
+        try:
+            version = self.library.data_version()
+        except Exception:  # noqa: BLE001 - closed while restoring a backup
+            return None
+        if version == self._version:
+            return None
+        self._version = version
+        known = dict(self._stamp)
+
+        def work(control):
+            with self.background_library() as library:
+                stamp = read_stamp(library.conn)
+                if stamp["consent"] != known["consent"] and stamp["library"] == known["library"]:
+                    snapshot = read_snapshot(library)
+                    return snapshot.stamp, snapshot
+                return stamp, None
+
+        self._looking = self.jobs.run("look for changes", work, finished=self._looked,
+                                      failed=self._look_failed,
+                                      cancelled=self._look_failed)
+        return self._looking
+
+    def _look_failed(self, *args) -> None:
+        self._looking = None
+
+    def _looked(self, result) -> None:
+        self._looking = None
+        stamp, snapshot = result
+        changed = {part for part, value in stamp.items() if self._stamp.get(part) != value}
+        if self.importing:
+            changed.discard("library")
+        if not changed or self.op is not None:
+            return
+        log.info("changed by another process: %s", ", ".join(sorted(changed)))
+        if "settings" in changed:
+            self.apply_settings()
+            self.settingsChanged.emit()
+        if "models" in changed:
+            self.modelsChanged.emit()
+        if "library" in changed:
+            self.libraryChanged.emit()  # views read everything again, consent included
+        elif "consent" in changed:
+            if snapshot is not None and snapshot.stamp["consent"] == stamp["consent"]:
+                self.publish(snapshot)
+            else:
+                self.consentChanged.emit()
+        if "previews" in changed:
+            self.previewsChanged.emit(0)
+
+    # -- restoring, closing ----------------------------------------------------------------
+
     def restore_backup(self, backup) -> tuple:
         """Put a backup in place of the library while the window runs: every job and worker
         is stopped and the connection closed first; the library it replaces is kept in the
@@ -58,6 +260,7 @@ class AppContext(QObject):
         was. Returns (restored backup, where the replaced library went)."""
         from ..core.backups import restore
 
+        self.watch.stop()
         self.jobs.cancel_all()
         self.jobs.wait(30_000)
         self.engine.cancel()
@@ -69,15 +272,19 @@ class AppContext(QObject):
             self.library = Library(self.home, check=True)
             self.consent = Consent(self.library)
             self.apply_settings()
+            self._version = self.library.data_version()
             for signal in (self.libraryChanged, self.consentChanged, self.settingsChanged,
                            self.modelsChanged):
                 signal.emit()
             self.previewsChanged.emit(0)
+            self.watch.start()
 
     def remixer(self, library: Library) -> Remixer:
         return Remixer(library, self.captions, self.images)
 
     def close(self) -> None:
+        self._closed = True
+        self.watch.stop()
         self.jobs.cancel_all()
         self.engine.cancel()
         self.diffusion_engine.cancel()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from ..core import audit
-from ..core.errors import RemixDesktopError, Rejection
+from ..core.errors import RemixDesktopError, Rejection, UsageError
 from ..core.export import DATA_MINING_VALUES
 from ..core.transfer import write_atomically
 from .context import AppContext
@@ -31,7 +33,11 @@ assert all(value in DATA_MINING_VALUES for value, _ in DATA_MINING_CHOICES)
 
 
 class SettingsDialog(QDialog):
-    """Default permission, the data-mining statement of exports, the data folder, threads."""
+    """Default permission, the data-mining statement of exports, the data folder, threads.
+
+    OK writes only the settings the creator changed here: each is compared with the value
+    the dialog showed when it opened (a default changed meanwhile by the command line or
+    another window is left as it is now)."""
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -112,6 +118,14 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
         self.setMinimumWidth(520)
         self._update_hint()
+        self.shown = self._values()  # what the creator saw; caption models once read
+
+    def _values(self) -> dict[str, str | None]:
+        return {"default": self.default_combo.currentData(),
+                "data_mining": self.data_mining_combo.currentData(),
+                "threads": str(self.threads_spin.value()),
+                "caption_model": self.caption_combo.currentData(),
+                "diffusion_model": self.diffusion_combo.currentData()}
 
     def _update_hint(self) -> None:
         value = self.default_combo.currentData()
@@ -156,6 +170,8 @@ class SettingsDialog(QDialog):
                             ("diffusion", self.diffusion_combo)):
             combo.setCurrentIndex(max(0, combo.findData(chosen[kind])))
             combo.setEnabled(True)
+            if hasattr(self, "shown"):
+                self.shown[f"{kind}_model"] = combo.currentData()
 
     def _show_backups(self) -> None:
         from ..core.backups import list_backups
@@ -192,19 +208,19 @@ class SettingsDialog(QDialog):
         return QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.context.home.root)))
 
     def apply(self) -> list[str]:
-        """Write what changed; returns what it did, in words."""
+        """Write what the creator changed in the dialog; returns what it did, in words."""
         ctx, library, done = self.context, self.context.library, []
-        default = self.default_combo.currentData()
-        if default != ctx.consent.state().default:
+        now = self._values()
+        edited = {key: value for key, value in now.items()
+                  if value is not None and value != self.shown.get(key)}
+        default = edited.pop("default", None)
+        if default is not None and default != ctx.consent.state().default:
             change = ctx.consent.set_default(default)
             ctx.consentChanged.emit()
             done.append(f"default permission is now {default} ({change.count} videos changed)")
         changed = False
-        for key, value in (("data_mining", self.data_mining_combo.currentData()),
-                           ("threads", str(self.threads_spin.value())),
-                           ("caption_model", self.caption_combo.currentData()),
-                           ("diffusion_model", self.diffusion_combo.currentData())):
-            if value is not None and library.setting(key, "") != value:
+        for key, value in edited.items():
+            if library.setting(key, "") != value:
                 library.set_setting(key, value)
                 changed = True
         if changed:
@@ -348,13 +364,33 @@ class AuditDialog(QDialog):
         write_atomically(target, text.encode("utf-8"))
 
 
+SHOWN_REJECTIONS = 1000  # a report lists at most this many; the rest are saved on request
+
+
+def rejections_csv(groups) -> str:
+    """Every rejected input as CSV (group, path, reason)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["group", "path", "reason"])
+    for group, items in groups:
+        for item in items:
+            writer.writerow([group, item.path, item.reason])
+    return out.getvalue()
+
+
 class RejectionsDialog(QDialog):
-    """A summary sentence and the files (or rows) that were not used, each with its reason."""
+    """A summary sentence and the files (or rows) that were not used, each with its reason.
+    At most the first SHOWN_REJECTIONS are listed (a folder of a million files that are
+    not videos must not build a million items on the GUI thread); "Save the full list…"
+    writes all of them to a CSV file, atomically, on a job."""
 
     def __init__(self, title: str, summary: str, rejected: list[Rejection],
-                 parent: QWidget | None = None, *, skipped: list[Rejection] = ()):
+                 parent: QWidget | None = None, *, skipped: list[Rejection] = (),
+                 jobs=None):
         super().__init__(parent)
         self.setWindowTitle(title)
+        self.groups = (("Not imported", rejected), ("Already in the library", skipped))
+        total = len(rejected) + len(skipped)
         self.summary = QLabel(summary)
         self.summary.setWordWrap(True)
         self.list = QTreeWidget()
@@ -362,26 +398,78 @@ class RejectionsDialog(QDialog):
         self.list.setRootIsDecorated(False)
         self.list.setAlternatingRowColors(True)
         self.list.setUniformRowHeights(True)
-        for group, items in (("Not imported", rejected), ("Already in the library", skipped)):
-            for item in items:
+        rows = []
+        for group, items in self.groups:
+            for item in items[:SHOWN_REJECTIONS - len(rows)]:
                 row = QTreeWidgetItem([Path(item.path).name or item.path, item.reason])
                 row.setToolTip(0, item.path)
                 row.setToolTip(1, f"{group}: {item.reason}")
-                self.list.addTopLevelItem(row)
-        self.list.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        self.list.setVisible(self.list.topLevelItemCount() > 0)
+                rows.append(row)
+        self.list.addTopLevelItems(rows)
+        self.list.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.list.setColumnWidth(0, 360)
+        self.list.setVisible(bool(rows))
+        self.more = QLabel(f"Showing the first {len(rows):,} of {total:,}; save the full "
+                           "list to see them all." if total > len(rows) else "")
+        self.more.setVisible(total > len(rows))
+        self.save_button = QPushButton("Save the full list…")
+        self.save_button.setToolTip("Write every entry and its reason to a CSV file")
+        self.save_button.clicked.connect(lambda: self.save_full_list())
+        self.save_button.setVisible(total > 0)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.close)
         buttons.accepted.connect(self.close)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.list)
+        layout.addWidget(self.more)
         layout.addWidget(buttons)
         self.resize(760, 380)
+        self._jobs = jobs
+        self.save_job = None
 
     def rows(self) -> list[tuple[str, str]]:
         return [(self.list.topLevelItem(i).toolTip(0), self.list.topLevelItem(i).text(1))
                 for i in range(self.list.topLevelItemCount())]
+
+    def save_full_list(self, target: Path | None = None):
+        """Ask where, then write every entry on a job; returns the job (None: not asked)."""
+        if target is None:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Save the full list", str(Path.home() / "remix-desktop-not-imported.csv"),
+                "CSV (*.csv)")
+            if not path:
+                return None
+            target = Path(path)
+        if self._jobs is None:
+            from .jobs import JobRunner
+            self._jobs = JobRunner(self, max_threads=1)
+        groups = self.groups
+        self.save_button.setEnabled(False)
+
+        def work(control):
+            try:
+                write_atomically(target, rejections_csv(groups).encode("utf-8"))
+            except OSError as exc:
+                raise UsageError(f"{target} could not be written "
+                                 f"({exc.strerror or exc})") from exc
+            return target
+
+        def done(path: Path) -> None:
+            self.save_button.setEnabled(True)
+            n = sum(len(items) for _, items in groups)
+            self.more.setText(f"Saved all {n:,} to {path.name}.")
+            self.more.show()
+
+        def failed(text: str) -> None:
+            self.save_button.setEnabled(True)
+            self.more.setText(f"The list could not be saved: {text}")
+            self.more.show()
+
+        self.save_job = self._jobs.run("save the full list", work, finished=done,
+                                       failed=failed)
+        return self.save_job
 
 
 def import_summary(report) -> str:
@@ -402,8 +490,8 @@ def import_summary(report) -> str:
 
 
 class ImportReportDialog(RejectionsDialog):
-    def __init__(self, report, parent: QWidget | None = None):
+    def __init__(self, report, parent: QWidget | None = None, *, jobs=None):
         super().__init__("Import report", import_summary(report)
                          + ("\nThe files below were not imported:" if report.rejected else ""),
-                         report.rejected, parent)
+                         report.rejected, parent, jobs=jobs)
         self.report = report

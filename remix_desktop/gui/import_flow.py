@@ -124,6 +124,7 @@ class ImportFlow(QObject):
 
     def _run(self, job: Job) -> None:
         self.current = job
+        self.context.importing = True  # the list fills as it goes: not polled meanwhile
         self._outcomes = {}
         self.progress.label.setText("Looking for videos…")
         self.progress.bar.setRange(0, 0)  # busy until the first file is done
@@ -150,6 +151,7 @@ class ImportFlow(QObject):
         self._refresh.stop()
         self._fresh = False
         self.current = None
+        self.context.importing = False
         if self.queue:
             self._run(self.queue.pop(0))
         else:
@@ -168,7 +170,7 @@ class ImportFlow(QObject):
     def show_report(self, report: ImportReport) -> ImportReportDialog:
         if self.last_dialog is not None:
             self.last_dialog.close()
-        self.last_dialog = ImportReportDialog(report, self.window)
+        self.last_dialog = ImportReportDialog(report, self.window, jobs=self.context.jobs)
         self.last_dialog.open()  # window-modal and non-blocking
         return self.last_dialog
 

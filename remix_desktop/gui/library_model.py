@@ -3,7 +3,15 @@ the proxy that searches and filters it.
 
 Thumbnails are asked for only by rows the view paints (DecorationRole); see thumbnails.py.
 Sorting happens here, in Python with one key per row, so 10,000 rows sort in milliseconds
-instead of a Python `data()` call per comparison; the proxy only filters.
+instead of a Python `data()` call per comparison. Searching and filtering happen here too:
+the model shows the rows a search and a filter accept, computed in one pass (a lowercase
+search key per row, one `in` test each), and the proxy passes them through without asking
+Python about each row (a QSortFilterProxyModel filter would call filterAcceptsRow from C++
+100,000 times: half a second).
+
+Each video's own permission is kept in one dict (id -> permission) beside the rows, so a
+consent change swaps in the dict its job read (`refresh_permissions(snapshot)`) and emits
+one dataChanged, instead of touching 100,000 rows on the GUI thread.
 """
 
 from __future__ import annotations
@@ -15,7 +23,6 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyMod
 
 from ..core.consent import (DEFAULT_ALLOW, DEFAULT_DENY, OPTED_OUT, OWN_ALLOW, OWN_DENY,
                             ConsentState, Effective, effective_permission)
-from ..core.errors import RemixDesktopError
 from .context import AppContext
 from .thumbnails import ThumbnailCache
 
@@ -70,8 +77,8 @@ class Row:
     duration_s: float
     width: int
     height: int
-    permission: str
     thumbnail: str | None
+    key: str  # the name, casefolded: what search compares with
 
 
 class LibraryModel(QAbstractTableModel):
@@ -84,8 +91,12 @@ class LibraryModel(QAbstractTableModel):
         self.context = context
         self.thumbnails = ThumbnailCache(context.home.thumbnails, self)
         self.thumbnails.loaded.connect(self._thumbnail_loaded)
-        self._rows: list[Row] = []
-        self._row_of: dict[int, int] = {}
+        self._all: list[Row] = []  # every video, sorted
+        self._rows: list[Row] = []  # those the search and filter accept (often _all itself)
+        self._row_of: dict[int, int] = {}  # video id -> row shown
+        self._search = ""
+        self._filter = "all"
+        self._permission: dict[int, str] = {}  # video id -> its own permission
         self._id_by_thumb: dict[str, int] = {}
         self._state = ConsentState("deny", False)
         self._sort_column = -1
@@ -94,54 +105,101 @@ class LibraryModel(QAbstractTableModel):
 
     # -- loading ---------------------------------------------------------------------------
 
-    def _query(self) -> list[Row]:
+    def _query(self) -> tuple[list[Row], dict[int, str]]:
         rows = self.context.library.conn.execute(
-            "SELECT id, path, duration_s, width, height, permission, thumbnail FROM videos")
-        return [Row(i, os.path.basename(p), os.path.dirname(p), d, w, h, perm, t)
-                for i, p, d, w, h, perm, t in rows]
+            "SELECT id, path, duration_s, width, height, permission, thumbnail FROM videos"
+        ).fetchall()
+        made = []
+        for i, p, d, w, h, _perm, t in rows:
+            name = os.path.basename(p)
+            made.append(Row(i, name, os.path.dirname(p), d, w, h, t, name.casefold()))
+        return made, {r[0]: r[5] for r in rows}
 
     def reload(self) -> None:
         """Read every row again (videos added, removed or edited). When the same videos are
         there, rows are updated in place, so selections and editors survive; otherwise the
         model is reset (the window puts the selection back by video id)."""
         with self.context.library.read():
-            rows = self._query()
+            rows, permissions = self._query()
             self._state = self.context.consent.state()
         self._id_by_thumb = {r.thumbnail: r.id for r in rows if r.thumbnail}
-        if len(rows) == len(self._rows) and all(r.id in self._row_of for r in rows):
-            changed = False
+        if permissions.keys() == self._permission.keys():  # the same videos
+            changed = permissions != self._permission
+            position = {r.id: i for i, r in enumerate(self._all)}
+            renamed = False
             for r in rows:
-                position = self._row_of[r.id]
-                if self._rows[position] != r:  # a title edit changes none of our columns
-                    self._rows[position] = r
+                i = position[r.id]
+                if self._all[i] != r:  # a title edit changes none of our columns
+                    renamed = renamed or self._all[i].key != r.key
+                    self._all[i] = r
                     changed = True
-            if changed:
-                self._rows_changed()
+            if not changed:
+                return
+            if self._filtering():  # the rows shown may be others now
+                self._reset(lambda: (setattr(self, "_permission", permissions),
+                                     self._sort_rows()))
+                return
+            self._permission = permissions
+            self._rows = self._all
+            self._rows_changed()
             return
         self.beginResetModel()
-        self._rows = rows
+        self._all = rows
+        self._permission = permissions
         self.thumbnails.forget_missing()
         self._sort_rows()
-        self._index_rows()
+        self._apply_filter()
         self.endResetModel()
 
-    def refresh_permissions(self) -> None:
-        """After a consent change: read each video's own permission and the library state
-        (one small query) and update the rows in place."""
-        with self.context.library.read():
-            permissions = self.context.library.conn.execute(
-                "SELECT id, permission FROM videos").fetchall()
-            self._state = self.context.consent.state()
-        if len(permissions) != len(self._rows):  # videos came or went meanwhile
+    # -- searching and filtering -----------------------------------------------------------
+
+    def _filtering(self) -> bool:
+        return bool(self._search) or self._filter != "all"
+
+    def set_view_filter(self, search: str, key: str) -> None:
+        """Show only the rows whose casefolded name contains `search` and that pass the
+        filter `key` (see FILTERS); a model reset, after which the window selects the
+        same videos again."""
+        if (search, key) != (self._search, self._filter):
+            self._reset(lambda: (setattr(self, "_search", search),
+                                 setattr(self, "_filter", key)))
+
+    def _reset(self, change) -> None:
+        self.beginResetModel()
+        change()
+        self._apply_filter()
+        self.endResetModel()
+
+    def _apply_filter(self) -> None:
+        if self._filtering():
+            self._rows = [r for r, ok in zip(self._all, self.accepted_rows(self._search,
+                                                                            self._filter)) if ok]
+        else:
+            self._rows = self._all
+        self._index_rows()
+
+    def total(self) -> int:
+        """Every video of the library, shown or not."""
+        return len(self._all)
+
+    def refresh_permissions(self, snapshot=None) -> None:
+        """After a consent change: every video's own permission and the library state,
+        from `snapshot` (read by the change's job) or, without one, read here (one small
+        query); swapped in, the rows stay where they are."""
+        if snapshot is not None:
+            permissions, state = snapshot.permissions, snapshot.state
+        else:
+            with self.context.library.read() as conn:
+                permissions = dict(conn.execute("SELECT id, permission FROM videos"))
+                state = self.context.consent.state()
+        if permissions.keys() != self._permission.keys():  # videos came or went meanwhile
             self.reload()
             return
-        row_of, rows = self._row_of, self._rows
-        for video_id, permission in permissions:
-            position = row_of.get(video_id)
-            if position is None:
-                self.reload()
-                return
-            rows[position].permission = permission
+        if self._filter != "all":  # the filter looks at permissions: the rows may change
+            self._reset(lambda: (setattr(self, "_permission", permissions),
+                                 setattr(self, "_state", state)))
+            return
+        self._permission, self._state = permissions, state
         self._rows_changed((COL_PERMISSION, COL_EFFECTIVE))
 
     def _rows_changed(self, columns: tuple[int, int] = (0, len(HEADERS) - 1)) -> None:
@@ -176,11 +234,29 @@ class LibraryModel(QAbstractTableModel):
         return self._row_of.get(video_id)
 
     def ids(self) -> list[int]:
+        """The videos shown, in order."""
         return [r.id for r in self._rows]
 
+    def permission(self, row: int) -> str:
+        """The video's own choice: allow, deny or default."""
+        return self._permission[self._rows[row].id]
+
     def effective(self, row: int) -> Effective:
-        return effective_permission(self._rows[row].permission, self._state.default,
-                                    self._state.optout)
+        return effective_permission(self._permission[self._rows[row].id],
+                                    self._state.default, self._state.optout)
+
+    def accepted_rows(self, search: str, key: str) -> list[bool]:
+        """For each row, whether the proxy shows it (a casefolded search, a filter key):
+        one pass in Python, so the proxy's per-row question is a list lookup."""
+        rows, own, state = self._all, self._permission, self._state
+        if key == "all":
+            return [search in r.key for r in rows]
+        if key.startswith("own:"):
+            wanted = key[4:]
+            return [own[r.id] == wanted and search in r.key for r in rows]
+        allowed = key == "allowed"
+        return [effective_permission(own[r.id], state.default, state.optout).allowed
+                == allowed and search in r.key for r in rows]
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal:
@@ -198,6 +274,7 @@ class LibraryModel(QAbstractTableModel):
             return None
         r = self._rows[index.row()]
         col = index.column()
+        permission = self._permission[r.id]
         if role == Qt.ItemDataRole.DisplayRole:
             if col == COL_NAME:
                 return r.name
@@ -206,10 +283,10 @@ class LibraryModel(QAbstractTableModel):
             if col == COL_RESOLUTION:
                 return f"{r.width}×{r.height}"
             if col == COL_PERMISSION:
-                return PERMISSION_LABELS[r.permission]
+                return PERMISSION_LABELS[permission]
             return effective_label(self.effective(index.row()))
         if role == Qt.ItemDataRole.EditRole and col == COL_PERMISSION:
-            return r.permission
+            return permission
         if role == Qt.ItemDataRole.DecorationRole and col == COL_NAME:
             return self.thumbnails.get(r.thumbnail)  # painted rows only: the lazy load
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -219,7 +296,7 @@ class LibraryModel(QAbstractTableModel):
                 return {"allow": "You allowed AI remixes of this video.",
                         "deny": "You denied AI remixes of this video.",
                         "default": "This video follows the library default "
-                                   f"({self._state.default})."}[r.permission]
+                                   f"({self._state.default})."}[permission]
             if col == COL_EFFECTIVE:
                 eff = self.effective(index.row())
                 return f"{'Allowed' if eff.allowed else 'Denied'}: {eff.reason}."
@@ -229,7 +306,7 @@ class LibraryModel(QAbstractTableModel):
         if role == VideoIdRole:
             return r.id
         if role == PermissionRole:
-            return r.permission
+            return permission
         if role == EffectiveRole:
             return self.effective(index.row())
         if role == FolderRole:
@@ -247,19 +324,23 @@ class LibraryModel(QAbstractTableModel):
             return False
         r = self._rows[index.row()]
         value = str(value)
-        if value == r.permission:
+        if value == self._permission[r.id]:
             return True
-        try:
-            change = self.context.consent.set_permission([r.id], value)
-        except RemixDesktopError as exc:
-            self.message.emit(str(exc))
+        if value not in PERMISSION_LABELS:
+            self.message.emit(f"'{value}' is not a permission; use allow, deny or default.")
             return False
-        self.context.consentChanged.emit()  # every view reloads, this model in place
-        if change.count:
-            eff = effective_label(self.effective(self._row_of.get(r.id, index.row())))
-            self.message.emit(f"{r.name}: permission set to {PERMISSION_LABELS[value]} "
-                              f"({eff}).")
-        return True
+
+        def done(change) -> None:  # consentChanged has swapped the new permissions in
+            row = self._row_of.get(r.id)
+            if change.count and row is not None:
+                eff = effective_label(self.effective(row))
+                self.message.emit(f"{r.name}: permission set to {PERMISSION_LABELS[value]} "
+                                  f"({eff}).")
+
+        job = self.context.run_op("set permission",
+                                  lambda consent: consent.set_permission([r.id], value),
+                                  finished=done, failed=self.message.emit)
+        return job is not None
 
     # -- sorting ---------------------------------------------------------------------------
 
@@ -276,22 +357,25 @@ class LibraryModel(QAbstractTableModel):
 
     def _sort_rows(self) -> None:
         column = self._sort_column
+        shown = [self._all] if self._rows is self._all else [self._all, self._rows]
         if column < 0:
-            self._rows.sort(key=lambda r: r.id)
+            for rows in shown:
+                rows.sort(key=lambda r: r.id)
             return
         rank = {"allow": 0, "default": 1, "deny": 2}
-        state = self._state
+        state, own = self._state, self._permission
         keys = {
             COL_NAME: lambda r: (r.name.casefold(), r.id),
             COL_DURATION: lambda r: (r.duration_s, r.id),
             COL_RESOLUTION: lambda r: (r.width * r.height, r.width, r.id),
-            COL_PERMISSION: lambda r: (rank[r.permission], r.id),
+            COL_PERMISSION: lambda r: (rank[own[r.id]], r.id),
             COL_EFFECTIVE: lambda r: (
-                not (e := effective_permission(r.permission, state.default, state.optout)
+                not (e := effective_permission(own[r.id], state.default, state.optout)
                      ).allowed, e.reason, r.id),
         }
-        self._rows.sort(key=keys[column],
-                        reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
+        for rows in shown:
+            rows.sort(key=keys[column],
+                      reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
 
     # -- thumbnails ------------------------------------------------------------------------
 
@@ -306,95 +390,58 @@ class LibraryModel(QAbstractTableModel):
 
 
 class LibraryProxy(QSortFilterProxyModel):
-    """Search by name and filter by permission; sorting is passed on to the source model."""
+    """Search by name and filter by permission (done by the source model, which shows only
+    the rows they accept); sorting is passed on to the source model too. Rows here are the
+    source's rows, in the same order."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._search = ""
-        self._filter = "all"
-        self._source_rows: list[int] | None = None  # proxy row -> source row, when asked
-        self._proxy_rows: dict[int, int] | None = None
-        for signal in (self.layoutChanged, self.modelReset, self.rowsInserted,
-                       self.rowsRemoved):
-            signal.connect(self._forget_mapping)
-
-    def _forget_mapping(self, *args) -> None:
-        self._source_rows = self._proxy_rows = None
-
-    def source_rows(self) -> list[int]:
-        """The source row of every proxy row, computed once per layout (bulk selections)."""
-        if self._source_rows is None:
-            if self._search or self._filter != "all":
-                self._source_rows = [self.mapToSource(self.index(r, 0)).row()
-                                     for r in range(self.rowCount())]
-            else:  # nothing filtered, and sorting happens in the source: the same order
-                self._source_rows = list(range(self.sourceModel().rowCount()))
-        return self._source_rows
+        # Nothing is filtered or sorted here: a dataChanged over 100,000 rows is passed on
+        # without looking at each row.
+        self.setDynamicSortFilter(False)
 
     @property
     def search_text(self) -> str:
-        return self._search
+        return self.sourceModel()._search
 
     @property
     def filter_key(self) -> str:
-        return self._filter
+        return self.sourceModel()._filter
 
     def set_search(self, text: str) -> None:
         text = text.strip().casefold()
-        if text != self._search:
-            self._refilter(lambda: setattr(self, "_search", text))
+        self.sourceModel().set_view_filter(text, self.filter_key)
 
     def set_filter(self, key: str) -> None:
         if key not in dict(FILTERS):
             raise ValueError(f"unknown filter {key!r}")
-        if key != self._filter:
-            self._refilter(lambda: setattr(self, "_filter", key))
+        self.sourceModel().set_view_filter(self.search_text, key)
 
-    def _refilter(self, change) -> None:
-        if hasattr(self, "beginFilterChange"):  # Qt 6.9+
-            self.beginFilterChange()
-            change()
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-        else:
-            change()
-            self.invalidateFilter()
-
-    def filterAcceptsRow(self, source_row: int, source_parent) -> bool:
-        key = self._filter
-        if not self._search and key == "all":
-            return True
-        model: LibraryModel = self.sourceModel()
-        r = model.row(source_row)
-        if self._search and self._search not in r.name.casefold():
-            return False
-        if key == "all":
-            return True
-        if key.startswith("own:"):
-            return r.permission == key[4:]
-        return model.effective(source_row).allowed == (key == "allowed")
+    def source_rows(self) -> list[int]:
+        """The source row of every proxy row: the same."""
+        return list(range(self.rowCount()))
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
         self.sourceModel().sort(column, order)
 
     def video_id(self, proxy_row: int) -> int:
-        return self.sourceModel().video_id(self.mapToSource(self.index(proxy_row, 0)).row())
+        return self.sourceModel().video_id(proxy_row)
 
     def video_ids(self, proxy_rows) -> list[int]:
-        source, model = self.source_rows(), self.sourceModel()
-        return [model.video_id(source[r]) for r in proxy_rows]
+        rows = self.sourceModel()._rows
+        return [rows[r].id for r in proxy_rows]
+
+    def video_ids_in(self, ranges) -> list[int]:
+        """The videos of runs of proxy rows [(top, bottom), ...] (a selection's ranges),
+        without a Python call per row."""
+        rows = self.sourceModel()._rows
+        return [r.id for top, bottom in ranges for r in rows[top:bottom + 1]]
 
     def proxy_row_of(self, video_id: int) -> int | None:
-        source_row = self.sourceModel().row_of(video_id)
-        if source_row is None:
-            return None
-        index = self.mapFromSource(self.sourceModel().index(source_row, 0))
-        return index.row() if index.isValid() else None
+        return self.sourceModel().row_of(video_id)
 
     def proxy_rows_of(self, video_ids) -> list[int]:
         """The proxy rows of these videos (those shown), for restoring big selections."""
-        if self._proxy_rows is None:
-            self._proxy_rows = {s: p for p, s in enumerate(self.source_rows())}
-        model, mapping = self.sourceModel(), self._proxy_rows
-        rows = (mapping.get(model.row_of(i)) for i in video_ids)
+        row_of = self.sourceModel()._row_of
+        rows = (row_of.get(i) for i in video_ids)
         return [r for r in rows if r is not None]
-

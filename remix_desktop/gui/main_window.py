@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import os
 
-from PySide6.QtCore import QByteArray, QEvent, QItemSelection, QItemSelectionModel, Qt, QUrl
+from PySide6.QtCore import (QByteArray, QEvent, QItemSelection, QItemSelectionModel, Qt,
+                            QTimer, QUrl)
 from PySide6.QtGui import QDesktopServices, QPalette
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QMainWindow, QMenu, QSplitter, QStackedWidget,
@@ -31,6 +32,8 @@ from .widgets import DropOverlay, EmptyState, OptOutBanner
 
 log = logging.getLogger(__name__)
 EMPTY_PAGE, LIBRARY_PAGE = 0, 1
+SEARCH_DELAY_MS = 150  # typing in a big library filters once the typist pauses
+SEARCH_DELAY_ROWS = 5000  # below this many videos each keystroke filters at once
 STATE_KEYS = ("gui.geometry", "gui.window_state", "gui.splitter", "gui.header")
 
 
@@ -68,6 +71,7 @@ class MainWindow(ActionsMixin, QMainWindow):
         self.empty_page.importRequested.connect(self.import_flow.choose_files)
         context.libraryChanged.connect(self._library_changed)
         context.consentChanged.connect(self._consent_changed)
+        context.opChanged.connect(self._op_changed)
 
         self._restore_state()
         self._update_status()
@@ -80,7 +84,9 @@ class MainWindow(ActionsMixin, QMainWindow):
         self.search.setPlaceholderText("Search by name")
         self.search.setClearButtonEnabled(True)
         self.search.setToolTip("Show only videos whose file name contains this (Ctrl+F)")
-        self.search.textChanged.connect(self.proxy.set_search)
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(lambda: self.proxy.set_search(self.search.text()))
+        self.search.textChanged.connect(self._search_typed)
         self.filter_combo = QComboBox()
         for key, label in FILTERS:
             self.filter_combo.addItem(label, key)
@@ -116,6 +122,13 @@ class MainWindow(ActionsMixin, QMainWindow):
         rows.setDefaultSectionSize(THUMB_SIZE.height() + 14)
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
+        # The header paints each section with whether its whole column is selected, and Qt
+        # finds that out by asking the model for the flags of every cell of the column: half
+        # a million Python calls (seconds) after selecting all of 100,000 rows. Sections
+        # are never highlighted here, so the header gets a selection model of its own that
+        # stays empty.
+        self._header_selection = QItemSelectionModel(self.proxy, self)
+        header.setSelectionModel(self._header_selection)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
@@ -180,23 +193,43 @@ class MainWindow(ActionsMixin, QMainWindow):
         self._update_status()
 
     def _consent_changed(self) -> None:
-        self.model.refresh_permissions()  # rows updated in place: the selection stays
-        self._update_status()
+        snapshot = self.context.snapshot  # a change's job read it: nothing to read here
+        self.model.refresh_permissions(snapshot)  # swapped in place: the selection stays
+        self._update_status(snapshot)
 
-    def _update_status(self) -> None:
-        consent = self.context.consent
-        counts, state = consent.counts(), consent.state()
+    def _search_typed(self, text: str) -> None:
+        if self.model.total() < SEARCH_DELAY_ROWS:
+            self._search_timer.stop()
+            self.proxy.set_search(text)
+        else:
+            self._search_timer.start()  # again: filtered once, after the last keystroke
+
+    def _op_changed(self, running: bool) -> None:
+        """While a consent change is being written, no second one can start."""
+        for action in self.consent_actions:
+            action.setEnabled(not running)
+        if not running:
+            self._selection_changed()
+            self._update_undo()
+
+    def _update_status(self, snapshot=None) -> None:
+        if snapshot is not None:
+            counts, state = snapshot.counts, snapshot.state
+        else:
+            consent = self.context.consent
+            counts, state = consent.counts(), consent.state()
+        self.counts = counts
         self.counts_label.setText(
             f"{videos(counts['videos'])} · {counts['allowed']} may be remixed · "
             f"bulk opt-out {'ON' if state.optout else 'off'}")
         self.optout_action.setChecked(state.optout)
         self.banner.setVisible(state.optout)
         self.stack.setCurrentIndex(LIBRARY_PAGE if counts["videos"] else EMPTY_PAGE)
-        self._update_undo()
+        self._update_undo(snapshot.next_undo if snapshot is not None else ...)
         self._update_filter_note()
 
     def _update_filter_note(self, *args) -> None:
-        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        shown, total = self.proxy.rowCount(), self.model.total()
         self.filter_note.setText("" if shown == total else
                                  "No videos match" if shown == 0 else f"{shown} of {total}")
 
@@ -221,7 +254,8 @@ class MainWindow(ActionsMixin, QMainWindow):
         return sorted(rows)
 
     def selected_ids(self) -> list[int]:
-        return sorted(self.proxy.video_ids(self.selected_rows()))
+        ranges = [(r.top(), r.bottom()) for r in self.table.selectionModel().selection()]
+        return sorted(set(self.proxy.video_ids_in(ranges)))
 
     def current_id(self) -> int | None:
         index = self.table.currentIndex()
@@ -255,10 +289,14 @@ class MainWindow(ActionsMixin, QMainWindow):
         self.search.selectAll()
 
     def _selection_changed(self, *args) -> None:
-        rows = self.selected_rows()
+        ranges = self.table.selectionModel().selection()
+        count = sum(r.bottom() - r.top() + 1 for r in ranges)
+        if count == 2:  # perhaps one row in two overlapping ranges
+            count = len(self.selected_rows())
+        busy = self.context.op is not None
         for action in self.selection_actions:
-            action.setEnabled(bool(rows))
-        single = self.proxy.video_id(rows[0]) if len(rows) == 1 else None
+            action.setEnabled(bool(count) and not (busy and action in self.consent_actions))
+        single = self.proxy.video_id(ranges[0].top()) if count == 1 else None
         if single is not None:
             self._last_video = single
         if single != self._panel_video:

@@ -16,7 +16,8 @@ from remix_desktop.core import audit  # noqa: E402
 from remix_desktop.gui.dialogs import DATA_MINING_CHOICES, SettingsDialog  # noqa: E402
 from remix_desktop.gui.library_model import COL_PERMISSION  # noqa: E402
 from tests.conftest import GOOD_CLIPS  # noqa: E402
-from tests.gui.windows import NO, column, filled, permissions, questions  # noqa: E402,F401
+from tests.gui.windows import (NO, column, filled, finish, permissions,  # noqa: E402,F401
+                               questions)
 
 
 def test_settings_dialog_writes_settings(qtbot, filled):
@@ -47,8 +48,8 @@ def test_audit_view_lists_entries_and_exports_csv(qtbot, filled, monkeypatch, tm
                                                   questions):
     window = filled
     window.select_ids(sorted(permissions(window))[:2])
-    window.set_permission_for_selection("allow")
-    window.undo()
+    finish(qtbot, window, window.set_permission_for_selection("allow"))
+    finish(qtbot, window, window.undo())
     dialog = window.open_audit()
     entries = audit.entries(window.context.library.conn)
     assert dialog.model.rowCount() == len(entries) == 3  # import, permission, undo

@@ -22,8 +22,8 @@ from remix_desktop.gui.library_model import (COL_DURATION, COL_EFFECTIVE, COL_NA
 from remix_desktop.gui.main_window import EMPTY_PAGE, LIBRARY_PAGE  # noqa: E402
 from tests import clips  # noqa: E402
 from tests.conftest import GOOD_CLIPS  # noqa: E402
-from tests.gui.windows import (NO, column, fill, filled, open_window,  # noqa: E402,F401
-                               permissions, questions, row_of, window)
+from tests.gui.windows import (NO, column, fill, filled, finish,  # noqa: E402,F401
+                               open_window, permissions, questions, row_of, window)
 
 
 
@@ -130,8 +130,10 @@ def test_bulk_deny_on_a_selection_then_undo(qtbot, filled):
     window.select_ids(chosen)
     assert window.selected_ids() == chosen
     assert window.panel.video_id is None, "several videos: the panel shows none"
-    change = window.set_permission_for_selection("deny")
-    assert change.count == 3
+    job = window.set_permission_for_selection("deny")
+    assert not window.deny_action.isEnabled(), "one consent change at a time"
+    finish(qtbot, window, job)
+    assert window.last_change.count == 3
     after = permissions(window)
     assert [after[i] for i in chosen] == ["deny"] * 3
     assert all(after[i] == "default" for i in ids[3:])
@@ -142,12 +144,16 @@ def test_bulk_deny_on_a_selection_then_undo(qtbot, filled):
     assert window.undo_action.isEnabled()
 
     window.undo_action.trigger()
+    finish(qtbot, window, window.context.op)
     restored = permissions(window)
     assert [restored[i] for i in chosen] == ["allow", "allow", "default"]
     assert "Undone" in window.last_message and "3 videos" in window.last_message
     assert "2 may be remixed" in window.counts_label.text()
     window.undo_action.trigger()  # the allow before it
-    window.undo_action.trigger()
+    finish(qtbot, window, window.context.op)
+    assert not window.undo_action.isEnabled()
+    window.undo_action.trigger()  # nothing left: disabled, nothing starts
+    assert window.context.op is None
     assert set(permissions(window).values()) == {"default"}
     assert not window.undo_action.isEnabled()
 
@@ -176,6 +182,7 @@ def test_bulk_optout_asks_with_the_count_and_keeps_choices(qtbot, filled, questi
     assert not window.optout_action.isChecked() and not window.context.consent.state().optout
 
     window.optout_action.trigger()  # answered Yes
+    finish(qtbot, window, window.context.op)
     assert len(asked) == 2 and "This denies 2 videos" in asked[1][1]
     assert window.context.consent.state().optout and window.optout_action.isChecked()
     assert window.optout_switch.isChecked()
@@ -189,6 +196,7 @@ def test_bulk_optout_asks_with_the_count_and_keeps_choices(qtbot, filled, questi
     assert "bulk opt-out ON" in window.counts_label.text()
 
     window.optout_action.trigger()  # off: no question
+    finish(qtbot, window, window.context.op)
     assert len(asked) == 2
     assert not window.context.consent.state().optout
     assert not window.banner.isVisible()
@@ -289,8 +297,10 @@ def test_keyboard_shortcuts_act_on_the_library(qtbot, filled, questions):
     qtbot.keyClick(window.table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     assert len(window.selected_ids()) == len(GOOD_CLIPS)
     qtbot.keyClick(window.table, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    finish(qtbot, window, window.context.op)
     assert set(permissions(window).values()) == {"allow"}
     qtbot.keyClick(window.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    finish(qtbot, window, window.context.op)
     assert set(permissions(window).values()) == {"default"}
     answers.append(NO)
     qtbot.keyClick(window.table, Qt.Key.Key_Delete)

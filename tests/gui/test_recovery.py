@@ -99,7 +99,7 @@ def test_start_checks_first_and_asks_only_when_damaged(qtbot, damaged_home, monk
 
 
 def test_restore_from_backup_while_the_window_runs(qtbot, home, good_clips, questions):
-    from tests.gui.windows import column, fill, open_window, permissions
+    from tests.gui.windows import column, fill, finish, open_window, permissions
 
     fill(home, [good_clips])
     window = open_window(qtbot, home)
@@ -107,7 +107,7 @@ def test_restore_from_backup_while_the_window_runs(qtbot, home, good_clips, ques
     with Library(home) as library:
         library.backup_now()  # every video on default
     window.select_ids(ids[:3])
-    window.set_permission_for_selection("allow")
+    finish(qtbot, window, window.set_permission_for_selection("allow"))
     assert sum(v == "allow" for v in permissions(window).values()) == 3
 
     dialog = window.open_backups()
@@ -130,6 +130,7 @@ def test_restore_from_backup_while_the_window_runs(qtbot, home, good_clips, ques
     conn.close()
     # the window goes on working on the restored library
     window.select_ids(ids[:1])
-    assert window.set_permission_for_selection("deny").count == 1
+    finish(qtbot, window, window.set_permission_for_selection("deny"))
+    assert window.last_change.count == 1
     with Library(home) as library:
         assert library.video(ids[0]).permission == "deny"

@@ -65,3 +65,12 @@ def row_of(window, name):
 
 def permissions(window):
     return {v.id: v.permission for v in window.context.library.videos()}
+
+
+
+def finish(qtbot, window, job, timeout: int = 15_000):
+    """Wait until a consent change the window started on a job has been written and shown
+    (the context clears its op when the result or failure has reached the views)."""
+    assert job is not None, "the command started no job"
+    qtbot.waitUntil(lambda: window.context.op is not job, timeout=timeout)
+    return job
