@@ -171,11 +171,7 @@ class LibraryModel(QAbstractTableModel):
         self.endResetModel()
 
     def _apply_filter(self) -> None:
-        if self._filtering():
-            self._rows = [r for r, ok in zip(self._all, self.accepted_rows(self._search,
-                                                                            self._filter)) if ok]
-        else:
-            self._rows = self._all
+        self._rows = self.accepted(self._search, self._filter) if self._filtering() else self._all
         self._index_rows()
 
     def total(self) -> int:
@@ -245,18 +241,18 @@ class LibraryModel(QAbstractTableModel):
         return effective_permission(self._permission[self._rows[row].id],
                                     self._state.default, self._state.optout)
 
-    def accepted_rows(self, search: str, key: str) -> list[bool]:
-        """For each row, whether the proxy shows it (a casefolded search, a filter key):
-        one pass in Python, so the proxy's per-row question is a list lookup."""
+    def accepted(self, search: str, key: str) -> list[Row]:
+        """The rows a casefolded search and a filter key (see FILTERS) accept, in order:
+        one pass in Python (a comprehension: 100,000 rows in milliseconds)."""
         rows, own, state = self._all, self._permission, self._state
         if key == "all":
-            return [search in r.key for r in rows]
+            return [r for r in rows if search in r.key]
         if key.startswith("own:"):
             wanted = key[4:]
-            return [own[r.id] == wanted and search in r.key for r in rows]
+            return [r for r in rows if own[r.id] == wanted and search in r.key]
         allowed = key == "allowed"
-        return [effective_permission(own[r.id], state.default, state.optout).allowed
-                == allowed and search in r.key for r in rows]
+        return [r for r in rows if search in r.key and effective_permission(
+            own[r.id], state.default, state.optout).allowed == allowed]
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal:
@@ -443,5 +439,7 @@ class LibraryProxy(QSortFilterProxyModel):
     def proxy_rows_of(self, video_ids) -> list[int]:
         """The proxy rows of these videos (those shown), for restoring big selections."""
         row_of = self.sourceModel()._row_of
-        rows = (row_of.get(i) for i in video_ids)
-        return [r for r in rows if r is not None]
+        ids = video_ids if isinstance(video_ids, (set, frozenset)) else set(video_ids)
+        if len(row_of) < len(ids):  # a search shows few of many selected
+            return [r for i, r in row_of.items() if i in ids]
+        return [row_of[i] for i in ids if i in row_of]

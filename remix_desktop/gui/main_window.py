@@ -266,14 +266,11 @@ class MainWindow(ActionsMixin, QMainWindow):
         rows = sorted(set(self.proxy.proxy_rows_of(ids)))
         selection = QItemSelection()
         last = self.proxy.columnCount() - 1
-        start = prev = None
-        for r in rows + [None]:
-            if start is not None and (r is None or r != prev + 1):
-                selection.select(self.proxy.index(start, 0), self.proxy.index(prev, last))
-                start = None
-            if r is not None and start is None:
-                start = r
-            prev = r
+        if rows:  # runs of consecutive rows, found by comprehensions (100,000 rows: ms)
+            ends = [a for a, b in zip(rows, rows[1:]) if b != a + 1] + [rows[-1]]
+            starts = [rows[0]] + [b for a, b in zip(rows, rows[1:]) if b != a + 1]
+            for start, end in zip(starts, ends):
+                selection.select(self.proxy.index(start, 0), self.proxy.index(end, last))
         model = self.table.selectionModel()
         flags = QItemSelectionModel.SelectionFlag
         if current is not None and (row := self.proxy.proxy_row_of(current)) is not None:
@@ -306,7 +303,8 @@ class MainWindow(ActionsMixin, QMainWindow):
     def _remember_view(self) -> None:
         """Before a reset: the selection, the current video and the top row, by video id."""
         top = self.table.rowAt(0)
-        self._view_memory = (self.selected_ids(), self.current_id(),
+        ranges = [(r.top(), r.bottom()) for r in self.table.selectionModel().selection()]
+        self._view_memory = (set(self.proxy.video_ids_in(ranges)), self.current_id(),
                              self.proxy.video_id(top) if top >= 0 else None,
                              self.table.verticalScrollBar().value())
 
