@@ -229,6 +229,8 @@ class AppContext(QObject):
 
     def _looked(self, result) -> None:
         self._looking = None
+        if getattr(self, "_closed", False):
+            return
         stamp, snapshot = result
         changed = {part for part, value in stamp.items() if self._stamp.get(part) != value}
         if self.importing:
