@@ -1,19 +1,28 @@
-"""Meme captions from a small local language model: prompt, clean-up and reranking.
+"""Meme captions from a small local language model: topic, formats, fills and ranking.
 
-The model is a 270M base model: left alone it echoes its context ("a cup of coffee, mostly
-orange"). So it is guided: a few-shot prompt of meme shapes, each candidate opened with a
-different shape (POV:, When, Me when, ...), more candidates made than shown, and a rerank
-by the model's own log-probability with penalties for echoing the context or describing
-the picture. Everything here is a pure function except `generate_captions`, which drives a
-`TextModel` (implemented by the engine with llama.cpp).
+The default model is a 270M base model: it writes short fluent phrases well and jokes badly,
+and left to write whole lines it cuts off mid-clause, misuses formats and misreads context.
+So it is given the part it can do. The clip's words become a small topic (core.topic); a
+bank of our own meme formats with typed slots (core.meme_formats) is filled from the topic,
+and a few formats leave a short slot for the model, sampled under a token mask so it is whole
+words ending cleanly. Every line is scored by the model (the log-probability of its slots in
+place, and of the line ending there), ranked for being about the clip, fluent and varied, and
+nothing is shown unless it is a whole clause in one of the bank's formats. With nothing to
+go on, only formats that fit any clip are used. Free generation (the older few-shot path)
+stays for instruction-tuned models, held to the same rule. Everything here is a pure function
+except `generate_captions`, which drives a `TextModel` (the engine's llama.cpp model).
 """
 
 from __future__ import annotations
 
+import random
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable, Protocol, Sequence
+
+from . import meme_formats as mf
+from .topic import Topic, extract_topic, on_topic, words_of
 
 MIN_WORDS, MAX_WORDS, MAX_CHARS = 2, 14, 160
 MAX_USER_CHARS = 500  # a caption the creator writes (the export's XMP keeps as many)
@@ -96,6 +105,13 @@ class CaptionContext:
     def words(self) -> set[str]:
         return _content_words(self.scene())
 
+    def topic(self) -> Topic:
+        return extract_topic(self.title, self.description, self.tags, self.file_name)
+
+    @property
+    def face(self) -> bool:
+        return any("face" in s for s in self.seen)
+
 
 @dataclass(frozen=True)
 class Sample:
@@ -113,7 +129,9 @@ class Caption:
     seed: int
     score: float
     logprob: float = 0.0
-    source: str = "model"  # "model" or "template" (filled in when the model fell short)
+    source: str = "model"  # "model" (the model wrote a part), "template" (the topic filled it)
+    format: str = ""  # the bank format's id ("" for a line in no format: never shown)
+    shape: str = ""  # the classic shape the format belongs to
 
 
 class TextModel(Protocol):
@@ -131,12 +149,30 @@ class TextModel(Protocol):
         """The model's chat template applied to `messages`, ready for the assistant."""
         ...
 
+    def score(self, segments: Sequence[str],
+              lines: Sequence[Sequence[tuple[str, bool]]]) -> list[tuple[float, int]]:
+        """(log-probability, tokens scored) of each line, given as (text, scored) parts,
+        after the prompt; the line's end is scored too."""
+        ...
+
+    def fill(self, segments: Sequence[str], *, seed: int, min_words: int = 2,
+             max_words: int = 6) -> Sample:
+        """A short slot after the prompt: whole lower-case words, ending on a word that can
+        end a clause, or "" when there is none."""
+        ...
+
 
 @dataclass
 class CaptionRun:
     captions: list[Caption]
     tried: int
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (raw text, why)
+    topic: Topic | None = None
+
+    @property
+    def context(self) -> str:
+        """"none" when there was nothing to go on (only formats that fit any clip)."""
+        return "none" if self.topic is None or self.topic.none else "context"
 
 
 def build_prompt(context: CaptionContext) -> list[str]:
@@ -274,75 +310,242 @@ def meme_shape(text: str) -> str | None:
     return None
 
 
-def template_captions(context: CaptionContext, count: int, seed: int) -> list[str]:
-    """Fill-ins for when the model fell short: meme shapes around the video's topic."""
-    topic = _topic(context)
-    forms = [f"POV: the {topic} era just started", f"Me when the {topic} hits different",
-             f"Nobody: / Me: {topic} again", f"That feeling when it's {topic} o'clock",
-             f"{topic.capitalize()} me be like", f"My face when someone says \"one more {topic}\""]
-    start = seed % len(forms)
-    return [forms[(start + i) % len(forms)] for i in range(count)]
+SCORE_HEADER = (
+    "Meme captions creators wrote for their own short videos. Each is one short, funny, "
+    "relatable line about the video.\n\n"
+    "Video: morning run; first kilometre; running\nCaption: Me pretending the first "
+    "kilometre is a warm-up\n\n"
+    "Video: my dog; bath time\nCaption: My dog understood the assignment\n\n"
+    "Video: a clip from my camera roll\nCaption: POV: you found this in my camera roll\n\n"
+    "Video: pizza night; first slice; making pizza\nCaption: Pizza first, personality "
+    "later\n\n")
+
+
+def topic_line(topic: Topic) -> str:
+    """The topic as the model reads it: our own slots, never the raw context."""
+    if topic.none:
+        return "Video: a clip from my camera roll\nCaption:"
+    parts = [p for p in (topic.event or topic.subject, topic.moment, topic.doing) if p]
+    return f"Video: {'; '.join(dict.fromkeys(parts))}\nCaption:"
+
+
+def candidate_formats(topic: Topic, *, face: bool, seed: int, templates: int = 8,
+                      fills: int = 2) -> list[mf.MemeFormat]:
+    """The formats to try for a topic, one per shape, in a seeded order: `templates` filled
+    from the topic alone and up to `fills` with a slot for the model."""
+    rng = random.Random(seed)
+    usable = list(mf.usable(topic.slots(), face=face))
+    by_shape: dict[str, list[mf.MemeFormat]] = {}
+    for f in usable:
+        by_shape.setdefault(f.shape, []).append(f)
+    shapes = list(by_shape)
+    rng.shuffle(shapes)
+    plain: list[mf.MemeFormat] = []
+    model: list[mf.MemeFormat] = []
+    for shape in shapes:
+        options = by_shape[shape]
+        rng.shuffle(options)
+        for f in options:
+            if f.needs_model and len(model) < fills:
+                model.append(f)
+                break
+            if not f.needs_model and len(plain) < templates:
+                plain.append(f)
+                break
+    return plain + model
+
+
+def line_parts(fmt: mf.MemeFormat, values: dict[str, str]) -> list[tuple[str, bool]]:
+    """A filled line as (text, scored) parts with a leading space: the slots are scored,
+    the format's own words are not (they are ours and the same for every clip)."""
+    parts: list[tuple[str, bool]] = []
+    for i, piece in enumerate(mf.SLOT.split(fmt.template)):
+        if i % 2:
+            value = values[piece.lower()]
+            parts.append((value[:1].upper() + value[1:] if piece[0].isupper() else value, True))
+        elif piece:
+            parts.append((piece, False))
+    text, out = "", []
+    for piece, scored in parts:  # spaces go with the piece that follows them
+        lead = piece[: len(piece) - len(piece.lstrip())]
+        if out and lead:
+            out[-1] = (out[-1][0].rstrip(), out[-1][1])
+        out.append(((" " if not out else lead) + piece.lstrip(), scored))
+        text += piece
+    return [(p, s) for p, s in out if p.strip()]
+
+
+def check_line(text: str, topic: Topic, context: CaptionContext,
+               written: str = "") -> str | None:
+    """Why a finished line must not be shown, or None. `written` is the part the model
+    wrote (a fill, or a free line), held to more: no picture description, no repeats."""
+    if mf.match_format(text) is None:
+        return "it is in none of the bank's formats"
+    if not mf.whole_clause(text, min_words=MIN_WORDS, max_words=MAX_WORDS):
+        return "it is not a whole clause of 2-14 words"
+    if written:
+        if describes_picture(written) and not text.lower().startswith(
+                ("nobody", "pov", "me ", "that feeling")):
+            return "it describes the picture"
+        if describes_picture(written) and sum(w in DESCRIPTIVE for w in words_of(written)):
+            return "it describes the picture"
+        head = set(words_of(text[: len(text) - len(written)]))
+        own = [w for w in words_of(written) if w not in STOP and len(w) > 2]
+        if len(set(own)) < len(own) or any(w in head or w.rstrip("s") in head for w in own):
+            return "its words repeat the line's own"
+    if echoes_creator(text, context):
+        return "it repeats the creator's own sentence"
+    if not topic.none and not on_topic(text, topic):
+        return "it is not about the clip's topic"
+    return None
+
+
+def echoes_creator(text: str, context: CaptionContext) -> bool:
+    """Three words in a row from the description, or four from the title."""
+    words = words_of(text)
+    for source, n in ((context.description, 3), (context.title, 4)):
+        own = " " + " ".join(words_of(source)) + " "
+        if any(f" {' '.join(words[i:i + n])} " in own for i in range(len(words) - n + 1)):
+            return True
+    return False
+
+
+FILL_FLOOR = -3.2  # a model fill less likely than this per token is not shown
+MAX_MODEL_SHOWN = 1  # of the four shown, at most one has words the model wrote
 
 
 def generate_captions(model: TextModel, context: CaptionContext, *, count: int = 4,
-                      seed: int = 0, oversample: int = 2, max_tokens: int = 24,
+                      seed: int = 0, templates: int = 6, fills: int = 2, free: int | None = None,
                       progress: Callable[[int, int], None] | None = None,
-                      cancelled: Callable[[], bool] = lambda: False) -> CaptionRun:
-    """Make `count * oversample` candidates from different seeds and openers, rerank them,
-    and return the best `count`, preferring different shapes; fill any shortfall."""
-    prompt = [model.render_chat(build_messages(context))] if model.chat else \
-        build_prompt(context)
-    total = max(count, count * oversample)
-    kept: list[Caption] = []
+                      cancelled: Callable[[], bool] = lambda: False,
+                      oversample: int | None = None) -> CaptionRun:
+    """Captions for a clip: formats of the bank filled from its topic and, in a few short
+    slots, by the model; each scored by the model, checked, ranked and the best `count`
+    shown, one per shape. `free` free-written candidates are added (by default only for
+    instruction-tuned models), held to the same formats. `oversample` is accepted for
+    callers of the older pipeline and scales `templates`."""
+    if oversample is not None:
+        templates = max(count, count * oversample)
+    topic = context.topic()
+    values = topic.slots()
+    prompt = [SCORE_HEADER, topic_line(topic)]
+    formats = candidate_formats(topic, face=context.face, seed=seed, templates=len(mf.BANK),
+                                fills=fills)
+    if free is None:
+        free = count if model.chat else 0
+    total = min(len(formats), templates + fills) + free
+    done = 0
     rejected: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    for i in range(total):
+    kept: list[Caption] = []
+    plain = [f for f in formats if not f.needs_model]
+    jitter = random.Random(seed * 7919 + 1)  # seeded: near ties go different ways per seed
+    # the lines are scored a batch at a time until there are enough to choose from
+    for start in range(0, len(plain), templates):
+        if start and (len({c.shape for c in kept}) > count or cancelled()):
+            break
+        batch = plain[start:start + templates]
+        scores = model.score(prompt, [line_parts(f, values) for f in batch])
+        for f, (logprob, n) in zip(batch, scores):
+            text = f.fill(values)
+            why = check_line(text, topic, context)
+            # a slot that opens the line is all but given by the prompt's topic: no credit
+            lead = 1.5 if f.template.startswith("{") else 0.0
+            if why:
+                rejected.append((text, why))
+            else:
+                kept.append(Caption(text, f.shape, seed,
+                                    round(logprob / max(n, 1) - lead + jitter.random(), 4),
+                                    round(logprob, 3), source="template", format=f.id,
+                                    shape=f.shape))
+            done += 1
+    if progress:
+        progress(done, total)
+    for i, f in enumerate(f for f in formats if f.needs_model):
         if cancelled():
             break
-        opener = OPENERS[i % len(OPENERS)]
-        cand_seed = seed * 1000 + i
-        sample = model.sample([*prompt, f" {opener}"], seed=cand_seed, max_tokens=max_tokens)
-        text = clean_caption(sample.text, opener)
+        fill_seed = seed * 1000 + i
+        head = f.prefix(values)
+        sample = model.fill([*prompt, " " + head], seed=fill_seed, min_words=2, max_words=6)
+        done += 1
         if progress:
-            progress(i + 1, total)
-        if text is None:
-            rejected.append((sample.text, "empty or out of length bounds"))
+            progress(done, total)
+        if not sample.text:
+            rejected.append((head, "the model found no whole clause for the slot"))
             continue
-        if _norm(text) in seen:
-            rejected.append((text, "a duplicate"))
-            continue
-        score, why = judge(text, opener, sample.logprob, sample.tokens, context)
-        if sample.tokens >= max_tokens:
-            score -= 0.5  # cut off mid-thought
+        written = visible_text(sample.text).strip()
+        text = f.fill({**values, "fill": written})
+        why = check_line(text, topic, context, written) or (
+            "the model was unsure of it" if sample.logprob / sample.tokens < FILL_FLOOR
+            else None)
         if why:
             rejected.append((text, why))
             continue
-        seen.add(_norm(text))
-        kept.append(Caption(text, opener, cand_seed, round(score, 4), round(sample.logprob, 3)))
-    chosen = pick_diverse(kept, count)
+        kept.append(Caption(text, f.shape, fill_seed, round(sample.logprob / sample.tokens, 4),
+                            round(sample.logprob, 3), source="model", format=f.id,
+                            shape=f.shape))
+    for i in range(free):
+        if cancelled():
+            break
+        kept_free = _free_line(model, context, topic, seed * 1000 + 500 + i, rejected)
+        done += 1
+        if progress:
+            progress(done, total)
+        if kept_free:
+            kept.append(kept_free)
+    # the model's own words are the least sure part: at most one of them among those shown
+    # while there are enough lines of the bank's own words
+    ranked = sorted(kept, key=lambda c: -c.score)
+    model_made = [c for c in ranked if c.source == "model"]
+    bank_made = [c for c in ranked if c.source != "model"]
+    chosen = pick_diverse(bank_made + model_made[:MAX_MODEL_SHOWN], count)
     if len(chosen) < count:
-        for text in template_captions(context, count * 2, seed):
-            if len(chosen) >= count:
-                break
-            if _norm(text) not in {_norm(c.text) for c in chosen}:
-                chosen.append(Caption(text, "", seed, -9.0, source="template"))
-    return CaptionRun(chosen, total, rejected)
+        chosen = pick_diverse(kept, count)
+    return CaptionRun(chosen, total, rejected, topic)
+
+
+def _free_line(model: TextModel, context: CaptionContext, topic: Topic, cand_seed: int,
+               rejected: list) -> Caption | None:
+    """One freely written line (the older few-shot path), kept only in a bank format."""
+    opener = OPENERS[cand_seed % len(OPENERS)]
+    prompt = [model.render_chat(build_messages(context))] if model.chat else \
+        build_prompt(context)
+    sample = model.sample([*prompt, f" {opener}"], seed=cand_seed, max_tokens=24)
+    text = clean_caption(sample.text, opener)
+    if text is None:
+        rejected.append((sample.text, "empty or out of length bounds"))
+        return None
+    why = check_line(text, topic, context, text[len(opener):]) or (
+        "it was cut off" if sample.tokens >= 24 else None)
+    if why:
+        rejected.append((text, why))
+        return None
+    fmt = mf.match_format(text)
+    return Caption(text, fmt.shape, cand_seed, round(sample.logprob / max(sample.tokens, 1), 4),
+                   round(sample.logprob, 3), source="model", format=fmt.id, shape=fmt.shape)
 
 
 def pick_diverse(candidates: Sequence[Caption], count: int) -> list[Caption]:
-    """Best first, but one per opener until every opener had its turn."""
+    """Best first, one per shape (the opener, for lines without one) until every shape had
+    its turn; a line that shares three words in a row with one already chosen waits."""
     ranked = sorted(candidates, key=lambda c: -c.score)
     chosen: list[Caption] = []
     used: set[str] = set()
-    for c in ranked:
-        if c.opener not in used and len(chosen) < count:
+
+    def similar(c: Caption) -> bool:
+        mine = words_of(c.text)
+        grams = {" ".join(mine[i:i + 3]) for i in range(len(mine) - 2)}
+        return any(grams & {" ".join(w[i:i + 3]) for i in range(len(w) - 2)}
+                   for w in (words_of(o.text) for o in chosen))
+
+    for strict in (True, False):
+        for c in ranked:
+            if len(chosen) >= count:
+                break
+            key = c.shape or c.opener
+            if c in chosen or (key in used and strict) or (strict and similar(c)):
+                continue
             chosen.append(c)
-            used.add(c.opener)
-    for c in ranked:
-        if len(chosen) >= count:
-            break
-        if c not in chosen:
-            chosen.append(c)
+            used.add(key)
     return chosen
 
 
@@ -363,12 +566,3 @@ def _name_words(file_name: str) -> str:
     words = [w for w in re.split(r"[\W_]+", stem) if w and not w.isdigit()
              and not re.fullmatch(r"(img|vid|mov|dsc|pxl)\d*", w.lower())]
     return " ".join(words)
-
-
-def _topic(context: CaptionContext) -> str:
-    for source in (context.tags, context.title.split(), _name_words(context.file_name).split()):
-        for word in source:
-            w = word.strip().lower()
-            if w and w not in STOP and len(w) > 2 and w not in DESCRIPTIVE:
-                return w
-    return "weekend"

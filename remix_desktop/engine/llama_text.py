@@ -1,5 +1,10 @@
 """The caption model: a GGUF language model through llama-cpp-python.
 
+Three things are asked of it: `score` (the log-probability of finished lines after a prompt,
+each line evaluated as one batch with the logits of every position), `fill` (a short slot
+of a meme format, sampled under a token mask: lower-case word pieces only, ending only after
+a word that can end a clause) and `sample` (free continuation to the end of the line).
+
 The prompt comes in segments (the fixed few-shot block, the video's scene, the candidate's
 opener). Each segment is evaluated once, as one batch, and kept in the KV cache; a new
 candidate only evaluates what differs. Because every segment is always evaluated the same
@@ -11,12 +16,17 @@ generator, which also gives each token's log-probability for reranking.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from ..core.captions import Sample
+from ..core.meme_formats import OPEN_END as DANGLING
+
+_WORD_PIECE = re.compile(r"^ ?[a-z']+$")
+_SPECIAL_LIKE = re.compile(r"<(\|?[/\w.-]{1,40}\|?)>")
 
 
 class LlamaTextModel:
@@ -34,6 +44,13 @@ class LlamaTextModel:
         self.chat_template = meta.get("tokenizer.chat_template")
         self.n_vocab = self.llm.n_vocab()
         self._eos = {self.llm.token_eos()}
+        vocab = llama_cpp.llama_model_get_vocab(self.llm.model)
+        for getter in ("llama_vocab_eot", "llama_vocab_eos"):
+            token = getattr(llama_cpp, getter, lambda _v: -1)(vocab)
+            if token is not None and token >= 0:
+                self._eos.add(int(token))
+        self._vocab = vocab
+        self._pieces: dict[int, str] = {}
         self._segments: list[tuple[int, ...]] = []
         self._end_logits: np.ndarray | None = None
         self._token_cache: dict[tuple[str, bool], tuple[int, ...]] = {}
@@ -51,7 +68,15 @@ class LlamaTextModel:
         eos = self.llm.detokenize([self.llm.token_eos()]).decode("utf-8", "ignore")
         formatter = Jinja2ChatFormatter(self.chat_template, eos_token=eos, bos_token=bos,
                                         add_generation_prompt=True)
-        return formatter(messages=messages).prompt
+        # the template's own markers become special tokens (see _tokens); text that only
+        # looks like one, in the video's words, must not: "<|im_end|>" -> "‹|im_end|›"
+        safe = [{**m, "content": _SPECIAL_LIKE.sub(
+            lambda x: "\u2039" + x.group(1) + "\u203a", str(m.get("content", "")))}
+                for m in messages]
+        prompt = formatter(messages=safe).prompt
+        if bos and prompt.startswith(bos):
+            prompt = prompt[len(bos):]  # tokenize adds it
+        return prompt
 
     def sample(self, segments: Sequence[str], *, seed: int, max_tokens: int = 24,
                temperature: float = 0.9, top_k: int = 40, top_p: float = 0.95,
@@ -66,7 +91,7 @@ class LlamaTextModel:
             while len(out) < max_tokens:
                 token, logprob = _pick(logits, rng, temperature, top_k, top_p, repeat_penalty,
                                        out, ban=self._eos | self._newline if not out else ())
-                if token in self._eos:
+                if token in self._eos or self._is_eog(token):
                     break
                 piece = self.llm.detokenize([token])
                 if b"\n" in piece:
@@ -80,7 +105,129 @@ class LlamaTextModel:
         text = self.llm.detokenize(out).decode("utf-8", errors="replace")
         return Sample(text, total_logprob, len(out))
 
+    def score(self, segments: Sequence[str],
+              lines: Sequence[Sequence[tuple[str, bool]]]) -> list[tuple[float, int]]:
+        """(log-probability, tokens scored) of each line after the prompt. A line is a list of
+        (text, scored) parts: only the tokens of scored parts, and the end of the line after
+        them, are scored (a line that should go on scores lower). One batch per line, with
+        logits only where they are needed: Gemma's output layer over 262k tokens costs more
+        than the rest of the model, so every logit row asked for counts."""
+        import llama_cpp
+
+        prefix = [self._tokens(s, i == 0) for i, s in enumerate(segments)]
+        newline = self._newline_token
+        out = []
+        for parts in lines:
+            end_logits = self._prepare(prefix)
+            base = self.llm.n_tokens
+            tokens: list[int] = []
+            wanted: list[bool] = []
+            for text, scored in parts:
+                piece = self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+                tokens.extend(piece)
+                wanted.extend([scored] * len(piece))
+            if not tokens:
+                out.append((-99.0, 0))
+                continue
+            if base + len(tokens) + 2 > self.llm.n_ctx():
+                raise ValueError("the caption prompt is longer than the model's context")
+            # the row at position i predicts token i + 1; the last row predicts the newline
+            rows = [i for i in range(len(tokens)) if i + 1 == len(tokens) or wanted[i + 1]]
+            batch = self.llm._batch
+            batch.set_batch(tokens, n_past=base, logits_all=False)
+            for i in range(len(tokens)):
+                batch.batch.logits[i] = i in rows
+            total, scored = 0.0, 0
+            try:
+                self.llm._ctx.kv_cache_seq_rm(-1, base, -1)  # what a fill or sample left
+                self.llm._ctx.decode(batch)
+                if wanted[0]:
+                    total, scored = _logprob(end_logits, tokens[0]), 1
+                for i in rows:
+                    row = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.llm.ctx, i),
+                                                shape=(self.n_vocab,))
+                    target = tokens[i + 1] if i + 1 < len(tokens) else newline
+                    total += _logprob(row, target)
+                    scored += 1
+            finally:
+                self.llm._ctx.kv_cache_seq_rm(-1, base, -1)
+                self.llm.n_tokens = base
+            self.tokens_evaluated += len(tokens)
+            out.append((float(total), scored))
+        return out
+
+    def fill(self, segments: Sequence[str], *, seed: int, min_words: int = 2,
+             max_words: int = 6, max_tokens: int = 12, temperature: float = 0.8,
+             top_k: int = 40, top_p: float = 0.95) -> Sample:
+        """A short slot after the prompt, under a token mask: only pieces of lower-case words
+        (a leading space starts a new word), at most `max_words` words; the line may end
+        (a newline, the end of text or a full stop) only after `min_words` words and never on
+        a word that leaves the clause open ("the", "to", "and", ...). Returns "" when no
+        allowed token is left."""
+        logits = self._prepare([self._tokens(s, i == 0) for i, s in enumerate(segments)])
+        rng = np.random.default_rng(seed)
+        base = self.llm.n_tokens
+        out: list[int] = []
+        words: list[str] = []
+        total = 0.0
+        ended = False
+        try:
+            while len(out) < max_tokens:
+                last = words[-1] if words else ""
+                can_end = len(words) >= min_words and last not in DANGLING
+
+                def allowed(tok: int) -> bool:
+                    piece = self._piece(tok)
+                    if tok in self._eos or "\n" in piece or self._is_eog(tok):
+                        return can_end
+                    if piece == ".":
+                        return can_end
+                    if not _WORD_PIECE.match(piece):
+                        return False
+                    if piece.startswith(" "):
+                        return len(words) < max_words
+                    return bool(words)  # a piece that continues the word
+                token, logprob = _pick_masked(logits, rng, temperature, top_k, top_p, allowed)
+                if token is None:
+                    break
+                total += logprob
+                if (token in self._eos or "\n" in self._piece(token) or self._is_eog(token)
+                        or self._piece(token) == "."):
+                    ended = True
+                    break
+                piece = self._piece(token)
+                if piece.startswith(" "):
+                    words.append(piece.strip())
+                else:
+                    words[-1] += piece
+                out.append(token)
+                self.llm.eval([token])
+                logits = self._logits()
+        finally:
+            self.llm.n_tokens = base
+        text = self.llm.detokenize(out).decode("utf-8", errors="replace").strip()
+        if not ended:
+            text = ""  # it never reached an allowed end: not a whole clause
+        return Sample(text, total, len(out) + 1)
+
     # -- internals -------------------------------------------------------------------------
+
+    def _piece(self, token: int) -> str:
+        piece = self._pieces.get(token)
+        if piece is None:
+            piece = self.llm.detokenize([token]).decode("utf-8", errors="replace")
+            self._pieces[token] = piece
+        return piece
+
+    def _is_eog(self, token: int) -> bool:
+        try:
+            return bool(self._llama_cpp.llama_vocab_is_eog(self._vocab, token))
+        except (AttributeError, TypeError):
+            return False
+
+    @property
+    def _newline_token(self) -> int:
+        return next(iter(self._newline)) if self._newline else self.llm.token_eos()
 
     @property
     def _newline(self) -> set[int]:
@@ -93,8 +240,10 @@ class LlamaTextModel:
         if key not in self._token_cache:
             if len(self._token_cache) > 64:
                 self._token_cache.clear()
+            # a chat prompt's first segment is the rendered template: its markers
+            # (<|im_start|>, <start_of_turn>) are special tokens, not characters
             self._token_cache[key] = tuple(self.llm.tokenize(
-                text.encode("utf-8"), add_bos=first, special=False))
+                text.encode("utf-8"), add_bos=first, special=first and self.chat))
         return self._token_cache[key]
 
     def _prepare(self, segments: list[tuple[int, ...]]) -> np.ndarray:
@@ -120,6 +269,33 @@ class LlamaTextModel:
     def _logits(self) -> np.ndarray:
         pointer = self._llama_cpp.llama_get_logits_ith(self.llm.ctx, -1)
         return np.ctypeslib.as_array(pointer, shape=(self.n_vocab,))
+
+
+def _logprob(logits: np.ndarray, token: int) -> float:
+    peak = float(logits.max())
+    log_norm = peak + float(np.log(np.exp(logits - np.float32(peak)).sum(dtype=np.float64)))
+    return float(logits[token]) - log_norm
+
+
+def _pick_masked(logits: np.ndarray, rng: np.random.Generator, temperature: float,
+                 top_k: int, top_p: float, allowed) -> tuple[int | None, float]:
+    """Sample among the best allowed tokens: the top 64, then the top 2048 when none of
+    those is allowed (a mask over the whole vocabulary would cost more than the model)."""
+    for width in (64, 2048):
+        top = np.argpartition(logits, -width)[-width:]
+        top = top[np.argsort(-logits[top])]
+        keep = [int(t) for t in top if allowed(int(t))][:top_k]
+        if keep:
+            break
+    else:
+        return None, 0.0
+    raw = logits[keep].astype(np.float64)
+    probs = np.exp((raw - raw[0]) / max(temperature, 1e-4))
+    probs /= probs.sum()
+    cut = int(np.searchsorted(np.cumsum(probs), top_p)) + 1
+    probs = probs[:cut] / probs[:cut].sum()
+    choice = int(rng.choice(cut, p=probs))
+    return keep[choice], _logprob(logits, keep[choice])
 
 
 def _pick(logits: np.ndarray, rng: np.random.Generator, temperature: float, top_k: int,

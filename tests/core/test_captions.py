@@ -7,7 +7,9 @@ import re
 import pytest
 
 from remix_desktop.core import captions as cap
+from remix_desktop.core import meme_formats as mf
 from remix_desktop.core.captions import CaptionContext
+from remix_desktop.core.topic import on_topic
 
 COFFEE = CaptionContext(title="First morning coffee", description="The first sip of the day",
                         tags=("coffee", "morning"), file_name="coffee_0412.mp4",
@@ -55,32 +57,88 @@ def test_prompt_is_few_shot_and_ends_at_the_caption():
     assert len(shapes) >= 6, "the examples cover many meme shapes"
 
 
-def test_pick_diverse_prefers_different_openers():
-    items = [cap.Caption(f"POV: {i}", "POV:", i, 10 - i) for i in range(5)]
-    items.append(cap.Caption("Me when x y", "Me when", 9, 0))
+def test_pick_diverse_prefers_different_shapes():
+    items = [cap.Caption(f"POV: {i} a b", "pov", i, 10 - i, shape="pov") for i in range(5)]
+    items.append(cap.Caption("Me when x y", "me when", 9, 0, shape="me when"))
     chosen = cap.pick_diverse(items, 2)
-    assert [c.opener for c in chosen] == ["POV:", "Me when"]
+    assert [c.shape for c in chosen] == ["pov", "me when"]
 
 
 class ScriptedModel:
-    """A stand-in that returns scripted continuations (for the shortfall logic only)."""
+    """A stand-in for the language model: scores lines by a script, fills with scripted
+    text (for the selection logic only; the real model is tested in tests/engine)."""
 
     model_id, chat = "scripted", False
 
-    def __init__(self, texts):
-        self.texts = list(texts)
+    def __init__(self, fills=(), scores=None):
+        self.fills = list(fills)
+        self.scores = scores or {}
+        self.scored: list[str] = []
+
+    def score(self, segments, lines):
+        out = []
+        for parts in lines:
+            text = "".join(p for p, _ in parts).strip()
+            self.scored.append(text)
+            out.append((self.scores.get(text, -6.0), 3))
+        return out
+
+    def fill(self, segments, *, seed, min_words=2, max_words=6):
+        return cap.Sample(self.fills.pop(0) if self.fills else "", -2.0, 4)
 
     def sample(self, segments, *, seed, max_tokens):
-        return cap.Sample(self.texts.pop(0) if self.texts else "", -3.0, 4)
+        return cap.Sample("", -3.0, 4)
 
     def render_chat(self, messages):
         raise AssertionError
 
 
-def test_shortfall_is_filled_with_meme_shaped_templates():
-    model = ScriptedModel([" the bus leaves early", "", " mostly orange and white"])
+def test_captions_are_bank_formats_about_the_topic():
+    model = ScriptedModel(fills=["the bus leaves early", "mostly orange and white"])
     run = cap.generate_captions(model, COFFEE, count=4, seed=1)
     assert len(run.captions) == 4
-    assert [c.source for c in run.captions].count("model") == 1
-    assert all(cap.meme_shape(c.text) for c in run.captions)
+    assert run.context == "context" and run.topic.domain == "coffee"
+    assert len({c.shape for c in run.captions}) == 4
     assert len({c.text for c in run.captions}) == 4
+    for c in run.captions:
+        assert mf.BY_ID[c.format].pattern.match(c.text), c
+        assert on_topic(c.text, run.topic), c.text
+    assert sum(c.source == "model" for c in run.captions) <= cap.MAX_MODEL_SHOWN
+
+
+def test_the_model_score_ranks_the_lines():
+    probe = ScriptedModel()
+    cap.generate_captions(probe, COFFEE, count=4, seed=5)
+    favourite = probe.scored[-1]
+    model = ScriptedModel(scores={favourite: -0.5})
+    run = cap.generate_captions(model, COFFEE, count=4, seed=5)
+    assert run.captions[0].text == favourite
+
+
+def test_nothing_to_go_on_gives_only_formats_that_fit_any_clip():
+    blank = CaptionContext(file_name="IMG_4821.MOV", seen=("a face", "dim"))
+    run = cap.generate_captions(ScriptedModel(fills=["my cat ate the cake"] * 4), blank,
+                                count=4, seed=2)
+    assert run.context == "none" and len(run.captions) == 4
+    for c in run.captions:
+        assert mf.BY_ID[c.format].generic and c.source == "template", c
+
+
+def test_a_fill_that_is_not_a_whole_clause_or_repeats_the_line_is_not_shown():
+    context = CaptionContext("Leg day", "", ("gym",), "legday.mp4")
+    for fill in ("", "squatting squatting", "and then I"):
+        run = cap.generate_captions(ScriptedModel(fills=[fill] * 4), context, seed=3)
+        assert all(fill not in c.text or not fill for c in run.captions)
+        assert all(c.source == "template" for c in run.captions)
+
+
+def test_a_seed_reproduces_and_another_seed_varies():
+    runs = [cap.generate_captions(ScriptedModel(), COFFEE, seed=s) for s in (4, 4, 9)]
+    texts = [[c.text for c in r.captions] for r in runs]
+    assert texts[0] == texts[1] and texts[0] != texts[2]
+
+
+def test_echoes_of_the_creators_sentence_are_refused():
+    context = CaptionContext("Leg day", "Squats until I can't walk", ("gym",))
+    assert cap.echoes_creator("Me when squats until I can't", context)
+    assert not cap.echoes_creator("Leg day first, feelings later", context)

@@ -1,0 +1,328 @@
+"""What a video is about, as a small topic: a subject, an event, an activity, a moment.
+
+A 270M model misreads context ("bts" as the band, "shooting" as a gun, "she finally runs" as
+a car), so the reading is done here, by rules over our own small lexicon of creator topics,
+and the model only ever sees the result. Pure functions over strings: the title, description,
+tags and file name (and the creator's own line about the clip, kept as the description).
+Tags are labels, never sentences: they pick a domain, they are not quoted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# A domain: the words that point to it (any of them, as a whole word or tag), and the phrases
+# captions may use for it. Slot types:
+#   thing    a bare noun ("coffee", "the gym" would be wrong: "gym")
+#   subject  a noun phrase that can be a sentence's subject ("my cat", "this bike")
+#   event    a noun phrase naming the occasion ("leg day", "the commute")
+#   doing    a gerund phrase ("making pancakes")
+#   moment   the instant, without an article ("first sip", "final round")
+#   feeling  an adjective ("awake", "proud")
+# `unless`: words that, when present, mean the keyword is in another sense.
+DOMAINS: dict[str, dict] = {
+    "coffee": dict(keys="coffee espresso latte cappuccino cafe barista caffeine flatwhite",
+                   thing="coffee", subject="my coffee", event="the morning coffee",
+                   doing="making coffee", moment="first sip", feeling="awake"),
+    "cat": dict(keys="cat cats kitten kitty catsofinstagram catlife meow",
+                thing="cat", subject="my cat", event="the 3 am zoomies",
+                doing="chasing the laser", moment="zoomie attack", feeling="chaotic"),
+    "dog": dict(keys="dog dogs puppy pup doggo dogsofinstagram corgi labrador retriever",
+                thing="dog", subject="my dog", event="walk time",
+                doing="chasing snowflakes", moment="first sniff", feeling="excited"),
+    "pets": dict(keys="pet pets hamster bunny rabbit parrot", thing="pet", subject="my pet",
+                 event="feeding time", doing="getting ignored by my pet", moment="snack time",
+                 feeling="chaotic"),
+    "gym": dict(keys="gym fitness workout legday squat squats deadlift lifting gains "
+                     "weights crossfit",
+                thing="gym", subject="my legs", event="leg day", doing="squatting",
+                moment="last rep", feeling="sore"),
+    "running": dict(keys="running run runner marathon 10k 5k halfmarathon jog jogging race",
+                    unless="motorcycle bike car engine motor garage restoration scooter",
+                    thing="running", subject="my legs", event="race day",
+                    doing="running", moment="finish line", feeling="proud"),
+    "cooking": dict(keys="cooking cook recipe kitchen dinner breakfast pancakes pancake pasta "
+                         "chef foodie lunch brunch",
+                    thing="cooking", subject="my kitchen", event="breakfast",
+                    doing="cooking", moment="first flip", feeling="hungry"),
+    "baking": dict(keys="baking bake cake bread cookies sourdough oven dessert",
+                   thing="baking", subject="my cake", event="bake day", doing="baking",
+                   moment="oven reveal", feeling="hopeful"),
+    "travel": dict(keys="travel trip travelling traveling vacation holiday backpacking "
+                        "roadtrip wanderlust abroad solotravel tourist",
+                   thing="travel", subject="my suitcase", event="the trip",
+                   doing="getting lost abroad", moment="first day abroad",
+                   feeling="free"),
+    "study": dict(keys="study studying exam exams finals university college homework "
+                       "library student studygram thesis",
+                  thing="studying", subject="my brain", event="finals week",
+                  doing="studying", moment="last page", feeling="tired"),
+    "gaming": dict(keys="gaming game games gamer ranked fps playstation xbox nintendo "
+                        "twitch esports controller",
+                   thing="gaming", subject="my controller", event="ranked night",
+                   doing="playing ranked", moment="final round", feeling="tilted"),
+    "makeup": dict(keys="makeup beauty eyeliner grwm lipstick skincare mascara foundation "
+                        "cosmetics",
+                   thing="makeup", subject="my eyeliner", event="the makeup routine",
+                   doing="doing my makeup", moment="first wing", feeling="fabulous"),
+    "diy": dict(keys="diy woodworking ikea furniture build building bookshelf drill "
+                     "handmade crafts renovation",
+                unless="muscle muscles",
+                thing="DIY", subject="this bookshelf", event="the build",
+                doing="following the instructions", moment="last screw",
+                feeling="handy"),
+    "baby": dict(keys="baby babies toddler kids kid parenting family milestone firststeps "
+                      "momlife dadlife newborn",
+                 thing="parenting", subject="my toddler", event="nap time",
+                 doing="chasing a toddler", moment="first steps", feeling="proud"),
+    "commute": dict(keys="commute commuting train subway metro bus traffic platform "
+                         "delayed",
+                    thing="commuting", subject="my train", event="the commute",
+                    doing="waiting on the platform", moment="delay announcement",
+                    feeling="late"),
+    "wedding": dict(keys="wedding bride groom married firstdance husband wife engagement "
+                         "honeymoon",
+                    thing="wedding", subject="my husband", event="the wedding",
+                    doing="getting married", moment="first dance", feeling="in love"),
+    "filmmaking": dict(keys="filmmaking film filming bts behindthescenes campaign crew "
+                            "photoshoot photography cinematography director set camera "
+                            "cameraman videography production",
+                       thing="filmmaking", subject="the crew", event="the shoot",
+                       doing="shooting the campaign", moment="final take",
+                       feeling="focused"),
+    "vehicle": dict(keys="motorcycle motorbike bike car engine garage restoration rebuild "
+                         "scooter moped mechanic",
+                    unless="cycling bicycle",
+                    thing="bike", subject="this bike", event="the rebuild",
+                    doing="fixing the bike", moment="first start", feeling="proud"),
+    "garden": dict(keys="garden gardening plants plant tomatoes homegrown harvest "
+                        "vegetables seeds",
+                   thing="gardening", subject="my tomatoes", event="harvest day",
+                   doing="watering the plants", moment="first harvest", feeling="proud"),
+    "snow": dict(keys="snow snowday winter skiing ski snowboard", thing="snow",
+                 subject="the snow", event="snow day", doing="playing in the snow",
+                 moment="first snow", feeling="cold"),
+    "moving": dict(keys="moving movingday newhome boxes apartment unpacking house",
+                   thing="moving", subject="these boxes", event="moving day",
+                   doing="unpacking boxes", moment="last box", feeling="exhausted"),
+    "music": dict(keys="karaoke singing concert music band guitar piano song live gig "
+                       "festival",
+                  unless="behindthescenes filmmaking campaign crew",
+                  thing="music", subject="my voice", event="karaoke night",
+                  doing="singing", moment="high note", feeling="unstoppable"),
+    "space": dict(keys="rocket launch astronaut space nasa spacex orbit",
+                  thing="space", subject="this rocket", event="launch day",
+                  doing="counting down", moment="liftoff", feeling="nervous"),
+    "beach": dict(keys="beach summer ocean sea surf surfing sunset swimming",
+                  thing="the beach", subject="my tan", event="beach day",
+                  doing="doing nothing at the beach", moment="first swim",
+                  feeling="relaxed"),
+    "work": dict(keys="work office meeting standup job coworkers remote deadline",
+                 thing="work", subject="my inbox", event="the Monday meeting",
+                 doing="pretending to work", moment="last meeting", feeling="done"),
+    "hiking": dict(keys="hiking hike mountain mountains trail summit camping outdoors",
+                   thing="hiking", subject="my legs", event="the hike",
+                   doing="climbing the trail", moment="summit view", feeling="tiny"),
+    "party": dict(keys="party birthday bday celebration surprise friends nightout",
+                  thing="party", subject="my friends", event="the party",
+                  doing="celebrating", moment="surprise", feeling="loved"),
+}
+
+# Words in a title or description that name a specific moment, kept in their sense.
+_FIRST = re.compile(r"\bfirst (?!(?:time|one|of|the|a|to)\b)([a-z0-9']+)", re.I)
+_CAMERA = re.compile(r"^(img|vid|mov|mvi|dsc|dscf|dscn|pxl|gh|gx|gopr|video|clip|"
+                     r"screen recording|recording|trim|signal|whatsapp|snapchat)$", re.I)
+_STOPWORDS = frozenset("a an the and or of to in on at for with is are be it this that my me "
+                       "i you your we our was were from as by its it's im i'm not no so "
+                       "but just all very too again until into out up down over day".split())
+
+
+@dataclass(frozen=True)
+class Topic:
+    """What captions are written for. Empty slots are left out of the formats that need them.
+    `source` is "context" when the clip's words said something, "none" otherwise."""
+
+    domain: str = ""
+    thing: str = ""
+    subject: str = ""
+    event: str = ""
+    doing: str = ""
+    moment: str = ""
+    feeling: str = ""
+    keywords: tuple[str, ...] = ()  # words that make a caption about this clip
+    source: str = "none"
+    notes: tuple[str, ...] = field(default=(), compare=False)  # how words were read
+
+    @property
+    def none(self) -> bool:
+        return self.source == "none"
+
+    def slots(self) -> dict[str, str]:
+        return {k: v for k, v in (("thing", self.thing), ("subject", self.subject),
+                                  ("event", self.event), ("doing", self.doing),
+                                  ("moment", self.moment), ("feeling", self.feeling)) if v}
+
+    def as_dict(self) -> dict:
+        return {"context": "none" if self.none else "context", "domain": self.domain or None,
+                **self.slots(), "keywords": list(self.keywords)}
+
+    def __str__(self) -> str:
+        if self.none:
+            return "none (nothing to go on: only formats that fit any clip)"
+        return ", ".join(f"{k}={v!r}" for k, v in self.slots().items())
+
+
+def words_of(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", (text or "").lower())
+
+
+def tag_words(tags) -> list[str]:
+    """A tag is a label: "#Solo Travel" -> "solotravel" and its own words."""
+    out = []
+    for tag in tags or ():
+        parts = words_of(str(tag).lstrip("#"))
+        if parts:
+            out.append("".join(parts))
+            out.extend(p for p in parts if len(parts) > 1)
+    return out
+
+
+def name_words(file_name: str) -> list[str]:
+    """Words in a file name that are not a camera's: "IMG_4821.MOV" -> [],
+    "bike_runs.mp4" -> ["bike", "runs"]."""
+    stem = re.sub(r"\.[A-Za-z0-9]{2,4}$", "", file_name or "")
+    out = []
+    for w in re.split(r"[\W_]+", stem):
+        w = w.lower()
+        if not w or any(c.isdigit() for c in w) or _CAMERA.match(w) or len(w) < 3:
+            continue
+        out.append(w)
+    return out
+
+
+def has_context(title: str, description: str, tags, file_name: str) -> bool:
+    return bool(words_of(title) or words_of(description) or tag_words(tags)
+                or name_words(file_name))
+
+
+def extract_topic(title: str = "", description: str = "", tags=(),
+                  file_name: str = "") -> Topic:
+    """The topic of a clip from its own words (pure; the same words give the same topic)."""
+    title_w, desc_w = words_of(title), words_of(description)
+    tag_w, name_w = tag_words(tags), name_words(file_name)
+    if not (title_w or desc_w or tag_w or name_w):
+        return Topic()
+    present = set(title_w) | set(desc_w) | set(tag_w) | set(name_w)
+    notes = []
+    scores: dict[str, float] = {}
+    for name, entry in DOMAINS.items():
+        keys = set(entry["keys"].split())
+        unless = set(entry.get("unless", "").split())
+        if unless & present:
+            continue
+        score = (2.0 * len(keys & set(tag_w)) + 1.5 * len(keys & set(title_w))
+                 + 1.0 * len(keys & set(desc_w)) + 0.8 * len(keys & set(name_w)))
+        if score:
+            scores[name] = score
+    # senses: "shooting"/"bts" with film words are filmmaking; "runs" with an engine is a bike
+    if "filmmaking" in scores:
+        if "shooting" in present or "bts" in present:
+            notes.append("'shooting'/'bts' read as filming (behind the scenes)")
+            scores["filmmaking"] += 1.0
+        scores.pop("music", None)
+    if "vehicle" in scores and {"runs", "running", "run", "starts"} & present:
+        notes.append("'runs' read as the engine running")
+        scores.pop("running", None)
+    domain = max(scores, key=lambda k: (scores[k], -list(DOMAINS).index(k))) if scores else ""
+    entry = DOMAINS.get(domain, {})
+    slots = {k: entry.get(k, "") for k in ("thing", "subject", "event", "doing", "moment",
+                                           "feeling")}
+    text = " ".join([title, description]).lower()
+    # the creator's own words name things better than the lexicon does
+    if domain == "coffee":
+        for word in ("espresso", "latte", "cappuccino"):
+            if word in present:
+                slots.update(thing=word, subject=f"this {word}")
+    if domain == "vehicle":
+        for word in ("motorcycle", "motorbike", "car", "scooter"):
+            if word in present:
+                noun = "bike" if word in ("motorcycle", "motorbike") else word
+                slots.update(thing=noun, subject=f"this {noun}", doing=f"fixing the {noun}")
+        if re.search(r"\bfinally (runs|starts|works)\b", text):
+            slots["moment"] = "first start"
+            slots["feeling"] = "proud"
+    if domain == "filmmaking":
+        slots["doing"] = "filming the campaign" if "campaign" in present else "filming"
+    if domain == "cat" and ("laser" in present):
+        slots["doing"] = "chasing the laser"
+    if domain in ("cooking", "baking"):
+        for word in ("pancakes", "pasta", "bread", "sourdough", "cookies", "cake"):
+            if word in present:
+                slots.update(thing=word, subject=f"these {word}" if word.endswith("s")
+                             else f"this {word}")
+                if word == "pancakes":
+                    slots.update(doing="flipping pancakes", moment="first flip",
+                                 event="pancake Sunday")
+    if domain == "running" and ("10k" in present or "marathon" in present):
+        slots["event"] = "my first 10k" if "10k" in present else "the marathon"
+    if domain == "baby" and "steps" in present:
+        slots.update(moment="first steps", subject="my baby", doing="walking")
+    if domain == "wedding" and "dance" in present:
+        slots.update(moment="first dance", doing="dancing")
+    if domain == "travel" and "lost" in present:
+        slots["doing"] = "getting lost abroad"
+    if domain == "diy" and "ikea" in present:
+        slots["doing"] = "building IKEA furniture"
+    if domain == "makeup" and "eyeliner" in present:
+        slots.update(moment="first wing", doing="doing my eyeliner")
+    if domain == "garden" and "tomatoes" in present:
+        slots.update(subject="my tomatoes", moment="first red tomato")
+    if domain == "dog" and "snow" in present:
+        slots.update(moment="first snow", doing="meeting snow")
+    match = _FIRST.search(text)
+    if match and not slots.get("moment", "").startswith("first"):
+        phrase = match.group(1).split()
+        if phrase and phrase[-1] not in _STOPWORDS:
+            slots["moment"] = "first " + " ".join(phrase)
+    if not domain:  # no lexicon entry: a short noun phrase of the creator's own
+        noun = _main_noun(title_w or name_w or tag_w or desc_w)
+        if noun:
+            slots.update(thing=noun, subject=f"my {noun}", event=f"{noun} time")
+            notes.append(f"no known topic; '{noun}' taken from the clip's words")
+        else:
+            return Topic(notes=("the clip's words name nothing",))
+    keywords = sorted({*_content(slots), *(w for w in present if w in
+                                          set(entry.get("keys", "").split()))})
+    return Topic(domain=domain, **slots, keywords=tuple(keywords), source="context",
+                 notes=tuple(notes))
+
+
+def on_topic(text: str, topic: Topic) -> bool:
+    """Shares a word of the topic's subject, event, activity or moment."""
+    if topic.none:
+        return True
+    mine = {_stem(w) for w in words_of(text) if w not in _STOPWORDS}
+    return bool(mine & {_stem(k) for k in topic.keywords})
+
+
+def _content(slots: dict) -> set[str]:
+    out = set()
+    for value in slots.values():
+        out.update(w for w in words_of(value) if w not in _STOPWORDS and len(w) > 2
+                   and w not in ("first", "last", "final", "this", "these", "time"))
+    return out
+
+
+def _stem(word: str) -> str:
+    for end in ("ing", "es", "s"):
+        if word.endswith(end) and len(word) > len(end) + 2:
+            return word[:-len(end)]
+    return word
+
+
+def _main_noun(words: list[str]) -> str:
+    for w in words:
+        if w not in _STOPWORDS and len(w) > 2 and not w.isdigit():
+            return w
+    return ""

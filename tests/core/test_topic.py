@@ -1,0 +1,107 @@
+"""The topic of a clip, read from its own words (pure functions on strings)."""
+
+from __future__ import annotations
+
+import pytest
+
+from remix_desktop.core import meme_formats as mf
+from remix_desktop.core.topic import extract_topic, has_context, name_words, on_topic, tag_words
+
+
+def test_camera_file_names_say_nothing():
+    for name in ("IMG_4821.MOV", "VID_20240312_081522.mp4", "PXL_20231105_194512345.mp4",
+                 "DSC_0042.MOV", "MVI_3310.MP4", "GH010245.MP4", "20240101_120000.mp4"):
+        assert name_words(name) == [], name
+        assert extract_topic(file_name=name).none
+        assert not has_context("", "", (), name)
+    assert name_words("bike_runs.mp4") == ["bike", "runs"]
+
+
+def test_tags_are_labels_not_sentences():
+    assert tag_words(["#Solo Travel", "bts"]) == ["solotravel", "solo", "travel", "bts"]
+    topic = extract_topic(tags=("coffee", "morning"))
+    assert topic.domain == "coffee" and "morning" not in topic.subject
+
+
+@pytest.mark.parametrize("title, description, tags, domain, check", [
+    ("First morning espresso", "", ("coffee",), "coffee",
+     lambda t: t.thing == "espresso" and t.moment == "first sip"),
+    ("Shooting the spring campaign", "Behind the scenes with the crew",
+     ("bts", "filmmaking"), "filmmaking", lambda t: "gun" not in str(t)),
+    ("She finally runs", "Six months rebuilding this 1978 motorcycle", ("garage",),
+     "vehicle", lambda t: t.thing == "bike" and t.moment == "first start"),
+    ("Miso vs the laser pointer", "", ("cat", "pets"), "cat",
+     lambda t: t.subject == "my cat" and "laser" in t.doing),
+    ("First 10k", "", ("running",), "running", lambda t: t.event == "my first 10k"),
+    ("Her first steps", "", ("baby",), "baby", lambda t: t.moment == "first steps"),
+])
+def test_words_keep_their_sense(title, description, tags, domain, check):
+    topic = extract_topic(title, description, tags, "clip.mp4")
+    assert topic.domain == domain, topic
+    assert check(topic), topic
+    assert topic.source == "context" and topic.keywords
+
+
+def test_bts_with_kpop_tags_is_not_filmmaking_but_bts_with_film_is():
+    assert extract_topic("", "", ("bts", "filmmaking")).domain == "filmmaking"
+    assert extract_topic("Concert night", "", ("music", "live")).domain == "music"
+
+
+def test_runs_without_an_engine_is_running():
+    assert extract_topic("Morning run", "", ("running",)).domain == "running"
+    assert extract_topic("She finally runs", "", ("motorcycle",)).domain == "vehicle"
+
+
+def test_unknown_words_give_a_small_topic_of_their_own():
+    topic = extract_topic("Grandpa's accordion", "", (), "")
+    assert topic.source == "context" and topic.thing == "grandpa's"  or topic.thing
+    assert not topic.none
+
+
+def test_on_topic_shares_a_word_of_the_topic():
+    topic = extract_topic("Leg day", "Squats until I can't walk", ("gym",))
+    assert on_topic("Leg day first, feelings later", topic)
+    assert not on_topic("Me when I can't get my keys out of the box", topic)
+
+
+def test_the_bank_is_big_varied_and_well_formed():
+    assert len(mf.BANK) >= 60
+    assert len(mf.SHAPES) >= 15
+    assert len({f.id for f in mf.BANK}) == len(mf.BANK)
+    generic = [f for f in mf.BANK if f.generic]
+    assert len(generic) >= 10, "enough formats that fit any clip"
+    for f in mf.BANK:
+        assert set(f.slots) <= {*mf.TOPIC_SLOTS, "fill"}, f.id
+    for shape in ("be like", "pretending", "pov", "nobody", "before after", "hits different",
+                  "not me", "tell me", "first later", "two-line", "that feeling"):
+        assert shape in mf.SHAPES
+
+
+def test_every_format_filled_from_every_topic_is_a_whole_clause_it_matches():
+    topics = [extract_topic(t, d, g) for t, d, g in (
+        ("Leg day", "", ("gym",)), ("Sunday pancakes", "", ("cooking", "pancakes")),
+        ("Ranked night", "", ("gaming",)), ("Our wedding day", "first dance", ("wedding",)))]
+    for topic in topics:
+        values = topic.slots()
+        for f in mf.usable(values, face=True, model=False):
+            line = f.fill(values)
+            assert mf.match_format(line) is not None, line
+            assert mf.whole_clause(line, max_words=16), line
+
+
+@pytest.mark.parametrize("line, whole", [
+    ("Not me posting this again", True),
+    ("Leg day be like", True),
+    ("That feeling when he's in the middle of a fight and I can see", False),
+    ("POV: she's in a basement with 19 cats, so I was going to put", False),
+    ("Nobody: / Me:", False),
+    ("Me when the", False),
+    ('Me when "one more', False),
+])
+def test_whole_clause(line, whole):
+    assert mf.whole_clause(line) is whole
+
+
+def test_free_lines_in_no_format_are_refused():
+    assert mf.match_format("It's not that easy to fly") is None
+    assert mf.match_format("Not me fixing the bike again").id == "not-me-again"
