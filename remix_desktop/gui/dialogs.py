@@ -215,9 +215,9 @@ class SettingsDialog(QDialog):
                   if value is not None and value != self.shown.get(key)}
         default = edited.pop("default", None)
         if default is not None and default != ctx.consent.state().default:
-            change = ctx.consent.set_default(default)
-            ctx.consentChanged.emit()
-            done.append(f"default permission is now {default} ({change.count} videos changed)")
+            self.default_job = self._set_default(default)  # on a job, like every consent change
+            if self.default_job is not None:
+                done.append(f"the default permission is being set to {default}")
         changed = False
         for key, value in edited.items():
             if library.setting(key, "") != value:
@@ -228,6 +228,26 @@ class SettingsDialog(QDialog):
             ctx.settingsChanged.emit()
             done.append("settings saved")
         return done
+
+    def _set_default(self, default: str):
+        """Write the library default on a job (it may change whether every video on
+        Default may be remixed); the window says what changed when it is written."""
+        window = self.parent()
+
+        def say(text: str) -> None:
+            if hasattr(window, "show_message"):
+                window.show_message(text)
+            else:
+                self.default_hint.setText(text)
+
+        def done(change) -> None:
+            n = change.count
+            say(f"Settings: default permission is now {default} ({n} video"
+                f"{'s' if n != 1 else ''} changed). Undo with Ctrl+Z.")
+
+        return self.context.run_op("set the default permission",
+                                   lambda consent: consent.set_default(default),
+                                   finished=done, failed=say)
 
     def accept(self) -> None:
         try:

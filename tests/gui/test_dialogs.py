@@ -42,6 +42,9 @@ def test_settings_dialog_writes_settings(qtbot, filled):
     assert audit.entries(context.library.conn, limit=1)[0].action == "default"
     assert f"{len(GOOD_CLIPS)} videos · {len(GOOD_CLIPS)} may be remixed" in \
         window.counts_label.text()
+    assert dialog.default_job is not None, "the default is written on a job"
+    assert window.last_message == (f"Settings: default permission is now allow "
+                                   f"({len(GOOD_CLIPS)} videos changed). Undo with Ctrl+Z.")
 
 
 def test_audit_view_lists_entries_and_exports_csv(qtbot, filled, monkeypatch, tmp_path,
