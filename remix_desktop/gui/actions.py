@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMenu, QMessage
 
 from ..core.consent import Change, Consent
 from ..core.errors import RemixDesktopError
+from .jobs import Job
 from ..core.transfer import export_permissions, import_permissions
 from .delegates import BADGE_COLORS
 from .dialogs import AuditDialog, RejectionsDialog, SettingsDialog, ask_save_path
@@ -115,6 +116,9 @@ class ActionsMixin:
                               tip="Every change to permissions and the library")
         self.selection_actions = [self.allow_action, self.deny_action, self.default_action,
                                   self.remove_action]
+        # disabled while a consent change is being written (one at a time)
+        self.consent_actions = [self.allow_action, self.deny_action, self.default_action,
+                                self.undo_action, self.optout_action]
 
     def _scope_to(self, widget: QWidget, actions: list[QAction]) -> None:
         """Keys like Delete and Ctrl+A act on the library only while it has the focus (the
@@ -184,52 +188,59 @@ class ActionsMixin:
 
     # -- permissions -----------------------------------------------------------------------
 
-    def set_permission_for_selection(self, value: str) -> Change | None:
-        """One `set_permission` call for every selected video; says what changed."""
+    def set_permission_for_selection(self, value: str) -> Job | None:
+        """One `set_permission` call for every selected video, on a job; says what changed
+        when it is written (the change is in `last_change` then)."""
         ids = self.selected_ids()
         if not ids:
             self.show_message("Select one or more videos first.")
             return None
-        try:
-            change = self.context.consent.set_permission(ids, value)
-        except RemixDesktopError as exc:
-            self.show_message(str(exc))
-            return None
-        self.context.consentChanged.emit()
-        if change.count == 0:
-            self.show_message(f"Nothing changed: the selected {videos(len(ids))} were already "
-                              f"{'on ' if value == 'default' else ''}{value}.")
-        else:
+
+        def done(change: Change) -> None:
+            self.last_change = change
+            if change.count == 0:
+                self.show_message(f"Nothing changed: the selected {videos(len(ids))} were "
+                                  f"already {'on ' if value == 'default' else ''}{value}.")
+                return
             text = f"{VERBS[value]} {videos(change.count)}."
             if change.previews_removed:
                 text += f" {change.previews_removed} cached previews deleted."
-            if self.context.consent.state().optout and value != "deny":
+            if self.model.state.optout and value != "deny":
                 text += " The bulk opt-out is on, so no video may be remixed until it is off."
             self.show_message(text + " Undo with Ctrl+Z.")
-        return change
 
-    def undo(self) -> Change | None:
-        pending = self.context.consent.next_undo()
+        return self.context.run_op(f"set permission to {value}",
+                                   lambda consent: consent.set_permission(ids, value),
+                                   finished=done, failed=self.show_message)
+
+    def undo(self) -> Job | None:
+        """Undo the change the Undo action is labelled with, and only that one: when
+        another window or the command line made a newer change since, nothing is undone
+        and the status bar says why."""
+        pending = self._undo_pending
         if pending is None:
             self.show_message("There is no change left to undo.")
             return None
-        try:
-            change = self.context.consent.undo()
-        except RemixDesktopError as exc:
-            self.show_message(str(exc))
-            return None
         action, scope, old, new = pending.action, pending.scope, pending.old, pending.new
-        self.context.consentChanged.emit()
-        what = {"permission": "permission of", "permissions-import": "permissions",
-                "default": "library default", "optout": "bulk opt-out"}.get(action, action)
-        target = "" if scope == "library" else f" {scope}"
-        self.show_message(f"Undone: {what}{target} back from {new} to {old} "
-                          f"({videos(change.count)}).")
-        return change
 
-    def _update_undo(self) -> None:
-        pending = self.context.consent.next_undo()
-        self.undo_action.setEnabled(pending is not None)
+        def done(change: Change) -> None:
+            self.last_change = change
+            what = {"permission": "permission of", "permissions-import": "permissions",
+                    "default": "library default", "optout": "bulk opt-out"}.get(action, action)
+            target = "" if scope == "library" else f" {scope}"
+            self.show_message(f"Undone: {what}{target} back from {new} to {old} "
+                              f"({videos(change.count)}).")
+
+        return self.context.run_op("undo", lambda consent: consent.undo(expected=pending.id),
+                                   finished=done, failed=self.show_message)
+
+    def _update_undo(self, pending=...) -> None:
+        """Label Undo with the change it would undo now (`pending` when the caller read
+        it already); Undo remembers it and undoes nothing else."""
+        if pending is ...:
+            pending = self.context.consent.next_undo()
+        self._undo_pending = pending
+        self.undo_action.setEnabled(pending is not None and self.context.op is None)
         if pending is None:
             tip = "Nothing to undo"
         else:
@@ -243,14 +254,16 @@ class ActionsMixin:
     def _optout_triggered(self, checked: bool) -> None:
         self.set_optout(bool(checked))
 
-    def set_optout(self, on: bool) -> Change | None:
-        """Turning on asks first (saying how many videos it affects); off does not."""
-        consent = self.context.consent
-        if on == consent.state().optout:
+    def set_optout(self, on: bool) -> Job | None:
+        """Turning on asks first (saying how many videos it affects); off does not. The
+        change is written on a job; the switch shows the library's state until it is."""
+        state = self.model.state
+        if on == state.optout:
             self.optout_action.setChecked(on)
             return None
+        self.optout_action.setChecked(state.optout)  # until the change is written
         if on:
-            n = consent.affected_by(optout=True)
+            n = self.counts["allowed"]  # the videos that may be remixed now: all denied
             answer = QMessageBox.question(
                 self, "Turn on the bulk opt-out?",
                 f"No video may be remixed while the bulk opt-out is on. This denies "
@@ -259,17 +272,24 @@ class ActionsMixin:
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                 QMessageBox.StandardButton.No)
             if answer != QMessageBox.StandardButton.Yes:
-                self.optout_action.setChecked(False)
                 return None
-        change = consent.set_optout(on)
-        self.context.consentChanged.emit()
-        if on:
-            self.show_message(f"Bulk opt-out is on: {videos(change.count)} denied. "
-                              "Undo with Ctrl+Z.")
-        else:
-            self.show_message(f"Bulk opt-out is off: your per-video choices apply again "
-                              f"({videos(change.count)} may be remixed again).")
-        return change
+
+        def done(change: Change) -> None:
+            self.last_change = change
+            if on:
+                self.show_message(f"Bulk opt-out is on: {videos(change.count)} denied. "
+                                  "Undo with Ctrl+Z.")
+            else:
+                self.show_message(f"Bulk opt-out is off: your per-video choices apply again "
+                                  f"({videos(change.count)} may be remixed again).")
+
+        def failed(text: str) -> None:
+            self.optout_action.setChecked(self.model.state.optout)
+            self.show_message(text)
+
+        return self.context.run_op("bulk opt-out " + ("on" if on else "off"),
+                                   lambda consent: consent.set_optout(on),
+                                   finished=done, failed=failed)
 
     # -- removing --------------------------------------------------------------------------
 
@@ -320,6 +340,10 @@ class ActionsMixin:
             failed=self.show_message)
 
     def import_permissions_file(self, source: Path | None = None):
+        """Read, match and apply a permissions file on a job (a million rows take seconds);
+        on the GUI thread only the summary and a report of at most SHOWN entries are made."""
+        from .permissions_report import PermissionsReportDialog
+
         if source is None:
             path, _ = QFileDialog.getOpenFileName(self, "Import permissions", str(Path.home()),
                                                   "Permissions (*.csv *.json)")
@@ -329,21 +353,28 @@ class ActionsMixin:
         context = self.context
 
         def work(control):
+            def progress(done: int, total: int) -> None:
+                control.progress(done * 1000 // max(total, 1), 1000,
+                                 f"Reading {Path(source).name}")
+
             with context.background_library() as library:
-                return import_permissions(Consent(library), Path(source))
+                return import_permissions(Consent(library), Path(source), progress=progress)
 
         def done(result):
             context.consentChanged.emit()
             n = result.matched
-            text = (f"Applied {n} permission{'s' if n != 1 else ''} from {Path(source).name}: "
-                    f"{videos(result.change.count)} changed.")
-            if result.change.count:
-                text += " Undo with Ctrl+Z."
-            self.show_message(text)
-            if result.rejected:
-                dialog = RejectionsDialog("Permissions import", text + "\nThese entries were "
-                                          "not applied:", result.rejected, self)
-                dialog.list.setHeaderLabels(["Entry", "Reason"])
+            head = (f"Applied {n} permission{'s' if n != 1 else ''} from {Path(source).name}: "
+                    f"{videos(result.change.count)} changed."
+                    + (" Undo with Ctrl+Z." if result.change.count else ""))
+            text = head + "".join(f" {s.reason}."
+                                  for s in result.library_settings_not_applied if s.stricter)
+            left = len(result.conflicts) + len(result.rejected)
+            if left:
+                text += (f" {left:,} entr{'y was' if left == 1 else 'ies were'} not applied "
+                         "as written.")
+            self.show_message(text, 8000 if result.complete else 20000)
+            if not result.complete:
+                dialog = PermissionsReportDialog(result, head, context.jobs, self)
                 dialog.open()
                 self.permissions_report = dialog
 
