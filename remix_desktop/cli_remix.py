@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from .core.captions_store import CaptionStore
 from .core.consent import Consent
 from .core.errors import UsageError
 from .core.export import default_export_name
@@ -22,6 +23,14 @@ def remix_command(library: Library, args) -> int:
     timings["gate_s"] = _lap(started)
     if args.candidates < 1 or (args.suggest is not None and args.suggest < 1):
         raise UsageError("--candidates and --suggest take a number of 1 or more")
+    about = getattr(args, "about", None)
+    if about is not None:
+        from .core.captions import clean_user_caption
+
+        line = " ".join(clean_user_caption(about).split())
+        if not line:
+            raise UsageError("--about needs a line about what happens in the clip")
+        video = library.set_info(video.id, description=line)  # kept: the window shows it
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     sweep_previews(library)  # what an earlier, interrupted render left behind
@@ -47,12 +56,16 @@ def remix_command(library: Library, args) -> int:
             times = [p.time_s for p in picks] or [video.duration_s / 2]
         timings["frames_s"] = _lap(t)
         t = time.perf_counter()
+        store = CaptionStore(library)
+        run = None
         if args.caption is not None:
             captions = [(args.caption, None)] * len(times)
+            kept = [store.add_own(video.id, args.caption)]
         else:
             run = remixer.write_captions(video.id, times[0], count=args.candidates,
                                          seed=args.seed, progress=progress)
             captions = [(c.text, c.seed) for c in run.captions]
+            kept = store.add_run(video.id, run, model_id)
             timings.update({f"captions_{k}": v for k, v in source.last_timings.items()})
         timings["captions_s"] = _lap(t)
         results = []
@@ -94,15 +107,57 @@ def remix_command(library: Library, args) -> int:
         images_client.stop()
     timings["total_s"] = _lap(started)
     faces = any(r["face"] for r in results)
+    context = run.context if run is not None else "creator"
     if args.json:
-        print(json.dumps({"video": video.id, "previews": results, "timings": timings,
-                          "face_warning": faces}, indent=2, ensure_ascii=False))
+        print(json.dumps({
+            "video": video.id, "context": context,
+            "topic": run.topic.as_dict() if run is not None and run.topic else None,
+            "captions": [_caption_json(c, run) for c in kept],
+            "previews": results, "timings": timings, "face_warning": faces},
+            indent=2, ensure_ascii=False))
     else:
+        if context == "none":
+            print(NO_CONTEXT)
         for r in results:
             print(f"preview {r['id']}: {r['caption']!r} -> {r['path']}")
         if faces:
             print("Note: a frame shows a face; this remix uses a person's likeness.")
         print(f"Made {len(results)} preview(s) in {timings['total_s']:.1f} s.")
+    return 0
+
+
+NO_CONTEXT = ("Nothing to go on for this clip (no title, description or tags): these "
+              "captions fit any clip; say what happens with --about \"TEXT\".")
+
+
+def _caption_json(stored, run=None) -> dict:
+    made = {c.text: c for c in run.captions} if run is not None else {}
+    c = made.get(stored.text)
+    return {"id": stored.id, "text": stored.text, "source": stored.source,
+            "format": stored.format, "shape": c.shape if c else None,
+            "model": stored.model_id, "seed": stored.seed, "topic": stored.topic,
+            "starred": stored.starred, "created_at": stored.created_at,
+            "edited_at": stored.edited_at}
+
+
+def captions_command(library: Library, args) -> int:
+    """`remix-desktop captions ID [--json]`: the captions kept with a video."""
+    video = library.video(args.id)
+    kept = CaptionStore(library).list(video.id)
+    if args.json:
+        print(json.dumps({"video": video.id, "captions": [_caption_json(c) for c in kept]},
+                         indent=2, ensure_ascii=False))
+        return 0
+    if not kept:
+        print(f"Video {video.id} has no captions yet; 'remix-desktop remix {video.id}' writes "
+              "some.")
+        return 0
+    for c in kept:
+        star = "*" if c.starred else " "
+        made = {"model": f"model {c.model_id}, seed {c.seed}",
+                "template": f"template, {c.model_id}", "creator": "yours"}[c.source]
+        edited = ", edited" if c.edited_at else ""
+        print(f"{c.id:>5} {star} {c.text}  ({made}{edited})")
     return 0
 
 

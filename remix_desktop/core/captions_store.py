@@ -1,0 +1,115 @@
+"""The captions kept with each video: every caption made (by the model or from a template)
+or typed by the creator, with its provenance. The owner of the `captions` table.
+
+A caption is kept when it is made, so it is there again when the video is selected or the app
+restarts; the creator stars, edits and deletes them. An edit keeps the caption's provenance
+(source, model, seed) and records when it was edited.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from .audit import utc_now
+from .captions import CaptionRun, clean_user_caption
+from .errors import UsageError
+from .library import Library
+
+SOURCES = ("model", "template", "creator")
+_COLUMNS = ("id, video_id, text, source, format, model_id, seed, topic, starred, created_at, "
+            "edited_at")
+
+
+@dataclass(frozen=True)
+class StoredCaption:
+    id: int
+    video_id: int
+    text: str
+    source: str  # "model", "template" or "creator"
+    format: str | None
+    model_id: str | None
+    seed: int | None
+    topic: dict | None  # the topic it was written for
+    starred: bool
+    created_at: str
+    edited_at: str | None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class CaptionStore:
+    def __init__(self, library: Library):
+        self.library = library
+
+    def list(self, video_id: int) -> list[StoredCaption]:
+        """The video's captions, oldest first (starred ones are not moved: order is made)."""
+        self.library.video(video_id)
+        rows = self.library.conn.execute(
+            f"SELECT {_COLUMNS} FROM captions WHERE video_id = ? ORDER BY id",
+            (video_id,)).fetchall()
+        return [_row(r) for r in rows]
+
+    def get(self, caption_id: int) -> StoredCaption:
+        row = self.library.conn.execute(f"SELECT {_COLUMNS} FROM captions WHERE id = ?",
+                                        (caption_id,)).fetchone()
+        if row is None:
+            raise UsageError(f"There is no caption {caption_id}")
+        return _row(row)
+
+    def add_run(self, video_id: int, run: CaptionRun, model_id: str | None) -> list[StoredCaption]:
+        """Keep the captions of a model run; a text the video already has is not kept twice
+        (the kept one is returned in its place)."""
+        topic = json.dumps(run.topic.as_dict()) if run.topic is not None else None
+        return [self._add(video_id, c.text, "template" if c.source == "template" else "model",
+                          c.format or None, model_id, c.seed, topic) for c in run.captions]
+
+    def add_own(self, video_id: int, text: str) -> StoredCaption:
+        """A caption the creator typed."""
+        return self._add(video_id, text, "creator", None, None, None, None)
+
+    def edit(self, caption_id: int, text: str) -> StoredCaption:
+        clean = clean_user_caption(text)
+        if not clean:
+            raise UsageError("A caption cannot be empty; delete it instead")
+        self.get(caption_id)
+        with self.library.write() as conn:
+            conn.execute("UPDATE captions SET text = ?, edited_at = ? WHERE id = ?",
+                         (clean, utc_now(), caption_id))
+        return self.get(caption_id)
+
+    def star(self, caption_id: int, starred: bool = True) -> StoredCaption:
+        self.get(caption_id)
+        with self.library.write() as conn:
+            conn.execute("UPDATE captions SET starred = ? WHERE id = ?",
+                         (int(bool(starred)), caption_id))
+        return self.get(caption_id)
+
+    def delete(self, caption_id: int) -> None:
+        self.get(caption_id)
+        with self.library.write() as conn:
+            conn.execute("DELETE FROM captions WHERE id = ?", (caption_id,))
+
+    def _add(self, video_id, text, source, fmt, model_id, seed, topic) -> StoredCaption:
+        clean = clean_user_caption(text)
+        if not clean:
+            raise UsageError("A caption cannot be empty")
+        self.library.video(video_id)
+        with self.library.write() as conn:
+            row = conn.execute("SELECT id FROM captions WHERE video_id = ? AND text = ?",
+                               (video_id, clean)).fetchone()
+            if row is None:
+                cur = conn.execute(
+                    "INSERT INTO captions(video_id, text, source, format, model_id, seed, topic,"
+                    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (video_id, clean, source, fmt, model_id, seed, topic, utc_now()))
+                caption_id = cur.lastrowid
+            else:
+                caption_id = row[0]
+        return self.get(caption_id)
+
+
+def _row(r) -> StoredCaption:
+    return StoredCaption(r[0], r[1], r[2], r[3], r[4], r[5], r[6],
+                         json.loads(r[7]) if r[7] else None, bool(r[8]), r[9], r[10])
