@@ -408,6 +408,11 @@ def _inspect_gguf(path: Path, fh, size: int) -> ModelFile:
         if not architecture.isprintable() or len(architecture) > 64:
             raise ModelFileError(path, f"has a damaged GGUF header (general.architecture "
                                        f"'{_short(architecture)}' is not a plain name)")
+        if architecture.lower() == "clip":  # llama.cpp's vision projectors ("mmproj")
+            raise ModelFileError(path, "is a vision projector (an mmproj file, GGUF "
+                                       "architecture 'clip'), not a language model: it pairs "
+                                       "with a vision language model and cannot write "
+                                       "captions on its own")
         name = metadata.get("general.name")
         title = _short(name) if isinstance(name, str) and name.strip() else architecture
         family = dict(family=architecture, kind="caption", variant=architecture,
