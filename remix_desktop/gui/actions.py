@@ -135,6 +135,7 @@ class ActionsMixin:
         file.addSeparator()
         file.addActions([self.export_permissions_action, self.import_permissions_action])
         file.addAction(self.restore_action)
+        file.addAction(self.locate_action)
         file.addSeparator()
         file.addActions([self.models_action, self.settings_action, self.quit_action])
         edit = bar.addMenu("&Edit")

@@ -12,7 +12,9 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QPainter, QPalette
 from PySide6.QtWidgets import (QApplication, QComboBox, QStyle, QStyledItemDelegate,
                                QStyleOptionViewItem)
 
-from .library_model import PERMISSION_LABELS, EffectiveRole, FolderRole, PermissionRole
+from ..core.video_files import FileState
+from .library_model import (FILE_HINTS, FILE_LABELS, PERMISSION_LABELS, EffectiveRole,
+                            FileStateRole, FolderRole, PermissionRole)
 from .thumbnails import THUMB_SIZE
 
 ALLOW_COLOR = QColor("#2e7d32")  # green 800: white text passes contrast on it
@@ -45,10 +47,14 @@ class NameDelegate(QStyledItemDelegate):
         painter.save()
         rect = option.rect.adjusted(6, 0, -6, 0)
         pixmap = index.data(Qt.ItemDataRole.DecorationRole)
+        gone = index.data(FileStateRole) is not None  # greyed: its file is not usable
         top = rect.top() + (rect.height() - THUMB_SIZE.height()) // 2
         if pixmap is not None:
+            if gone:
+                painter.setOpacity(0.35)
             painter.drawPixmap(QRect(rect.left(), top, THUMB_SIZE.width(), THUMB_SIZE.height()),
                                pixmap)
+            painter.setOpacity(1.0)
         text_rect = rect.adjusted(THUMB_SIZE.width() + 10, 0, 0, 0)
         font = QFont(option.font)
         font.setWeight(QFont.Weight.DemiBold)
@@ -58,7 +64,8 @@ class NameDelegate(QStyledItemDelegate):
         block = fm.height() + sfm.height() + 2
         y = text_rect.top() + (text_rect.height() - block) // 2
         painter.setFont(font)
-        painter.setPen(_text_color(option))
+        painter.setPen(_text_color(option, QPalette.ColorRole.PlaceholderText) if gone
+                       else _text_color(option))
         name = fm.elidedText(index.data() or "", Qt.TextElideMode.ElideMiddle, text_rect.width())
         painter.drawText(QRect(text_rect.left(), y, text_rect.width(), fm.height()),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
@@ -156,6 +163,9 @@ class EffectiveDelegate(QStyledItemDelegate):
         if effective is None:
             return
         verdict, _, reason = (index.data() or "").partition(" — ")
+        problem = index.data(FileStateRole)
+        if problem is not None:  # consent aside, a missing or changed file is not remixed
+            verdict, reason = FILE_LABELS[FileState(problem)], FILE_HINTS[FileState(problem)]
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         rect = option.rect.adjusted(10, 0, -6, 0)
@@ -168,7 +178,9 @@ class EffectiveDelegate(QStyledItemDelegate):
         block = fm.height() + (sfm.height() + 2 if reason else 0)
         y = rect.top() + (rect.height() - block) // 2
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(ALLOW_COLOR if effective.allowed else DENY_COLOR)
+        gone = problem is not None
+        painter.setBrush(_text_color(option, QPalette.ColorRole.PlaceholderText) if gone
+                         else ALLOW_COLOR if effective.allowed else DENY_COLOR)
         painter.drawEllipse(QRectF(rect.left(), y + (fm.height() - dot) / 2, dot, dot))
         text_left, width = rect.left() + dot + 8, rect.width() - dot - 8
         painter.setFont(font)

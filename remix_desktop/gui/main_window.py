@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 
 from PySide6.QtCore import (QByteArray, QEvent, QItemSelection, QItemSelectionModel, Qt,
                             QTimer, QUrl)
@@ -19,10 +20,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
 
 from ..core.errors import RemixDesktopError
 from ..core.library import Library
+from ..core.video_files import FileState
 from .actions import ActionsMixin, videos
 from .context import AppContext
 from .delegates import EffectiveDelegate, NameDelegate, PermissionDelegate
 from .import_flow import ImportFlow, paths_from_mime
+from .locate_actions import LocateMixin
 from .library_model import (COL_DURATION, COL_EFFECTIVE, COL_NAME, COL_PERMISSION,
                             COL_RESOLUTION, FILTERS, LibraryModel, LibraryProxy)
 from .remix_panel import RemixPanel
@@ -37,7 +40,7 @@ SEARCH_DELAY_ROWS = 5000  # below this many videos each keystroke filters at onc
 STATE_KEYS = ("gui.geometry", "gui.window_state", "gui.splitter", "gui.header")
 
 
-class MainWindow(ActionsMixin, QMainWindow):
+class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.context = context
@@ -54,6 +57,7 @@ class MainWindow(ActionsMixin, QMainWindow):
         self.proxy.setSourceModel(self.model)
         self.import_flow = ImportFlow(self, context)
         self._build_actions()
+        self._build_locate()
         self._build_menus()
         self.toolbar = self._build_toolbar()
         self._build_body()
@@ -237,6 +241,12 @@ class MainWindow(ActionsMixin, QMainWindow):
         if event.type() == QEvent.Type.PaletteChange and hasattr(self, "table"):  # dark mode
             self.model.thumbnails.reset_placeholder()
             self.table.viewport().update()
+        if (event.type() == QEvent.Type.ActivationChange and self.isActiveWindow()
+                and hasattr(self, "model")):  # back to the app: a drive may be back
+            now = time.monotonic()
+            if now - getattr(self, "_files_looked", 0.0) > 10.0:
+                self._files_looked = now
+                self.model.check_files()
         super().changeEvent(event)
 
     def show_message(self, text: str, msecs: int = 8000) -> None:
@@ -343,8 +353,14 @@ class MainWindow(ActionsMixin, QMainWindow):
         menu.addSeparator()
         ids = self.selected_ids()
         if len(ids) == 1:
-            menu.addAction("Open video", lambda: self._open_file(ids[0], folder=False))
-            menu.addAction("Show in folder", lambda: self._open_file(ids[0], folder=True))
+            state = self.model.file_state(ids[0])
+            if state is FileState.MISSING:
+                menu.addAction("Locate…", lambda: self.locate_video(ids[0]))
+            elif state is FileState.OK:
+                menu.addAction("Open video", lambda: self._open_file(ids[0], folder=False))
+            folder = menu.addAction("Show in folder",
+                                    lambda: self._open_file(ids[0], folder=True))
+            folder.setEnabled(os.path.isdir(self.model.row(self.model.row_of(ids[0])).folder))
             menu.addSeparator()
         menu.addAction(self.remove_action)
         menu.popup(self.table.viewport().mapToGlobal(pos))
