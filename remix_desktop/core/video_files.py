@@ -128,15 +128,18 @@ def verify(path: str, expected_fingerprint: str, size: int) -> FileCheck:
     return FileCheck(FileState.OK)
 
 
-def problem_sentence(video, state: FileState) -> str:
+def problem_sentence(video, state: FileState, *, window: bool = False) -> str:
     """One sentence (without the final stop) for a video whose file is not usable, saying
-    what is wrong and what to do (video: library.Video)."""
+    what is wrong and what to do (video: library.Video); `window`: the fix as the window
+    offers it, else as the command line does."""
     name = f"video {video.id} ('{video.title or video.name}')"
     if state is FileState.MISSING:
+        fix = ("use Locate… to show where it is now (or File > Locate moved videos… for a "
+               "whole folder)" if window else
+               f"relink it with 'remix-desktop relink {video.id} NEW_PATH' (or "
+               "'remix-desktop locate FOLDER'), or Locate… in the window")
         return (f"The file of {name} is missing: {video.path} was moved, renamed or deleted, "
-                f"or its drive is not connected; relink it with 'remix-desktop relink "
-                f"{video.id} NEW_PATH' (or 'remix-desktop locate FOLDER'), or Locate… in the "
-                "window")
+                f"or its drive is not connected; {fix}")
     if state is FileState.UNREADABLE:
         return (f"The file of {name} cannot be read ({video.path}: permission denied); make "
                 "it readable for this user")

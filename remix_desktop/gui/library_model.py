@@ -372,7 +372,7 @@ class LibraryModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if problem is not None and col in (COL_NAME, COL_EFFECTIVE):
                 return (f"{os.path.join(r.folder, r.name)}\n"
-                        f"{problem_sentence(_Named(r), problem)}.")
+                        f"{problem_sentence(_Named(r), problem, window=True)}.")
             if col == COL_NAME:
                 return os.path.join(r.folder, r.name)
             if col == COL_PERMISSION:

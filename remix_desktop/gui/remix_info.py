@@ -142,7 +142,7 @@ class FileBanner(Notice):
     def show_for(self, video: Video, state: FileState) -> None:
         self.video, self.state = video, state
         self.setText(f"<b>This video cannot be remixed now.</b> "
-                     f"{escape(problem_sentence(video, state))}.")
+                     f"{escape(problem_sentence(video, state, window=True))}.")
         self.locate_button.setVisible(state is FileState.MISSING)
         self.locate_button.setEnabled(True)
         self.show()

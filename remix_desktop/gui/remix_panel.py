@@ -14,6 +14,12 @@ from PySide6.QtWidgets import QWidget
 
 from ..core.consent import Effective
 from ..core.video_files import FileState
+
+FILE_PLACEHOLDERS = {
+    FileState.MISSING: "The video file is not where it was: Locate… it above.",
+    FileState.UNREADABLE: "The video file cannot be read (permission denied).",
+    FileState.CHANGED: "The file at this path holds another video now: import it again.",
+}
 from ..core.errors import UsageError
 from ..core.library import Video
 from ..core.modelstore import ModelStore
@@ -40,6 +46,7 @@ class RemixPanel(RemixPanelUi, QWidget):
         self.video: Video | None = None
         self.effective: Effective | None = None
         self.allowed = False
+        self.file_state = FileState.OK  # of the video's file, from stat (see _evaluate_consent)
         self.caption_job: Job | None = None
         self.generate_job: Job | None = None
         self.models_job: Job | None = None
@@ -102,11 +109,15 @@ class RemixPanel(RemixPanelUi, QWidget):
         self.video, self.video_id = video, None if video is None else video.id
         self.info.load(video)
         self._evaluate_consent()
-        self.scrubber.load(video, self.allowed)
+        self._load_scrubber()
         self._reload_previews()
         self.stack.setCurrentIndex(0 if video is None else 1)
         self.status_label.clear()
         self._update_controls()
+
+    def _load_scrubber(self) -> None:
+        self.scrubber.load(self.video, self.allowed,
+                           unavailable=FILE_PLACEHOLDERS.get(self.file_state, ""))
 
     def _evaluate_consent(self) -> None:
         self.file_state = FileState.OK
@@ -136,10 +147,12 @@ class RemixPanel(RemixPanelUi, QWidget):
         except UsageError:
             self.set_video(None)
             return
-        was = self.allowed
+        was, was_file = self.allowed, self.file_state
         self._evaluate_consent()
         if not self.allowed:
             self.cancel()  # nothing more of this video goes to a model
+        if self.file_state != was_file:  # the file went, or came back
+            self._load_scrubber()
         self.scrubber.set_allowed(self.allowed)
         self._reload_previews()
         self._update_controls()
@@ -160,7 +173,7 @@ class RemixPanel(RemixPanelUi, QWidget):
         self.info.refresh(video)
         self._consent_changed()
         if moved:
-            self.scrubber.load(video, self.allowed)
+            self._load_scrubber()
 
     def _previews_changed(self, video_id: int) -> None:
         if video_id in (0, self.video_id):

@@ -206,9 +206,10 @@ class FrameScrubber(QWidget):
 
     # -- the video -------------------------------------------------------------------------
 
-    def load(self, video: Video | None, allowed: bool) -> None:
+    def load(self, video: Video | None, allowed: bool, *, unavailable: str = "") -> None:
         """Show `video` (None: nothing); `allowed` says whether its frames may be checked
-        for faces and suggested (both feed a remix)."""
+        for faces and suggested (both feed a remix). `unavailable`: why its file cannot be
+        read now (missing, changed): said in place of the frames, and nothing is read."""
         self.token += 1
         self._settle.stop()
         for job in (self._frame_job, self._strip_job, self.suggest_job):
@@ -228,6 +229,13 @@ class FrameScrubber(QWidget):
             self.slider.blockSignals(True)
             self.slider.setRange(0, 0)
             self.slider.blockSignals(False)
+            self._show_time()
+            return
+        if unavailable:
+            self.view.set_placeholder(unavailable)
+            self.strip.clear("")
+            for widget in (self.slider, self.strip):
+                widget.setEnabled(False)
             self._show_time()
             return
         self.view.set_placeholder("Reading the frame…")

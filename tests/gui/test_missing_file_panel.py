@@ -40,6 +40,8 @@ def test_a_missing_file_is_said_with_locate_and_generate_stays_off(qtbot, contex
     text = panel.file_banner.text_label.text()
     assert "is missing" in text and video.path in text
     assert panel.file_banner.locate_button.isVisible()
+    assert "Locate…" in text and "remix-desktop" not in text  # the window's own fix
+    assert "Locate" in panel.scrubber.view.placeholder()  # no frame read of a missing file
     assert not panel.write_button.isEnabled()
     assert not panel.suggest_button.isEnabled()
     assert not panel.generate_button.isEnabled()

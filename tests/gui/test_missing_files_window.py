@@ -42,7 +42,7 @@ def test_missing_files_are_greyed_said_and_counted(moved):
     row = window.proxy.proxy_row_of(missing)
     assert window.proxy.index(row, COL_EFFECTIVE).data(FileStateRole) == "missing"
     tip = window.proxy.index(row, COL_NAME).data(0x03)  # ToolTipRole
-    assert "is missing" in tip and "relink" in tip
+    assert "is missing" in tip and "Locate…" in tip
     assert window.files_label.text() == "2 missing files"
     assert window.locate_action.isEnabled()
 
