@@ -96,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     words.add_argument("--caption", metavar="TEXT", help="your own caption")
     words.add_argument("--candidates", type=int, default=4, metavar="N",
                        help="captions written by the model (default 4)")
+    p.add_argument("--about", metavar="TEXT", help="what happens in the clip, in one line "
+                   "(kept as the video's description; captions are written about it)")
     p.add_argument("--style", default="none",
                    help="none, cartoon, sketch, popart, halftone, or diffusion")
     p.add_argument("--prompt", help="diffusion: a preset (comic book, anime, claymation, oil "
@@ -149,6 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("backup", nargs="?", metavar="BACKUP", help="a file in the backups folder")
     m.add_argument("--empty", action="store_true", help="set the library aside and start a "
                    "new, empty one (when no backup is good)")
+
+    p = sub.add_parser("captions", help="the captions kept with a video")
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("video", help="set a video's title, description and tags")
     p.add_argument("id", type=int, metavar="ID")
@@ -541,11 +547,17 @@ def _video(library: Library, args) -> int:
     return EXIT_OK
 
 
+def _captions(library: Library, args) -> int:
+    from .cli_remix import captions_command
+
+    return captions_command(library, args)
+
+
 COMMANDS = {
     "import": _import, "list": _list, "permission": _permission, "default": _default,
     "optout": _optout, "undo": _undo, "audit": _audit, "permissions": _permissions,
     "remove": _remove, "remix": _remix, "export": _export, "video": _video,
-    "models": _models, "relink": _relink, "locate": _locate,
+    "models": _models, "relink": _relink, "locate": _locate, "captions": _captions,
 }
 
 

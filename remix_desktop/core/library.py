@@ -141,6 +141,23 @@ MIGRATIONS: list[str] = [
     ALTER TABLE models ADD COLUMN sha256 TEXT;
     ALTER TABLE models ADD COLUMN checked TEXT;
     """,
+    # 7: every caption made or typed for a video, kept with it (core.captions_store owns it).
+    """
+    CREATE TABLE captions (
+        id INTEGER PRIMARY KEY,
+        video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        text TEXT NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('model', 'template', 'creator')),
+        format TEXT,
+        model_id TEXT,
+        seed INTEGER,
+        topic TEXT,
+        starred INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        edited_at TEXT
+    );
+    CREATE INDEX captions_by_video ON captions(video_id, id);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

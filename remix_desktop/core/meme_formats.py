@@ -89,7 +89,7 @@ BANK: tuple[MemeFormat, ...] = (
     F("pov-plans", "pov", "POV: {subject} has other plans"),
     F("pov-not-supposed", "pov", "POV: you weren't supposed to see this part"),
     F("pov-camera-roll", "pov", "POV: you found this in my camera roll"),
-    F("pov-worth", "pov", "POV: the {moment} was worth the wait"),
+    F("pov-finally", "pov", "POV: finally, the {moment}"),
     F("pov-fill", "pov", "POV: you're {doing} and {fill}"),
     # "Nobody: / Me: ..."
     F("nobody-doing", "nobody", "Nobody: / Me: {doing} at 7 am"),
@@ -105,7 +105,6 @@ BANK: tuple[MemeFormat, ...] = (
     # "... hits different"
     F("event-hits", "hits different", "{Event} hits different"),
     F("moment-hits", "hits different", "The {moment} hits different"),
-    F("thing-morning-hits", "hits different", "{Thing} at 7 am hits different"),
     F("clip-hits", "hits different", "This clip hits different at 2 am"),
     # "Not me ... again"
     F("not-me-again", "not me", "Not me {doing} again"),
@@ -122,7 +121,6 @@ BANK: tuple[MemeFormat, ...] = (
     F("feeling-when-fill", "that feeling", "That feeling when {fill}"),
     # "... first, personality later"
     F("thing-first", "first later", "{Thing} first, personality later"),
-    F("event-first", "first later", "{Event} first, feelings later"),
     F("filming-first", "first later", "Filming first, thinking later"),
     # two-line setup / punchline
     F("plan-reality-event", "two-line", "The plan: {event}, nice and calm / The reality: this"),
@@ -134,11 +132,11 @@ BANK: tuple[MemeFormat, ...] = (
     F("era", "era", "My {thing} era has officially begun"),
     F("understood", "assignment", "{Subject} understood the assignment"),
     F("understood-clip", "assignment", "This clip understood the assignment"),
-    F("main-character", "energy", "Main character energy during {event}"),
     F("energy-feeling", "energy", "Feeling {feeling} and it shows"),
     # "Me when ..." / "My face when ..."
     F("me-when-again", "me when", "Me when it's {event} again"),
     F("me-when-fill", "me when", "Me when {subject} {fill}"),
+    F("seconds-before", "me when", "Me seconds before the {moment}"),
     F("face-after", "my face", "My face after the {moment}", face=True),
     F("face-watching", "my face", "My face watching this back", face=True),
     # explaining / telling / day 1
@@ -149,7 +147,6 @@ BANK: tuple[MemeFormat, ...] = (
     F("relationship", "relationship", "{Event} and I are in a committed relationship"),
     F("every-time", "every time", "Me every time I find this in my camera roll"),
     F("nobody-asked", "nobody asked", "Nobody asked, but here is {event} anyway"),
-    F("living-for", "living for", "Living for the {moment}"),
 )
 BY_ID = {f.id: f for f in BANK}
 SHAPES = tuple(dict.fromkeys(f.shape for f in BANK))
@@ -159,7 +156,12 @@ def usable(topic_slots: dict[str, str], *, face: bool = False, model: bool = Tru
     """The formats a topic can fill: every slot it needs is known (or is the model's); with
     no topic, only the formats that fit any clip, and with one, only those that use it."""
     generic_only = not topic_slots
+    # "again" contradicts a first time ("POV: it's my first 10k again"): a blind reading
+    # marked every such line incoherent
+    first_time = any("first" in v.lower().split() for v in topic_slots.values())
     for f in BANK:
+        if first_time and " again" in f.template:
+            continue
         if f.face and not face:
             continue
         if generic_only != f.generic:  # a clip with a topic gets formats about it
