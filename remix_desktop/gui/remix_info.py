@@ -8,8 +8,8 @@ import os
 from html import escape
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtWidgets import (QFileDialog, QFormLayout, QGroupBox, QLineEdit, QPlainTextEdit,
-                               QPushButton, QWidget)
+from PySide6.QtWidgets import (QFileDialog, QFormLayout, QGroupBox, QLabel, QLineEdit,
+                               QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
 
 from ..core.consent import Consent, Effective
 from ..core.library import Video
@@ -117,6 +117,48 @@ class VideoInfoEditor(QGroupBox):
         if watched is self.description_edit and event.type() == QEvent.Type.FocusOut:
             self.save()
         return super().eventFilter(watched, event)
+
+
+
+ABOUT_PLACEHOLDER = "What happens in this clip?"
+ABOUT_EXPLANATION = ("Nothing to go on for this clip: its file name is a camera's and it has "
+                     "no title, description or tags. Say in one line what happens in it "
+                     "(kept as its description) and press Enter.")
+
+
+class AboutPrompt(QWidget):
+    """One line asked for in the captions area when a clip gives nothing to go on (a camera
+    file name, no title, description or tags): `entered` carries the line."""
+
+    entered = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.explanation = QLabel(ABOUT_EXPLANATION)
+        self.explanation.setWordWrap(True)
+        self.line_edit = QLineEdit()
+        self.line_edit.setPlaceholderText(ABOUT_PLACEHOLDER)
+        self.line_edit.setToolTip("One line about the clip, e.g. my cat knocks a glass off "
+                                  "the table; the captions are written about it")
+        self.line_edit.setClearButtonEnabled(True)
+        self.line_edit.returnPressed.connect(self._enter)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 4)
+        column.addWidget(self.explanation)
+        column.addWidget(self.line_edit)
+        self.hide()
+
+    def line(self) -> str:
+        return " ".join(self.line_edit.text().split())
+
+    def _enter(self) -> None:
+        if self.line():
+            self.entered.emit(self.line())
+
+    def set_needed(self, needed: bool) -> None:
+        if not needed:
+            self.line_edit.clear()
+        self.setVisible(needed)
 
 
 class FileBanner(Notice):

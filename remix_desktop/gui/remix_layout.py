@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QFrame, Q
 from ..core.remix import PRESETS
 
 from .remix_captions import CaptionList
-from .remix_info import ConsentBanner, FileBanner, VideoInfoEditor
+from .remix_info import AboutPrompt, ConsentBanner, FileBanner, VideoInfoEditor
 from .remix_previews import PreviewGallery
 from .remix_scrubber import FrameScrubber
 from .remix_widgets import ImageView, choices
@@ -45,16 +45,23 @@ class RemixPanelUi:
         self.write_button = QPushButton("&Write captions")
         self.write_button.setToolTip(f"Ask the caption model on this computer for "
                                      f"{CAPTION_COUNT} captions for the chosen frame; they "
-                                     "replace the model's captions in the list (Alt+W)")
+                                     "are kept with the video and checked, the earlier "
+                                     "ones unchecked (Alt+W)")
         self.more_button = QPushButton("&More captions")
         self.more_button.setToolTip(f"{CAPTION_COUNT} more captions, added to the list (Alt+M)")
         self.add_button = QPushButton("Add your &own")
         self.add_button.setToolTip("Write a caption yourself (Alt+O)")
+        self.delete_button = QPushButton("Delete")
+        self.delete_button.setToolTip("Delete the selected captions from this video (Delete)")
+        self.about_prompt = AboutPrompt()
+        self.about_edit = self.about_prompt.line_edit
         self.captions_box = captions = QGroupBox("Captions")
         column = QVBoxLayout(captions)
+        column.addWidget(self.about_prompt)
         column.addWidget(self.caption_list, 1)
         row = QHBoxLayout()
-        for button in (self.write_button, self.more_button, self.add_button):
+        for button in (self.write_button, self.more_button, self.add_button,
+                       self.delete_button):
             row.addWidget(button)
         row.addStretch(1)
         column.addLayout(row)

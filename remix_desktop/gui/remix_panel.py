@@ -8,6 +8,9 @@ results that arrive for a video no longer shown are dropped.
 
 from __future__ import annotations
 
+import threading
+from collections import deque
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import QWidget
@@ -20,10 +23,12 @@ FILE_PLACEHOLDERS = {
     FileState.UNREADABLE: "The video file cannot be read (permission denied).",
     FileState.CHANGED: "The file at this path holds another video now: import it again.",
 }
-from ..core.errors import UsageError
+from ..core.captions_store import CaptionStore
+from ..core.errors import RemixDesktopError, UsageError
 from ..core.library import Video
 from ..core.modelstore import ModelStore
 from ..core.remix import DIFFUSION, RemixRequest, diffusion_defaults
+from ..core.topic import has_context
 from ..engine.client import JobCancelled
 from .context import AppContext
 from .jobs import Job, JobState
@@ -50,6 +55,9 @@ class RemixPanel(RemixPanelUi, QWidget):
         self.caption_job: Job | None = None
         self.generate_job: Job | None = None
         self.models_job: Job | None = None
+        self.store_job: Job | None = None  # the last job reading or writing the captions kept
+        self._keep_waiting: deque = deque()  # (token, key, change, done), in the order asked
+        self._keep_lock = threading.Lock()
         self.diffusion_models: dict[str, str] = {}  # installed diffusion model id: family
         self._models_stale = True
         self._next_seed = 0
@@ -70,6 +78,16 @@ class RemixPanel(RemixPanelUi, QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.suggest_button.clicked.connect(lambda: self.suggest_frames())
         self.caption_list.captionsChanged.connect(self._update_controls)
+        self.caption_list.itemSelectionChanged.connect(self._update_controls)
+        self.delete_button.clicked.connect(lambda: self.caption_list.remove_selected())
+        self.caption_list.captionTyped.connect(self._keep_typed)
+        self.caption_list.captionEdited.connect(self._keep_edit)
+        self.caption_list.starToggled.connect(self._keep_star)
+        self.caption_list.captionDeleted.connect(self._keep_delete)
+        self.caption_list.message.connect(self._status)
+        self.about_prompt.entered.connect(self._about_entered)
+        for edit in (self.title_edit, self.tags_edit, self.description_edit):
+            edit.textChanged.connect(self._update_about_prompt)
         self.style_combo.currentIndexChanged.connect(self._style_changed)
         self.preset_combo.currentIndexChanged.connect(self._preset_changed)
         self.prompt_edit.textChanged.connect(self._update_controls)
@@ -113,6 +131,8 @@ class RemixPanel(RemixPanelUi, QWidget):
         self._reload_previews()
         self.stack.setCurrentIndex(0 if video is None else 1)
         self.status_label.clear()
+        self._update_about_prompt()
+        self._load_captions()
         self._update_controls()
 
     def _load_scrubber(self) -> None:
@@ -211,6 +231,9 @@ class RemixPanel(RemixPanelUi, QWidget):
             return None
         ctx, token, video_id = self.context, self._token, self.video.id
         at, seed, count = self.scrubber.time(), self._next_seed, CAPTION_COUNT
+        model_id = ctx.captions.model_id
+        if not self.about_prompt.isHidden() and self.about_prompt.line():
+            self._take_about(self.about_prompt.line())  # typed, Enter not pressed
         info = self.info.values()
         self.info.save()  # typed but not yet saved: kept even if this job is cancelled
         self._next_seed += 1
@@ -226,7 +249,10 @@ class RemixPanel(RemixPanelUi, QWidget):
                 run = ctx.remixer(library).write_captions(
                     video_id, at, count=count, seed=seed, progress=control.progress,
                     cancelled=control.cancelled)
-            return token, more, run
+                if control.cancelled():
+                    raise JobCancelled()
+                kept = CaptionStore(library).add_run(video_id, run, model_id)
+            return token, more, run, kept
 
         self.caption_job = ctx.jobs.run("write captions", work, finished=self._captions,
                                         failed=self._failed, progress=self._progress,
@@ -235,14 +261,137 @@ class RemixPanel(RemixPanelUi, QWidget):
         return self.caption_job
 
     def _captions(self, result) -> None:
-        token, more, run = result
+        token, more, run, kept = result
         if token != self._token or not self.allowed:
-            return
+            return  # kept all the same: shown when the video is selected again
         if not more:
-            self.caption_list.clear_model_captions()
-        added = self.caption_list.add_captions(run.captions)
-        self._status(f"{added} caption{'s' if added != 1 else ''} written on this computer; "
-                     "edit them, uncheck the ones you don't want, then generate.")
+            self.caption_list.uncheck_all()  # the earlier ones stay, unchecked
+        added = self.caption_list.add_stored(kept)
+        plural = "s" if added != 1 else ""
+        if run.context == "none":
+            self._status(f"{added} caption{plural} from formats that fit any clip only: there "
+                         "is nothing to go on for this clip yet; say what happens in it.")
+        else:
+            self._status(f"{added} caption{plural} written on this computer and kept with "
+                         "the video; edit them, uncheck the ones you don't want, then "
+                         "generate.")
+
+    # -- the captions kept with the video ----------------------------------------------------
+
+    def _keep(self, kind: str, change, done, key: int = 0) -> Job:
+        """Read or write the captions kept (`change(store)`) on a job. Such changes run one at
+        a time in the order asked (a load sees every write asked before it): each job runs
+        whatever is waiting, in order, under one lock. `done` gets (token, key, result) on
+        the GUI thread; a failure is said in the status bar."""
+        ctx, token = self.context, self._token
+        with self._keep_lock:
+            self._keep_waiting.append((token, key, change, done))
+
+        def work(control):
+            ran = []
+            with self._keep_lock, ctx.background_library() as library:
+                store = CaptionStore(library)
+                while self._keep_waiting:
+                    token, key, change, done = self._keep_waiting.popleft()
+                    try:
+                        ran.append((done, True, (token, key, change(store))))
+                    except RemixDesktopError as exc:
+                        ran.append((done, False, str(exc)))
+            return ran
+
+        self.store_job = ctx.jobs.run(kind, work, finished=self._kept, failed=self._status)
+        return self.store_job
+
+    def _kept(self, ran) -> None:
+        for done, ok, value in ran:
+            if ok:
+                done(value)
+            else:
+                self._status(value if value.endswith(".") else value + ".")
+
+    def _load_captions(self) -> None:
+        if self.video is not None:
+            video_id = self.video.id
+            self._keep("load captions", lambda store: store.list(video_id),
+                       self._captions_loaded)
+
+    def _captions_loaded(self, result) -> None:
+        token, _key, kept = result
+        if token == self._token:
+            self.caption_list.show_stored(kept)
+
+    def _keep_typed(self, key: int, text: str) -> None:
+        if self.video is not None:
+            video_id = self.video.id
+            self._keep("keep your caption", lambda store: store.add_own(video_id, text),
+                       self._typed_kept, key)
+
+    def _typed_kept(self, result) -> None:
+        token, key, stored = result
+        if token != self._token:
+            return
+        same = self.caption_list.item_by_id(stored.id)
+        if same is not None and same is not self.caption_list.item_for(key):
+            item = self.caption_list.item_for(key)  # the video has this caption already
+            if item is not None:
+                self.caption_list.takeItem(self.caption_list.row(item))
+            self.caption_list.setCurrentItem(same)
+            self._status("This video has that caption already.")
+        elif not self.caption_list.set_stored(key, stored):  # deleted while being kept
+            self._keep_delete(stored.id, stored.text, "own")
+
+    def _keep_edit(self, key: int, caption_id: int, text: str) -> None:
+        self._keep("edit a caption", lambda store: store.edit(caption_id, text),
+                   self._edit_kept, key)
+
+    def _edit_kept(self, result) -> None:
+        token, key, stored = result
+        if token == self._token:
+            self.caption_list.set_stored(key, stored)
+
+    def _keep_star(self, caption_id: int, starred: bool) -> None:
+        self._keep("star a caption", lambda store: store.star(caption_id, starred),
+                   self._starred)
+
+    def _starred(self, _result) -> None:
+        pass  # shown already, when it was clicked
+
+    def _keep_delete(self, caption_id: int, text: str, source: str) -> None:
+        def change(store):
+            store.delete(caption_id)
+            return text, source
+
+        self._keep("delete a caption", change, self._deleted)
+
+    def _deleted(self, result) -> None:
+        """Said in the status bar whichever video is shown now: a deletion is never silent."""
+        _token, _key, (text, source) = result
+        short = text if len(text) <= 60 else text[:57].rstrip() + "…"
+        whose = "your caption" if source == "own" else "the caption"
+        self._status(f"Deleted {whose} '{short}'.")
+
+    # -- nothing to go on: one line about the clip --------------------------------------------
+
+    def _update_about_prompt(self, *_args) -> None:
+        """Ask for one line when the clip gives nothing to go on: a camera file name and no
+        title, description or tags (as stored or being typed)."""
+        video = self.video
+        self.about_prompt.set_needed(video is not None
+                                     and not has_context(*self.info.values(), video.name))
+
+    def _take_about(self, line: str) -> None:
+        self.description_edit.setPlainText(line)  # the prompt hides: there is context now
+
+    def _about_entered(self, line: str) -> None:
+        """The line is kept as the video's description (on a job), then captions are written
+        with it."""
+        if self.video is None:
+            return
+        self._take_about(line)
+        self.info.save()
+        self._status(f"Kept as the video's description: '{line}'.")
+        if self.allowed and not self._busy():
+            self.write_captions()
 
     def generate(self) -> Job | None:
         """One preview per checked caption, on one job; a cancel drops the ones not made."""
@@ -451,6 +600,7 @@ class RemixPanel(RemixPanelUi, QWidget):
         self.write_button.setEnabled(can and not busy)
         self.more_button.setEnabled(can and not busy and self.caption_list.count() > 0)
         self.add_button.setEnabled(can)
+        self.delete_button.setEnabled(can and bool(self.caption_list.selectedItems()))
         self.caption_list.setEnabled(can)
         for combo in (self.style_combo, self.layout_combo, self.size_combo):
             combo.setEnabled(can)
