@@ -17,7 +17,8 @@ from PySide6.QtCore import QCoreApplication, Qt  # noqa: E402
 from remix_desktop.core.captions_store import CaptionStore  # noqa: E402
 from remix_desktop.core.importer import run_import  # noqa: E402
 from remix_desktop.gui.context import AppContext  # noqa: E402
-from remix_desktop.gui.remix_captions import SOURCE_ROLE, STAR_ROLE  # noqa: E402
+from remix_desktop.gui import remix_captions  # noqa: E402
+from remix_desktop.gui.remix_captions import SOURCE_ROLE  # noqa: E402
 from remix_desktop.gui.remix_panel import RemixPanel  # noqa: E402
 
 from .test_remix_panel import ENGINE_TIMEOUT, TIMEOUT, finish  # noqa: E402
@@ -147,7 +148,7 @@ def test_typed_edited_starred_and_deleted_captions_persist(qtbot, context, two):
         show(qtbot, panel, coffee.id)
         assert panel.caption_list.texts() == ["Nobody: me at 6am", "POV: third cup"]
         first = panel.caption_list.item(0)
-        assert first.data(STAR_ROLE) and first.data(SOURCE_ROLE) == "own"
+        assert first.data(remix_captions.STAR_ROLE) and first.data(SOURCE_ROLE) == "own"
         assert "Yours" in first.toolTip()
     finally:
         context.jobs.cancel_all()
