@@ -13,18 +13,20 @@ from remix_desktop.core.library import Library, NewVideo
 from remix_desktop.core.video_files import fingerprint
 
 
-def add_videos(library: Library, n: int) -> list[int]:
-    """Rows for small real files (the gate checks a video's file against its fingerprint)."""
-    folder = library.home.root / "videos"
-    folder.mkdir(exist_ok=True)
+def add_videos(library: Library, n: int, *, real: bool = False) -> list[int]:
+    """Rows for videos /videos/clip{i}.mp4 with fingerprints fp{i}; `real`: for small real
+    files in the home instead (the gate checks a video's file against its fingerprint)."""
     rows = []
+    folder = library.home.root / "videos"
     for i in range(n):
-        path = folder / f"clip{i}.mp4"
-        path.write_bytes(b"clip %d " % i * (100 + i))
-        rows.append(NewVideo(
-            path=str(path), fingerprint=fingerprint(path), size=path.stat().st_size,
-            mtime=0.0, duration_s=3.0, fps=30.0, width=1920, height=1080, rotation=0,
-            codec="h264"))
+        path, fp, size = f"/videos/clip{i}.mp4", f"fp{i}", 1000 + i
+        if real:
+            folder.mkdir(exist_ok=True)
+            file = folder / f"clip{i}.mp4"
+            file.write_bytes(b"clip %d " % i * (100 + i))
+            path, fp, size = str(file), fingerprint(file), file.stat().st_size
+        rows.append(NewVideo(path=path, fingerprint=fp, size=size, mtime=0.0, duration_s=3.0,
+                             fps=30.0, width=1920, height=1080, rotation=0, codec="h264"))
     with library.write() as conn:
         return [Library.insert_video(conn, row) for row in rows]
 
@@ -55,7 +57,7 @@ def test_new_library_denies_by_default(library):
 
 
 def test_gate_follows_every_kind_of_change(library):
-    a, b = add_videos(library, 2)
+    a, b = add_videos(library, 2, real=True)
     consent = Consent(library)
     consent.set_permission([a], "allow")
     assert consent.gate(a).video.id == a
