@@ -52,6 +52,7 @@ class LlamaTextModel:
         self._vocab = vocab
         self._pieces: dict[int, str] = {}
         self._segments: list[tuple[int, ...]] = []
+        self._seg_logits: list[np.ndarray] = []  # the logits after each cached segment
         self._end_logits: np.ndarray | None = None
         self._token_cache: dict[tuple[str, bool], tuple[int, ...]] = {}
         self.tokens_evaluated = 0  # prompt tokens actually sent to the model (for benchmarks)
@@ -247,23 +248,30 @@ class LlamaTextModel:
         return self._token_cache[key]
 
     def _prepare(self, segments: list[tuple[int, ...]]) -> np.ndarray:
-        """Bring the KV cache to exactly these segments; return the logits after the last."""
+        """Bring the KV cache to exactly these segments; return the logits after the last.
+
+        The logits after each segment are kept: going back to a shorter prefix (a score
+        after a fill) must hand back the logits at the end of that prefix, not those of the
+        last token decoded, or a seed's captions would depend on what ran before."""
         keep = 0
         while (keep < len(segments) and keep < len(self._segments)
                and segments[keep] == self._segments[keep]):
             keep += 1
-        if keep == len(segments) == len(self._segments) and self._end_logits is not None:
+        if keep and keep == len(segments):  # the prefix is in the cache already
             self.llm.n_tokens = sum(map(len, segments))
+            del self._segments[keep:], self._seg_logits[keep:]
+            self._end_logits = self._seg_logits[-1]
             return self._end_logits
         if sum(map(len, segments)) + 64 > self.llm.n_ctx():
             raise ValueError("the caption prompt is longer than the model's context")
         self.llm.n_tokens = sum(map(len, segments[:keep]))
-        self._segments = list(segments[:keep])
+        del self._segments[keep:], self._seg_logits[keep:]
         for segment in segments[keep:]:
             self.llm.eval(list(segment))
             self.tokens_evaluated += len(segment)
             self._segments.append(segment)
-        self._end_logits = self._logits().copy()
+            self._seg_logits.append(self._logits().copy())
+        self._end_logits = self._seg_logits[-1]
         return self._end_logits
 
     def _logits(self) -> np.ndarray:
