@@ -329,6 +329,9 @@ def topic_line(topic: Topic) -> str:
     return f"Video: {'; '.join(dict.fromkeys(parts))}\nCaption:"
 
 
+GENERIC_PENALTY = 3.0  # a clip with a topic is shown lines about it first
+
+
 def candidate_formats(topic: Topic, *, face: bool, seed: int, templates: int = 8,
                       fills: int = 2) -> list[mf.MemeFormat]:
     """The formats to try for a topic, one per shape, in a seeded order: `templates` filled
@@ -352,6 +355,16 @@ def candidate_formats(topic: Topic, *, face: bool, seed: int, templates: int = 8
             if not f.needs_model and len(plain) < templates:
                 plain.append(f)
                 break
+    if not topic.none and len({f.shape for f in plain}) < templates:
+        # too few shapes the clip's own words can fill: formats that fit any clip, in the
+        # shapes still missing, come after them (and rank below them, see GENERIC_PENALTY)
+        spare = [f for f in mf.usable({}, face=face) if f.shape not in by_shape]
+        rng.shuffle(spare)
+        seen = set(by_shape)
+        for f in spare:
+            if f.shape not in seen and len(plain) < templates:
+                plain.append(f)
+                seen.add(f.shape)
     return plain + model
 
 
@@ -450,6 +463,8 @@ def generate_captions(model: TextModel, context: CaptionContext, *, count: int =
             why = check_line(text, topic, context)
             # a slot that opens the line is all but given by the prompt's topic: no credit
             lead = 1.5 if f.template.startswith("{") else 0.0
+            if f.generic and not topic.none:  # a line that fits any clip: after the clip's
+                lead += GENERIC_PENALTY
             if why:
                 rejected.append((text, why))
             else:

@@ -92,7 +92,7 @@ BANK: tuple[MemeFormat, ...] = (
     F("pov-finally", "pov", "POV: finally, the {moment}"),
     F("pov-fill", "pov", "POV: you're {doing} and {fill}"),
     # "Nobody: / Me: ..."
-    F("nobody-doing", "nobody", "Nobody: / Me: {doing} at 7 am"),
+    F("nobody-doing", "nobody", "Nobody: / Me: {doing} for the camera"),
     F("nobody-again", "nobody", "Nobody: / Absolutely nobody: / Me: {doing} again"),
     F("nobody-filming", "nobody", "Nobody: / Me: filming this anyway"),
     F("nobody-storage", "nobody", "Nobody: / My phone storage: full of this"),
@@ -140,7 +140,7 @@ BANK: tuple[MemeFormat, ...] = (
     F("face-after", "my face", "My face after the {moment}", face=True),
     F("face-watching", "my face", "My face watching this back", face=True),
     # explaining / telling / day 1
-    F("explaining", "explaining", "Me explaining {thing} to people who didn't ask"),
+    F("explaining", "explaining", "Me explaining {subject} to people who didn't ask"),
     F("telling", "explaining", "Me telling everyone about the {moment}"),
     F("day-one", "day one", "Day 1 of {doing}: going great"),
     F("petition", "petition", "Petition to make {event} a holiday"),

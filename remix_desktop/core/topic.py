@@ -236,8 +236,8 @@ def extract_topic(title: str = "", description: str = "", tags=(),
         scores.pop("running", None)
     domain = max(scores, key=lambda k: (scores[k], -list(DOMAINS).index(k))) if scores else ""
     entry = DOMAINS.get(domain, {})
-    slots = {k: entry.get(k, "") for k in ("thing", "subject", "event", "doing", "moment",
-                                           "feeling")}
+    slots = _Slots({k: entry.get(k, "") for k in ("thing", "subject", "event", "doing",
+                                                  "moment", "feeling")})
     text = " ".join([title, description]).lower()
     # the creator's own words name things better than the lexicon does
     if domain == "coffee":
@@ -292,9 +292,22 @@ def extract_topic(title: str = "", description: str = "", tags=(),
             notes.append(f"no known topic; '{noun}' taken from the clip's words")
         else:
             return Topic(notes=("the clip's words name nothing",))
+    # A lexicon default the clip's own words do not support is an invented specific
+    # ("nap time" for a baby's first steps, "first day abroad" for day 2): left out, so no
+    # format needs it. The domain's thing and subject stand (the tags name the domain).
+    clip = {_stem(w) for w in present}
+    for key in ("event", "doing", "moment", "feeling"):
+        value = slots.get(key, "")
+        if key in slots.ruled:
+            continue  # set from the clip's words by a rule above ("finally runs")
+        if key == "moment" and value.startswith("first ") and "first" in present:
+            continue  # the creator says it is a first: the domain's first is its reading
+        if value and not _grounded(value, clip):
+            notes.append(f"{key} {value!r} is not in the clip's words: left out")
+            slots[key] = ""
     keywords = sorted({*_content(slots), *(w for w in present if w in
                                           set(entry.get("keys", "").split()))})
-    return Topic(domain=domain, **slots, keywords=tuple(keywords), source="context",
+    return Topic(domain=domain, **dict(slots), keywords=tuple(keywords), source="context",
                  notes=tuple(notes))
 
 
@@ -312,6 +325,35 @@ def _content(slots: dict) -> set[str]:
         out.update(w for w in words_of(value) if w not in _STOPWORDS and len(w) > 2
                    and w not in ("first", "last", "final", "this", "these", "time"))
     return out
+
+
+class _Slots(dict):
+    """The topic's slots, remembering which were set by a rule from the clip's words (after
+    the domain's defaults filled them)."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.ruled: set[str] = set()
+
+    def __setitem__(self, key, value):
+        self.ruled.add(key)
+        super().__setitem__(key, value)
+
+    def update(self, *args, **kwargs):
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+
+def _grounded(value: str, clip_stems: set[str]) -> bool:
+    """Whether a slot value shares a content word (by stem, or one stem the start of the
+    other, 4 letters or more) with the clip's own words."""
+    for word in _content({"v": value}):
+        stem = _stem(word)
+        if stem in clip_stems or any(
+                min(len(stem), len(c)) >= 4 and (stem.startswith(c) or c.startswith(stem))
+                for c in clip_stems):
+            return True
+    return False
 
 
 def _stem(word: str) -> str:
