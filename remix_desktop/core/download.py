@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable, Collection
 from urllib.parse import urlsplit
 
-from .errors import RemixDesktopError
+from .errors import Cancelled, RemixDesktopError
 from .storage import sync_folder
 
 SCHEMES = ("http", "https")
@@ -41,7 +41,7 @@ class DownloadError(RemixDesktopError):
     """A download failed or was refused; the message is one sentence the creator can act on."""
 
 
-class DownloadCancelled(DownloadError):
+class DownloadCancelled(Cancelled, DownloadError):
     """The download was cancelled; the part file is kept so a later call resumes it."""
 
 

@@ -34,6 +34,15 @@ class UsageError(RemixDesktopError):
     """The creator asked for something that does not make sense (unknown id, bad file)."""
 
 
+class Cancelled(RemixDesktopError):
+    """Work the creator stopped (a job, a download, a worker's run). Not a failure: views show
+    it as stopped. The one cancellation type of every layer, so the window's job adapter
+    needs no engine import to know one."""
+
+    def __init__(self, message: str = "The job was cancelled"):
+        super().__init__(message)
+
+
 class UndoConflict(UsageError):
     """Undo was asked for one change, but a newer undoable change (often made by another
     process: the CLI, another window) is in the way. Nothing was undone."""

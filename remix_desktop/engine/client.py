@@ -14,7 +14,7 @@ import time
 from typing import Callable
 
 from ..core.captions import CaptionContext, CaptionRun
-from ..core.errors import RemixDesktopError
+from ..core.errors import Cancelled, RemixDesktopError
 from ..core.home import Home
 from ..core.models import DEFAULT_CAPTION_MODEL
 from . import worker
@@ -29,9 +29,7 @@ class EngineCrashed(EngineError):
     """The worker process died during a job (a native crash, or killed for memory)."""
 
 
-class JobCancelled(RemixDesktopError):
-    def __init__(self) -> None:
-        super().__init__("The job was cancelled")
+JobCancelled = Cancelled  # the core's one cancellation (the old name, for callers)
 
 
 class EngineClient:

@@ -16,8 +16,7 @@ from typing import Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, QTimer, Signal
 
-from ..core.errors import RemixDesktopError
-from ..engine.client import JobCancelled
+from ..core.errors import Cancelled, RemixDesktopError
 
 log = logging.getLogger("remix_desktop.gui")
 
@@ -67,6 +66,7 @@ class JobSignals(QObject):
     progress = Signal(int, int, str)  # done, total, message
     finished = Signal(object)  # the result
     failed = Signal(str)  # one sentence for the creator
+    errored = Signal(object)  # the exception itself, emitted just before `failed`
     cancelled = Signal()
     stateChanged = Signal(str)
     partial = Signal(object)  # an intermediate result, e.g. a low-resolution step preview
@@ -81,6 +81,7 @@ class Job(QRunnable):
         self.signals = JobSignals()
         self.control = JobControl(self)
         self.state = JobState.QUEUED
+        self.error: BaseException | None = None  # why it failed, when it did
 
     def cancel(self) -> None:
         """Drop the job if it has not started; interrupt it if it is running."""
@@ -94,16 +95,14 @@ class Job(QRunnable):
         self._set(JobState.RUNNING)
         try:
             result = self.fn(self.control)
-        except JobCancelled:
+        except Cancelled:
             self._set(JobState.CANCELLED)
             self.signals.cancelled.emit()
         except RemixDesktopError as exc:
-            self._set(JobState.FAILED)
-            self.signals.failed.emit(_sentence(str(exc)))
+            self._fail(exc, _sentence(str(exc)))
         except Exception as exc:  # noqa: BLE001 - shown as a sentence, logged in full
             log.error("job %s failed\n%s", self.kind, traceback.format_exc())
-            self._set(JobState.FAILED)
-            self.signals.failed.emit(f"Something went wrong ({type(exc).__name__}: {exc}).")
+            self._fail(exc, f"Something went wrong ({type(exc).__name__}: {exc}).")
         else:
             if self.control.cancelled():
                 self._set(JobState.CANCELLED)
@@ -111,6 +110,14 @@ class Job(QRunnable):
             else:
                 self._set(JobState.FINISHED)
                 self.signals.finished.emit(result)
+
+    def _fail(self, exc: BaseException, sentence: str) -> None:
+        """A failure keeps its type: `errored` carries the exception (views decide by its
+        class, never by the words), `failed` the sentence for the creator."""
+        self.error = exc
+        self._set(JobState.FAILED)
+        self.signals.errored.emit(exc)
+        self.signals.failed.emit(sentence)
 
     def _set(self, state: JobState) -> None:
         self.state = state

@@ -15,9 +15,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QDialogBut
                                QProgressBar, QPushButton, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from ..core.download import DownloadCancelled, DownloadProgress
+from ..core.download import DownloadProgress
 from ..core.modelstore import ModelStatus, ModelStore
-from ..engine.client import JobCancelled
 from .context import AppContext
 from .jobs import Job, JobState
 
@@ -263,12 +262,9 @@ class ModelsDialog(QDialog):
                 else:
                     control.progress(0, 0, f"Downloading {item.id}: {human_size(p.done)}")
 
-            with self.context.background_library() as library:
-                try:
-                    return ModelStore(library).download(item.id, progress=report,
-                                                        cancelled=control.cancelled)
-                except DownloadCancelled:
-                    raise JobCancelled() from None
+            with self.context.background_library() as library:  # a cancel raises Cancelled
+                return ModelStore(library).download(item.id, progress=report,
+                                                    cancelled=control.cancelled)
 
         return self._run("download model", work,
                          lambda path: self._say(f"Downloaded {item.id} to {path}."),

@@ -24,12 +24,12 @@ FILE_PLACEHOLDERS = {
     FileState.CHANGED: "The file at this path holds another video now: import it again.",
 }
 from ..core.captions_store import CaptionStore
-from ..core.errors import RemixDesktopError, UsageError
+from ..core.errors import (Cancelled, RemixDesktopError, RemixNotAllowed, UsageError,
+                           VideoFileProblem)
 from ..core.library import Video
 from ..core.modelstore import ModelStore
 from ..core.remix import DIFFUSION, RemixRequest, diffusion_defaults
 from ..core.topic import has_context
-from ..engine.client import JobCancelled
 from .context import AppContext
 from .jobs import Job, JobState
 from .remix_layout import CAPTION_COUNT, RemixPanelUi
@@ -250,7 +250,7 @@ class RemixPanel(RemixPanelUi, QWidget):
                     video_id, at, count=count, seed=seed, progress=control.progress,
                     cancelled=control.cancelled)
                 if control.cancelled():
-                    raise JobCancelled()
+                    raise Cancelled()
                 kept = CaptionStore(library).add_run(video_id, run, model_id)
             return token, more, run, kept
 
@@ -423,7 +423,7 @@ class RemixPanel(RemixPanelUi, QWidget):
                 remixer = ctx.remixer(library)
                 for i, (text, seed) in enumerate(captions):
                     if control.cancelled():
-                        raise JobCancelled()
+                        raise Cancelled()
                     control.progress(i, len(captions), f"Making preview {i + 1} of "
                                                        f"{len(captions)}")
                     made.append(remixer.render(RemixRequest(
@@ -581,10 +581,10 @@ class RemixPanel(RemixPanelUi, QWidget):
         if not self._mine():
             return
         self._status(message)
-        if ("not allowed" in message or "is missing" in message
-                or "has changed since it was imported" in message
-                or "cannot be read" in message):
-            self._consent_changed()
+        job = next((j for j in (self.caption_job, self.generate_job)
+                    if j is not None and self.sender() is j.signals), None)
+        if isinstance(getattr(job, "error", None), (RemixNotAllowed, VideoFileProblem)):
+            self._consent_changed()  # refused by the gate: show why, offer nothing
 
     def _cancelled(self) -> None:
         if not self._mine():

@@ -76,3 +76,14 @@ def test_a_changed_file_is_said_without_locate(qtbot, context, panel, video, goo
     assert "has changed since it was imported" in panel.file_banner.text_label.text()
     assert not panel.file_banner.locate_button.isVisible()
     assert not panel.generate_button.isEnabled()
+
+
+def test_a_file_gone_after_selection_is_shown_when_the_gate_refuses(qtbot, context, panel,
+                                                                    video, tmp_path):
+    panel.set_video(video.id)
+    assert not panel.file_banner.isVisible() and panel.write_button.isEnabled()
+    shutil.move(video.path, tmp_path / "gone.mp4")  # after the panel looked
+    job = panel.write_captions()
+    qtbot.waitUntil(lambda: panel.file_banner.isVisible(), timeout=TIMEOUT)
+    assert type(job.error).__name__ == "VideoFileProblem" and job.error.state == "missing"
+    assert not panel.write_button.isEnabled()
