@@ -56,16 +56,13 @@ def remix_command(library: Library, args) -> int:
             times = [p.time_s for p in picks] or [video.duration_s / 2]
         timings["frames_s"] = _lap(t)
         t = time.perf_counter()
-        store = CaptionStore(library)
         run = None
         if args.caption is not None:
             captions = [(args.caption, None)] * len(times)
-            kept = [store.add_own(video.id, args.caption)]
         else:
             run = remixer.write_captions(video.id, times[0], count=args.candidates,
                                          seed=args.seed, progress=progress)
             captions = [(c.text, c.seed) for c in run.captions]
-            kept = store.add_run(video.id, run, model_id)
             timings.update({f"captions_{k}": v for k, v in source.last_timings.items()})
         timings["captions_s"] = _lap(t)
         results = []
@@ -102,6 +99,11 @@ def remix_command(library: Library, args) -> int:
             })
         timings.update({f"render_{k}": round(v, 4) for k, v in stage.items()})
         timings["render_s"] = _lap(t)
+        # kept with the video once the previews are recorded: a library that cannot be
+        # written refuses the preview first, in the sentence that says which folder
+        store = CaptionStore(library)
+        kept = ([store.add_own(video.id, args.caption)] if run is None
+                else store.add_run(video.id, run, model_id))
     finally:
         client.stop()
         images_client.stop()
