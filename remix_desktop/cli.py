@@ -233,6 +233,21 @@ def _home_problem(explicit: str | None) -> str | None:
     return None
 
 
+def _drain(job, show: bool, line):
+    """Run a core generator to its end, its progress on one terminal line when `show` and
+    stderr is a terminal (`line` makes the text of a step); returns its result."""
+    interactive = show and sys.stderr.isatty()
+    while True:
+        try:
+            step = next(job)
+        except StopIteration as stop:
+            if interactive:
+                print(file=sys.stderr)
+            return stop.value
+        if interactive:
+            print(f"\r{line(step)}", end="", file=sys.stderr, flush=True)
+
+
 def _closed_pipe() -> int:
     """The reader of our output went away (`list | head -1`): stop quietly, with the status
     of a program ended by a closed pipe, and without Python's complaint at exit."""
@@ -278,19 +293,8 @@ def _import(library: Library, args) -> int:
 
     sweep_thumbnails(library)  # what an earlier, interrupted import left behind
     consent = Consent(library)
-    job = import_videos(library, args.paths)
-    interactive = not args.json and sys.stderr.isatty()
-    while True:
-        try:
-            step = next(job)
-        except StopIteration as stop:
-            report = stop.value
-            break
-        if interactive:
-            print(f"\r[{step.done}/{step.total}] {step.outcome}: {Path(step.path).name[:50]:50}",
-                  end="", file=sys.stderr, flush=True)
-    if interactive:
-        print(file=sys.stderr)
+    report = _drain(import_videos(library, args.paths), not args.json, lambda step: (
+        f"[{step.done}/{step.total}] {step.outcome}: {Path(step.path).name[:50]:50}"))
     state = consent.state()
     if args.json:
         print(json.dumps({
@@ -361,19 +365,8 @@ def _relink(library: Library, args) -> int:
 def _locate(library: Library, args) -> int:
     from .core.relink import locate
 
-    job = locate(library, args.folder, args.ids or None)
-    interactive = sys.stderr.isatty()
-    while True:
-        try:
-            step = next(job)
-        except StopIteration as stop:
-            report = stop.value
-            break
-        if interactive:
-            print(f"\rLooked at {step.done} file(s), found {step.found}", end="",
-                  file=sys.stderr, flush=True)
-    if interactive:
-        print(file=sys.stderr)
+    report = _drain(locate(library, args.folder, args.ids or None), True,
+                    lambda step: f"Looked at {step.done} file(s), found {step.found}")
     for video, old in report.found:
         print(f"Relinked video {video.id} ('{video.name}'): {old} -> {video.path}")
     for video in report.still_missing:

@@ -9,17 +9,16 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Generator, Iterable
 
-from . import audit
+from . import audit, sweep
 from .errors import Rejection, RemixDesktopError
 from .library import Library, NewVideo, Video
 from .media import VIDEO_EXTENSIONS, MediaError, fingerprint, probe
 from .video_files import is_utf8_name
-from .storage import LibraryBusy, StorageError, file_error
+from .storage import StorageError, file_error
 
 
 @dataclass
@@ -262,54 +261,16 @@ def sweep_thumbnails(library: Library, *, wait_s: float = 0.2) -> int | None:
         names = os.listdir(folder)
     except OSError:
         return 0
-    removed = 0
-    for n in names:  # .FP.PID.pending.jpg (and a .part inside it) of a process that is gone
-        if n.startswith(".") and ".pending.jpg" in n and _writer_gone(n, folder / n):
-            removed += _unlink(folder / n)
+    # .FP.PID.pending.jpg (and a .part inside it) of a process that is gone
+    removed = sum(sweep.unlink(folder / n) for n in names
+                  if n.startswith(".") and ".pending.jpg" in n and sweep.writer_gone(
+                      folder / n, n.split(".pending.jpg")[0].rsplit(".", 1)[-1],
+                      unnamed_after_s=24 * 3600))
     finals = [n for n in names if n.endswith(".jpg") and not n.startswith(".")]
-    if not finals or library.conn.in_transaction:
-        return removed
-    known_sql = "SELECT thumbnail FROM videos WHERE thumbnail IS NOT NULL"
-    try:
-        known = {r[0] for r in library.conn.execute(known_sql)}
-        if all(n in known for n in finals):
-            return removed
-        conn = library.conn
-        waited = conn.execute("PRAGMA busy_timeout").fetchone()[0]
-        conn.execute(f"PRAGMA busy_timeout = {int(wait_s * 1000)}")  # never hold a window up
-        try:
-            with library.write():
-                known = {r[0] for r in conn.execute(known_sql)}
-                for n in finals:
-                    if n not in known:
-                        removed += _unlink(folder / n)
-        finally:
-            conn.execute(f"PRAGMA busy_timeout = {int(waited)}")
-    except LibraryBusy:
-        return None
-    except (RemixDesktopError, OSError, sqlite3.Error):
-        pass
-    return removed
-
-
-def _writer_gone(name: str, path: Path) -> bool:
-    """A pending thumbnail whose importing process is gone (its pid is in its name), or that
-    is older than a day."""
-    try:
-        if time.time() - path.stat().st_mtime > 24 * 3600:
-            return True
-    except OSError:
-        return False
-    pid = name.split(".pending.jpg")[0].rsplit(".", 1)[-1]
-    if not pid.isdigit() or int(pid) == os.getpid():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False
-    return False
+    swept = sweep.remove_unrecorded(
+        library, folder, finals, wait_s=wait_s, recorded=lambda conn: {r[0] for r in conn.execute(
+            "SELECT thumbnail FROM videos WHERE thumbnail IS NOT NULL")})
+    return None if swept is None else removed + swept
 
 
 def _replaced_note(replaced: list[Video], report: ImportReport, key: str) -> str:

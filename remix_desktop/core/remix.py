@@ -17,7 +17,7 @@ from typing import Callable, Protocol
 
 from PIL import Image
 
-from . import frames
+from . import frames, sweep
 from .audit import utc_now
 from .captions import CaptionContext, CaptionRun, clean_user_caption, visible_text
 from .compose import LAYOUTS, SIZES, compose
@@ -26,7 +26,7 @@ from .errors import RemixDesktopError, UsageError
 from .export import Provenance, export_image
 from .library import Library, Video
 from .models import DEFAULT_CAPTION_MODEL, manifest
-from .storage import LibraryBusy, file_error
+from .storage import file_error
 from .stylize import STYLES, stylize
 
 Progress = Callable[[int, int, str], None]
@@ -360,55 +360,13 @@ def sweep_previews(library: Library, *, wait_s: float = 0.2) -> int | None:
         names = os.listdir(folder)
     except OSError:
         return 0
-    parts = [n for n in names if n.endswith(".part") and _stale_part(folder / n)]
+    removed = sum(sweep.unlink(folder / n) for n in names if n.endswith(".part")
+                  and sweep.writer_gone(folder / n, n[:-len(".part")].rsplit(".", 1)[-1]))
     finals = [n for n in names if n.endswith(".png") and not n.startswith(".")]
-    removed = 0
-    try:
-        for n in parts:
-            removed += _unlink(folder / n)
-        if not finals:
-            return removed
-        known = {Path(r[0]).name for r in library.conn.execute("SELECT file FROM previews")}
-        if all(n in known for n in finals) or library.conn.in_transaction:
-            return removed
-        conn = library.conn
-        waited = conn.execute("PRAGMA busy_timeout").fetchone()[0]
-        conn.execute(f"PRAGMA busy_timeout = {int(wait_s * 1000)}")  # never hold a window up
-        try:
-            with library.write():
-                known = {Path(r[0]).name for r in conn.execute("SELECT file FROM previews")}
-                for n in finals:
-                    if n not in known and _unlink(folder / n):
-                        removed += 1
-        finally:
-            conn.execute(f"PRAGMA busy_timeout = {int(waited)}")
-    except LibraryBusy:
-        return None
-    except (RemixDesktopError, OSError, sqlite3.Error):
-        pass
-    return removed
-
-
-def _stale_part(path: Path) -> bool:
-    """A temporary preview file whose writer is gone (its pid is in its name), or an old one."""
-    try:
-        age = time.time() - path.stat().st_mtime
-    except OSError:
-        return False
-    if age > 24 * 3600:
-        return True
-    pid = path.name[:-len(".part")].rsplit(".", 1)[-1]
-    if not pid.isdigit():  # an older naming, without a pid
-        return age > 3600
-    if int(pid) == os.getpid():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except OSError:  # alive, but another user's
-        return False
-    return False
+    swept = sweep.remove_unrecorded(
+        library, folder, finals, wait_s=wait_s,
+        recorded=lambda conn: {Path(r[0]).name for r in conn.execute("SELECT file FROM previews")})
+    return None if swept is None else removed + swept
 
 
 def _unlink(path: Path) -> bool:
