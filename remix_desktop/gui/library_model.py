@@ -214,8 +214,9 @@ class LibraryModel(QAbstractTableModel):
         self._files_job = None
         changed = problems != self._problems
         self._problems = problems
-        if changed:
-            self._rows_changed()
+        if changed and self._rows:  # repaint only: no sort key depends on the file state
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(self._rows) - 1, len(HEADERS) - 1))
         self.filesChecked.emit()
         if self._files_again:
             self._files_again = False
