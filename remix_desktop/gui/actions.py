@@ -16,7 +16,7 @@ from ..core.errors import RemixDesktopError
 from .jobs import Job
 from ..core.transfer import export_permissions, import_permissions
 from .delegates import BADGE_COLORS
-from .dialogs import AuditDialog, RejectionsDialog, SettingsDialog, ask_save_path
+from .dialogs import AuditDialog, SettingsDialog, ask_save_path
 from .models_dialog import ModelsDialog
 from .widgets import SwitchButton
 

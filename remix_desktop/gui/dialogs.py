@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
 
 from ..core import audit
 from ..core.errors import RemixDesktopError, Rejection, UsageError
-from ..core.export import DATA_MINING_VALUES
+from ..core.export import DATA_MINING_VALUES, check_target
 from ..core.transfer import write_atomically
 from .context import AppContext
 
@@ -387,14 +387,14 @@ class AuditDialog(QDialog):
 SHOWN_REJECTIONS = 1000  # a report lists at most this many; the rest are saved on request
 
 
-def rejections_csv(groups) -> str:
-    """Every rejected input as CSV (group, path, reason)."""
+def rejections_csv(groups, header=("group", "path", "reason"),
+                   row=lambda group, item: (group, item.path, item.reason)) -> str:
+    """Every rejected input as CSV (by default: group, path, reason)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["group", "path", "reason"])
+    writer.writerow(header)
     for group, items in groups:
-        for item in items:
-            writer.writerow([group, item.path, item.reason])
+        writer.writerows(row(group, item) for item in items)
     return out.getvalue()
 
 
@@ -402,19 +402,33 @@ class RejectionsDialog(QDialog):
     """A summary sentence and the files (or rows) that were not used, each with its reason.
     At most the first SHOWN_REJECTIONS are listed (a folder of a million files that are
     not videos must not build a million items on the GUI thread); "Save the full list…"
-    writes all of them to a CSV file, atomically, on a job."""
+    writes all of them to a CSV file, atomically, on a job. Subclasses say what an entry
+    is (`column`, `csv_header`, `csv_row`, `default_name`, `saved_text`)."""
+
+    column = "File"
+    default_name = "remix-desktop-not-imported.csv"
+    csv_header = ("group", "path", "reason")
+
+    @staticmethod
+    def csv_row(group: str, item: Rejection) -> tuple:
+        return group, item.path, item.reason
+
+    @staticmethod
+    def saved_text(count: int, path: Path) -> str:
+        return f"Saved all {count:,} to {path.name}."
 
     def __init__(self, title: str, summary: str, rejected: list[Rejection],
                  parent: QWidget | None = None, *, skipped: list[Rejection] = (),
-                 jobs=None):
+                 jobs=None, groups=None):
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.groups = (("Not imported", rejected), ("Already in the library", skipped))
-        total = len(rejected) + len(skipped)
+        self.groups = groups or (("Not imported", rejected), ("Already in the library",
+                                                               skipped))
+        total = sum(len(items) for _, items in self.groups)
         self.summary = QLabel(summary)
         self.summary.setWordWrap(True)
         self.list = QTreeWidget()
-        self.list.setHeaderLabels(["File", "Reason"])
+        self.list.setHeaderLabels([self.column, "Reason"])
         self.list.setRootIsDecorated(False)
         self.list.setAlternatingRowColors(True)
         self.list.setUniformRowHeights(True)
@@ -440,14 +454,15 @@ class RejectionsDialog(QDialog):
         buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.close)
         buttons.accepted.connect(self.close)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.list)
-        layout.addWidget(self.more)
-        layout.addWidget(buttons)
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.addWidget(self.summary)
+        self.layout_.addWidget(self.list)
+        self.layout_.addWidget(self.more)
+        self.layout_.addWidget(buttons)
         self.resize(760, 380)
         self._jobs = jobs
         self.save_job = None
+        self.saved_message = ""  # what the last save said
 
     def rows(self) -> list[tuple[str, str]]:
         return [(self.list.topLevelItem(i).toolTip(0), self.list.topLevelItem(i).text(1))
@@ -457,38 +472,38 @@ class RejectionsDialog(QDialog):
         """Ask where, then write every entry on a job; returns the job (None: not asked)."""
         if target is None:
             path, _ = QFileDialog.getSaveFileName(
-                self, "Save the full list", str(Path.home() / "remix-desktop-not-imported.csv"),
+                self, "Save the full list", str(Path.home() / self.default_name),
                 "CSV (*.csv)")
             if not path:
                 return None
             target = Path(path)
+        target = Path(target)
         if self._jobs is None:
             from .jobs import JobRunner
             self._jobs = JobRunner(self, max_threads=1)
-        groups = self.groups
+        groups, header, row = self.groups, self.csv_header, self.csv_row
+        count = sum(len(items) for _, items in groups)
         self.save_button.setEnabled(False)
 
         def work(control):
+            data = rejections_csv(groups, header, row).encode("utf-8")
+            check_target(target, force=True)  # a missing folder, a long name: one sentence
             try:
-                write_atomically(target, rejections_csv(groups).encode("utf-8"))
+                write_atomically(target, data)
             except OSError as exc:
                 raise UsageError(f"{target} could not be written "
                                  f"({exc.strerror or exc})") from exc
             return target
 
-        def done(path: Path) -> None:
+        def said(text: str) -> None:
             self.save_button.setEnabled(True)
-            n = sum(len(items) for _, items in groups)
-            self.more.setText(f"Saved all {n:,} to {path.name}.")
+            self.saved_message = text
+            self.more.setText(text)
             self.more.show()
 
-        def failed(text: str) -> None:
-            self.save_button.setEnabled(True)
-            self.more.setText(f"The list could not be saved: {text}")
-            self.more.show()
-
-        self.save_job = self._jobs.run("save the full list", work, finished=done,
-                                       failed=failed)
+        self.save_job = self._jobs.run(
+            "save the full list", work, finished=lambda p: said(self.saved_text(count, p)),
+            failed=lambda text: said(f"The list could not be saved: {text}"))
         return self.save_job
 
 
