@@ -201,13 +201,13 @@ def _import_one(library: Library, path: Path, report: ImportReport) -> tuple[str
         try:
             meta = probe(path, pending)
         except OSError as exc:  # the thumbnail could not be written into the home?
-            _unlink(pending)
+            sweep.unlink(pending)
             clear = _home_error(library, exc, pending.name)
             if clear is not None:
                 raise clear from exc
             raise
         except BaseException:
-            _unlink(pending)
+            sweep.unlink(pending)
             raise
         video = NewVideo(
             path=key, fingerprint=fp, size=info.st_size, mtime=info.st_mtime,
@@ -224,13 +224,13 @@ def _import_one(library: Library, path: Path, report: ImportReport) -> tuple[str
                     os.replace(pending, library.home.thumbnails / thumb_name)
                     renamed = True
         except sqlite3.IntegrityError:  # another process imported it a moment ago
-            _unlink(pending)
+            sweep.unlink(pending)
             report.skipped.append(Rejection(key, "already in the library"))
             return "skipped", "already in the library"
         except BaseException:  # not recorded: its new thumbnail is nobody's
-            _unlink(pending)
+            sweep.unlink(pending)
             if renamed and library.find(fingerprint=fp) is None:
-                _unlink(library.home.thumbnails / thumb_name)
+                sweep.unlink(library.home.thumbnails / thumb_name)
             raise
         report.audit_id = audit_id
         report.imported.append(library.video(video_id))
@@ -291,13 +291,5 @@ def _home_error(library: Library, exc: OSError, thumb_name: str) -> StorageError
     in_home = bool(name) and os.path.dirname(os.path.abspath(name)) == os.path.abspath(folder)
     clear = file_error(exc, folder, "the thumbnail") if in_home or exc.filename is None else None
     if clear is not None:
-        _unlink(folder / (thumb_name + ".part"))
+        sweep.unlink(folder / (thumb_name + ".part"))
     return clear
-
-
-def _unlink(path: Path) -> int:
-    try:
-        path.unlink()
-        return 1
-    except OSError:
-        return 0

@@ -223,7 +223,7 @@ class Remixer:
         try:
             image.save(tmp, "PNG", compress_level=1)
         except OSError as exc:
-            _unlink(tmp)
+            sweep.unlink(tmp)
             clear = file_error(exc, folder, "the preview")
             if clear is not None:
                 raise clear from exc
@@ -245,7 +245,7 @@ class Remixer:
                      json.dumps(request.params(), ensure_ascii=False), utc_now(), int(face)))
                 preview_id = cur.lastrowid
         except BaseException as exc:
-            _unlink(tmp)
+            sweep.unlink(tmp)
             if renamed:  # renamed, then not recorded: keep no file without its row
                 self._drop_unrecorded(request.key(), target)
             if isinstance(exc, OSError) and (clear := file_error(exc, folder, "the preview")):
@@ -290,7 +290,7 @@ class Remixer:
             with self.library.write() as conn:  # under the lock, as renders rename
                 if conn.execute("SELECT 1 FROM previews WHERE request_hash = ?",
                                 (key,)).fetchone() is None:
-                    _unlink(target)
+                    sweep.unlink(target)
         except (RemixDesktopError, sqlite3.Error):
             pass  # the sweep takes it next time
 
@@ -369,12 +369,6 @@ def sweep_previews(library: Library, *, wait_s: float = 0.2) -> int | None:
     return None if swept is None else removed + swept
 
 
-def _unlink(path: Path) -> bool:
-    try:
-        path.unlink()
-        return True
-    except OSError:
-        return False
 
 
 def _clamp(at_s: float, video: Video) -> float:

@@ -71,6 +71,7 @@ def remove_unrecorded(library: Library, folder: Path, finals: Iterable[str],
 
 
 def unlink(path: Path) -> int:
+    """Delete a file of the app's own, if it is there: 1 when it went, 0 otherwise."""
     try:
         path.unlink()
         return 1

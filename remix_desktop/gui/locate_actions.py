@@ -14,6 +14,26 @@ from ..core.video_files import VIDEO_EXTENSIONS, FileState
 from .jobs import Job
 
 
+def locate_file(parent, context, video, path: str | None = None, *, finished,
+                failed) -> Job | None:
+    """Ask where a video's file is now (unless `path` is given) and relink it on a job; the
+    file is taken only if it holds the same content. None when the creator cancelled."""
+    if path is None:
+        start = os.path.dirname(video.path)
+        path, _ = QFileDialog.getOpenFileName(
+            parent, f"Locate {video.name}", start if os.path.isdir(start) else "",
+            "Videos (" + " ".join(f"*{e}" for e in sorted(VIDEO_EXTENSIONS)) + ")")
+        if not path:
+            return None
+    video_id = video.id
+
+    def work(control):
+        with context.background_library() as library:
+            return relink(library, video_id, path)
+
+    return context.jobs.run("locate a video", work, finished=finished, failed=failed)
+
+
 class LocateMixin:
     def _build_locate(self) -> None:
         self.locate_action = self._action(
@@ -45,26 +65,14 @@ class LocateMixin:
 
     def locate_video(self, video_id: int, path: str | None = None) -> Job | None:
         """Point one video at its file again (a file dialog unless `path` is given)."""
-        video = self.context.library.video(video_id)
-        if path is None:
-            start = os.path.dirname(video.path)
-            path, _ = QFileDialog.getOpenFileName(
-                self, f"Locate {video.name}", start if os.path.isdir(start) else "",
-                "Videos (" + " ".join(f"*{e}" for e in sorted(VIDEO_EXTENSIONS)) + ")")
-            if not path:
-                return None
         context = self.context
-
-        def work(control):
-            with context.background_library() as library:
-                return relink(library, video_id, path)
 
         def done(found) -> None:
             self.show_message(f"Found {found.name}: the video points at {found.path} again.")
             context.libraryChanged.emit()
 
-        return context.jobs.run("locate a video", work, finished=done,
-                                failed=self.show_message)
+        return locate_file(self, context, context.library.video(video_id), path,
+                           finished=done, failed=self.show_message)
 
     def locate_folder(self, folder: str | None = None) -> Job | None:
         """Search a folder for every missing video's file; relink each one found."""

@@ -4,19 +4,18 @@ says why a video may not be remixed and how to allow it."""
 
 from __future__ import annotations
 
-import os
 from html import escape
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtWidgets import (QFileDialog, QFormLayout, QGroupBox, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QFormLayout, QGroupBox, QLabel, QLineEdit,
                                QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
 
 from ..core.consent import Consent, Effective
 from ..core.library import Video
-from ..core.relink import relink
-from ..core.video_files import VIDEO_EXTENSIONS, FileState, problem_sentence
+from ..core.video_files import FileState, problem_sentence
 from .context import AppContext
 from .jobs import Job
+from .locate_actions import locate_file
 from .remix_widgets import Notice
 
 Info = tuple[str, str, tuple[str, ...]]
@@ -192,22 +191,10 @@ class FileBanner(Notice):
     def locate(self, path: str | None = None) -> Job | None:
         if self.video is None:
             return None
-        if path is None:
-            start = os.path.dirname(self.video.path)
-            path, _ = QFileDialog.getOpenFileName(
-                self, f"Locate {self.video.name}", start if os.path.isdir(start) else "",
-                "Videos (" + " ".join(f"*{e}" for e in sorted(VIDEO_EXTENSIONS)) + ")")
-            if not path:
-                return None
-        video_id, ctx = self.video.id, self.context
-        self.locate_button.setEnabled(False)
-
-        def work(control):
-            with ctx.background_library() as library:
-                return relink(library, video_id, path)
-
-        self.locate_job = ctx.jobs.run("locate a video", work, finished=self._done,
-                                       failed=self._failed)
+        self.locate_job = locate_file(self, self.context, self.video, path,
+                                      finished=self._done, failed=self._failed)
+        if self.locate_job is not None:
+            self.locate_button.setEnabled(False)
         return self.locate_job
 
     def _done(self, video) -> None:

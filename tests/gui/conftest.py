@@ -20,3 +20,15 @@ def context(qtbot, home):
     ctx.jobs.wait(30_000)
     QCoreApplication.processEvents()  # the last results reach the views before it closes
     ctx.close()
+
+
+@pytest.fixture
+def panel(qtbot, context):
+    """The remix panel over the context, shown at a size that fits everything."""
+    from remix_desktop.gui.remix_panel import RemixPanel
+
+    widget = RemixPanel(context)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 860)
+    widget.show()
+    return widget

@@ -10,18 +10,8 @@ import pytest
 pytest.importorskip("PySide6")
 
 from remix_desktop.core.importer import run_import  # noqa: E402
-from remix_desktop.gui.remix_panel import RemixPanel  # noqa: E402
 
 TIMEOUT = 60_000
-
-
-@pytest.fixture
-def panel(qtbot, context):
-    widget = RemixPanel(context)
-    qtbot.addWidget(widget)
-    widget.resize(1200, 860)
-    widget.show()
-    return widget
 
 
 @pytest.fixture

@@ -15,22 +15,12 @@ from PySide6.QtGui import QKeySequence  # noqa: E402
 from remix_desktop.core.export import COMPOSITE_WITH_AI, parse_xmp, read_xmp  # noqa: E402
 from remix_desktop.core.importer import run_import  # noqa: E402
 from remix_desktop.gui.jobs import JobState  # noqa: E402
-from remix_desktop.gui.remix_panel import RemixPanel  # noqa: E402
 from remix_desktop.gui.remix_scrubber import FACE_TEXT, STRIP_FRAMES  # noqa: E402
 from tests.clips import ffmpeg  # noqa: E402
 
 ENGINE_TIMEOUT = 180_000  # the first caption job spawns the worker; the CPU may be shared
 TIMEOUT = 60_000
 ACTIVE = (JobState.QUEUED, JobState.RUNNING)
-
-
-@pytest.fixture
-def panel(qtbot, context):
-    widget = RemixPanel(context)
-    qtbot.addWidget(widget)
-    widget.resize(1200, 860)
-    widget.show()
-    return widget
 
 
 @pytest.fixture
