@@ -59,7 +59,7 @@ class LocateMixin:
             parts.append(f"{missing} missing file{'s' if missing != 1 else ''}")
         if other:
             parts.append(f"{other} changed or unreadable")
-        self.files_label.setText(" · ".join(parts))
+        self.files_label.setText(" · ".join(parts) + " ·")  # the counts follow it
         self.files_label.setVisible(bool(parts))
         self.locate_action.setEnabled(bool(missing))
 

@@ -43,7 +43,7 @@ def test_missing_files_are_greyed_said_and_counted(moved):
     assert window.proxy.index(row, COL_EFFECTIVE).data(FileStateRole) == "missing"
     tip = window.proxy.index(row, COL_NAME).data(0x03)  # ToolTipRole
     assert "is missing" in tip and "Locate…" in tip
-    assert window.files_label.text() == "2 missing files"
+    assert window.files_label.text() == "2 missing files ·"
     assert window.locate_action.isEnabled()
 
 
@@ -53,7 +53,7 @@ def test_locate_one_video_by_its_new_file(qtbot, moved):
     window.locate_video(video.id, str(drive / "renamed.mp4"))
     qtbot.waitUntil(lambda: state_of(window, video.id) is None, timeout=TIMEOUT)
     assert window.context.library.video(video.id).path == str(drive / "renamed.mp4")
-    qtbot.waitUntil(lambda: window.files_label.text() == "1 missing file", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.files_label.text() == "1 missing file ·", timeout=TIMEOUT)
     assert "Found renamed.mp4" in window.last_message
 
 

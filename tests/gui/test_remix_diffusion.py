@@ -13,7 +13,7 @@ from remix_desktop.core.modelstore import ModelStore  # noqa: E402
 from remix_desktop.core.remix import PRESETS  # noqa: E402
 from remix_desktop.gui.jobs import JobState  # noqa: E402
 from tests.gui.test_remix_panel import (  # noqa: E402,F401 - fixtures
-    TIMEOUT, allowed, coffee, finish, panel)
+    TIMEOUT, allowed, coffee, finish)
 from tests.sd_fixture import build_sdxs_fixture  # noqa: E402
 
 DIFFUSION_TIMEOUT = 120_000
