@@ -1,7 +1,7 @@
 """Caption quality, for a blind reading: every caption shown for 27 creator contexts.
 
     .venv/bin/python benchmarks/bench_caption_quality.py [--out benchmarks/out/captions.txt]
-        [--seed 0] [--threads 2] [--count 4]
+        [--seed 0] [--threads 2] [--count 4] [--contexts FILE.json] [--independent]
 
 `--out FILE` writes the listing with each caption's format and source (and the topic), and
 FILE-blind beside it with the contexts and captions only, for the blind reading.
@@ -18,6 +18,8 @@ funny (1-5). It works on whichever version of `remix_desktop.core.captions` is i
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import re
 import sys
 import tempfile
@@ -110,16 +112,37 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--count", type=int, default=4)
+    parser.add_argument("--contexts", help="a JSON list of contexts to use instead of the "
+                        "built-in ones: {title, description, tags, file_name, seen}")
+    parser.add_argument("--independent", action="store_true",
+                        help="each clip on its own (by default the clips are one library, "
+                        "in order: a clip's run knows the formats the latest 24 captions "
+                        "used, as the app does)")
     args = parser.parse_args()
+    contexts = CONTEXTS
+    if args.contexts:
+        contexts = [C(str(c.get("title", "")), str(c.get("description", "")),
+                      tuple(c.get("tags", ())), str(c.get("file_name", "")),
+                      tuple(c.get("seen", ()))) for c in json.loads(
+                          Path(args.contexts).read_text(encoding="utf-8"))]
+    library_order = not args.independent and "used" in {
+        f.name for f in dataclasses.fields(C)}
+    shown: list[str] = []  # the formats of the captions shown so far, newest last
     home = Home(Path(tempfile.mkdtemp(prefix="bench-quality-"))).ensure()
     model = LlamaTextModel(caption_model_path(home), n_threads=args.threads)
     lines = [f"# captions shown, {args.count} per clip, seed {args.seed}, model {model.name}",
              "# rubric per caption: meme-shaped? about the clip? coherent? would a creator "
              "keep it? funny 1-5", ""]
     times = []
-    for i, context in enumerate(CONTEXTS, 1):
+    for i, context in enumerate(contexts, 1):
+        if library_order:
+            used: dict[str, float] = {}
+            for fmt in shown[-24:]:
+                used[fmt] = min(used.get(fmt, 0.0) + 1.0, 2.0)
+            context = dataclasses.replace(context, used=tuple(sorted(used.items())))
         start = time.perf_counter()
         run = cap.generate_captions(model, context, count=args.count, seed=args.seed + i)
+        shown.extend(c.format for c in run.captions if getattr(c, "format", ""))
         times.append(time.perf_counter() - start)
         lines.append(f"[{i:02}] {describe(context)}")
         topic = getattr(run, "topic", None)
@@ -132,7 +155,7 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text, end="")
     # timings go to the terminal only: the files are read blind
-    print(f"# {len(CONTEXTS)} clips; time per clip: median {times[len(times) // 2]:.2f} s, "
+    print(f"# {len(contexts)} clips; time per clip: median {times[len(times) // 2]:.2f} s, "
           f"max {times[-1]:.2f} s ({args.threads} threads, first one cold)")
     if args.out:
         out = Path(args.out)

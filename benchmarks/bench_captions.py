@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_captions.py [--threads 2] [--rounds 3]
 
 - app: `generate_captions`, the default: the 4 captions shown (bank formats filled from the
-  topic, scored by the model, up to 2 short masked fills by the model);
+  topic, scored by the model in one batch, one short masked fill by the model);
 - a masked fill alone (the app's token mask in its own sampler) against the same slot through
   llama-cpp-python's GBNF grammar (`create_completion(grammar=...)`), same prompt;
 - bare, cached: `Llama.create_completion` on the same full prompt and openers, same seeds and

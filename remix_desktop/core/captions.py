@@ -89,6 +89,9 @@ class CaptionContext:
     tags: tuple[str, ...] = ()
     file_name: str = ""
     seen: tuple[str, ...] = ()  # what OpenCV sees: "a face", "bright", "mostly orange"
+    # formats already used, as (format id, weight): this video's kept captions weigh more
+    # than the library's latest, so "More" and the next video get other lines
+    used: tuple[tuple[str, float], ...] = ()
 
     def scene(self) -> str:
         parts = [self.title, self.description]
@@ -406,16 +409,20 @@ def check_line(text: str, topic: Topic, context: CaptionContext,
         own = [w for w in words_of(written) if w not in STOP and len(w) > 2]
         if len(set(own)) < len(own) or any(w in head or w.rstrip("s") in head for w in own):
             return "its words repeat the line's own"
-    if echoes_creator(text, context):
+    if echoes_creator(text, context, topic):
         return "it repeats the creator's own sentence"
-    if not topic.none and not on_topic(text, topic):
+    fmt = mf.match_format(text)
+    if not topic.none and not on_topic(text, topic) and not (fmt and fmt.generic):
+        # a format that fits any clip is let through: it only fills a shape the clip's
+        # own lines leave empty, ranked after them (GENERIC_PENALTY)
         return "it is not about the clip's topic"
     return None
 
 
-def echoes_creator(text: str, context: CaptionContext) -> bool:
-    """Three words in a row from the description, or four from the title."""
-    words = words_of(text)
+def echoes_creator(text: str, context: CaptionContext, topic: Topic | None = None) -> bool:
+    """Three words in a row from the description, or four from the title, outside the
+    topic's own phrases (which are the clip's words by design: "my little sister")."""
+    words = _without_topic(text, topic).split()
     for source, n in ((context.description, 3), (context.title, 4)):
         own = " " + " ".join(words_of(source)) + " "
         if any(f" {' '.join(words[i:i + n])} " in own for i in range(len(words) - n + 1)):
@@ -423,12 +430,23 @@ def echoes_creator(text: str, context: CaptionContext) -> bool:
     return False
 
 
+def _without_topic(text: str, topic: Topic | None) -> str:
+    """The line's words with each of the topic's phrases as one mark (longest first)."""
+    lowered = " ".join(words_of(text))
+    for value in sorted((topic.slots().values() if topic else ()), key=len, reverse=True):
+        phrase = " ".join(words_of(value))
+        if phrase:
+            lowered = re.sub(rf"\b{re.escape(phrase)}\b", " \u00a7 ", lowered)
+    return lowered
+
+
+USED_PENALTY = 0.8  # per unit of a format's use (CaptionContext.used)
 FILL_FLOOR = -3.2  # a model fill less likely than this per token is not shown
 MAX_MODEL_SHOWN = 1  # of the four shown, at most one has words the model wrote
 
 
 def generate_captions(model: TextModel, context: CaptionContext, *, count: int = 4,
-                      seed: int = 0, templates: int = 6, fills: int = 2, free: int | None = None,
+                      seed: int = 0, templates: int = 6, fills: int = 1, free: int | None = None,
                       progress: Callable[[int, int], None] | None = None,
                       cancelled: Callable[[], bool] = lambda: False,
                       oversample: int | None = None) -> CaptionRun:
@@ -441,6 +459,7 @@ def generate_captions(model: TextModel, context: CaptionContext, *, count: int =
         templates = max(count, count * oversample)
     topic = context.topic()
     values = topic.slots()
+    used = dict(context.used)
     prompt = [SCORE_HEADER, topic_line(topic)]
     formats = candidate_formats(topic, face=context.face, seed=seed, templates=len(mf.BANK),
                                 fills=fills)
@@ -450,7 +469,8 @@ def generate_captions(model: TextModel, context: CaptionContext, *, count: int =
     done = 0
     rejected: list[tuple[str, str]] = []
     kept: list[Caption] = []
-    plain = [f for f in formats if not f.needs_model]
+    # formats not used yet are tried first (sorted is stable: the seeded order stays)
+    plain = sorted((f for f in formats if not f.needs_model), key=lambda f: used.get(f.id, 0))
     jitter = random.Random(seed * 7919 + 1)  # seeded: near ties go different ways per seed
     # the lines are scored a batch at a time until there are enough to choose from
     for start in range(0, len(plain), templates):
@@ -465,6 +485,7 @@ def generate_captions(model: TextModel, context: CaptionContext, *, count: int =
             lead = 1.5 if f.template.startswith("{") else 0.0
             if f.generic and not topic.none:  # a line that fits any clip: after the clip's
                 lead += GENERIC_PENALTY
+            lead += used.get(f.id, 0.0) * USED_PENALTY
             if why:
                 rejected.append((text, why))
             else:
@@ -495,7 +516,9 @@ def generate_captions(model: TextModel, context: CaptionContext, *, count: int =
         if why:
             rejected.append((text, why))
             continue
-        kept.append(Caption(text, f.shape, fill_seed, round(sample.logprob / sample.tokens, 4),
+        kept.append(Caption(text, f.shape, fill_seed,
+                            round(sample.logprob / sample.tokens
+                                  - used.get(f.id, 0.0) * USED_PENALTY, 4),
                             round(sample.logprob, 3), source="model", format=f.id,
                             shape=f.shape))
     for i in range(free):
@@ -512,9 +535,9 @@ def generate_captions(model: TextModel, context: CaptionContext, *, count: int =
     ranked = sorted(kept, key=lambda c: -c.score)
     model_made = [c for c in ranked if c.source == "model"]
     bank_made = [c for c in ranked if c.source != "model"]
-    chosen = pick_diverse(bank_made + model_made[:MAX_MODEL_SHOWN], count)
+    chosen = pick_diverse(bank_made + model_made[:MAX_MODEL_SHOWN], count, topic)
     if len(chosen) < count:
-        chosen = pick_diverse(kept, count)
+        chosen = pick_diverse(kept, count, topic)
     return CaptionRun(chosen, total, rejected, topic)
 
 
@@ -539,18 +562,23 @@ def _free_line(model: TextModel, context: CaptionContext, topic: Topic, cand_see
                    round(sample.logprob, 3), source="model", format=fmt.id, shape=fmt.shape)
 
 
-def pick_diverse(candidates: Sequence[Caption], count: int) -> list[Caption]:
+def pick_diverse(candidates: Sequence[Caption], count: int,
+                 topic: Topic | None = None) -> list[Caption]:
     """Best first, one per shape (the opener, for lines without one) until every shape had
-    its turn; a line that shares three words in a row with one already chosen waits."""
+    its turn; a line that shares three words in a row with one already chosen waits (the
+    topic's own phrases do not count: every line about "my little sister" has them)."""
     ranked = sorted(candidates, key=lambda c: -c.score)
     chosen: list[Caption] = []
     used: set[str] = set()
 
+    def own_words(text: str) -> list[str]:
+        return _without_topic(text, topic).split()
+
     def similar(c: Caption) -> bool:
-        mine = words_of(c.text)
+        mine = own_words(c.text)
         grams = {" ".join(mine[i:i + 3]) for i in range(len(mine) - 2)}
         return any(grams & {" ".join(w[i:i + 3]) for i in range(len(w) - 2)}
-                   for w in (words_of(o.text) for o in chosen))
+                   for w in (own_words(o.text) for o in chosen))
 
     for strict in (True, False):
         for c in ranked:

@@ -58,6 +58,24 @@ class CaptionStore:
             raise UsageError(f"There is no caption {caption_id}")
         return _row(row)
 
+    def used_formats(self, video_id: int, *, recent: int = 24) -> tuple[tuple[str, float], ...]:
+        """The formats this video's captions use (weight 2 each) and those of the latest
+        `recent` captions made for other videos (1 each, at most 2 a format): what a new
+        run should not say again (CaptionContext.used)."""
+        weights: dict[str, float] = {}
+        for (fmt,) in self.library.conn.execute(
+                "SELECT format FROM captions WHERE video_id = ? AND format IS NOT NULL",
+                (video_id,)):
+            weights[fmt] = weights.get(fmt, 0.0) + 2.0
+        others: dict[str, float] = {}
+        for (fmt,) in self.library.conn.execute(
+                "SELECT format FROM captions WHERE video_id != ? AND format IS NOT NULL "
+                "ORDER BY id DESC LIMIT ?", (video_id, recent)):
+            others[fmt] = min(others.get(fmt, 0.0) + 1.0, 2.0)
+        for fmt, weight in others.items():
+            weights[fmt] = weights.get(fmt, 0.0) + weight
+        return tuple(sorted(weights.items()))
+
     def add_run(self, video_id: int, run: CaptionRun, model_id: str | None) -> list[StoredCaption]:
         """Keep the captions of a model run; a text the video already has is not kept twice
         (the kept one is returned in its place)."""

@@ -1,7 +1,7 @@
 """Our own bank of meme formats: each a line with typed slots, filled from the clip's topic
 or by the model under a token mask. Data, not code: the wording is ours.
 
-Slot types (see core.topic): {thing} {subject} {event} {doing} {moment} {feeling}, and
+Slot types (see core.topic): {thing} {things} {subject} {event} {doing} {moment} {feeling}, and
 {fill}, a short clause the model writes (lower-case words only, ending on a word that can end
 a clause). A capitalised slot ({Subject}) is filled with its first letter in upper case.
 A format without slots fits any clip: those are all that is used when there is nothing to go
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 SLOT = re.compile(r"\{(\w+)\}")
-TOPIC_SLOTS = ("thing", "subject", "event", "doing", "moment", "feeling")
+TOPIC_SLOTS = ("thing", "things", "subject", "event", "doing", "moment", "feeling")
 DANGLING = frozenset("a an the to of and or for with at in on my your his her their our i "
                      "i'm but so because that is are was were be if than then like when "
                      "just very from into about as by me we you it's its this these".split())
@@ -86,7 +86,7 @@ BANK: tuple[MemeFormat, ...] = (
     # "POV: ..."
     F("pov-again", "pov", "POV: it's {event} again"),
     F("pov-witness", "pov", "POV: you just witnessed the {moment}"),
-    F("pov-plans", "pov", "POV: {subject} has other plans"),
+    F("pov-plans", "pov", "POV: {subject} had other plans"),
     F("pov-not-supposed", "pov", "POV: you weren't supposed to see this part"),
     F("pov-camera-roll", "pov", "POV: you found this in my camera roll"),
     F("pov-finally", "pov", "POV: finally, the {moment}"),
@@ -111,8 +111,8 @@ BANK: tuple[MemeFormat, ...] = (
     F("not-me-planning", "not me", "Not me planning my whole week around {event}"),
     F("not-me-posting", "not me", "Not me posting this again"),
     # "Tell me you're ... without telling me"
-    F("tell-me-love", "tell me", "Tell me you love {thing} without telling me"),
-    F("tell-me-obsessed", "tell me", "Tell me you're obsessed with {thing} without telling me"),
+    F("tell-me-love", "tell me", "Tell me you love {things} without telling me"),
+    F("tell-me-obsessed", "tell me", "Tell me you're obsessed with {things} without telling me"),
     F("tell-me-videos", "tell me", "Tell me you have too many videos without telling me"),
     # "That first ... be like" / "That feeling when ..."
     F("feeling-when-moment", "that feeling", "That feeling when the {moment} finally happens"),

@@ -11,7 +11,7 @@ import json
 import os
 import sqlite3
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Protocol
 
@@ -20,6 +20,7 @@ from PIL import Image
 from . import frames, sweep
 from .audit import utc_now
 from .captions import CaptionContext, CaptionRun, clean_user_caption, visible_text
+from .captions_store import CaptionStore
 from .compose import LAYOUTS, SIZES, compose
 from .consent import Consent
 from .errors import RemixDesktopError, UsageError
@@ -179,7 +180,8 @@ class Remixer:
             raise UsageError("No caption model is connected")
         at = _clamp(frame_s, video)
         pixels, before = frames.grab_frames(video.path, [at, max(0.0, at - 0.5)], max_side=640)
-        context = context_for(video, frames.describe_frame(pixels, before))
+        context = replace(context_for(video, frames.describe_frame(pixels, before)),
+                          used=CaptionStore(self.library).used_formats(video_id))
         self.consent.gate(video_id)  # still allowed before the model sees anything
         return self.caption_source.captions(context, count=count, seed=seed,
                                             progress=progress, cancelled=cancelled)

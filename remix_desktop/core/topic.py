@@ -26,17 +26,19 @@ DOMAINS: dict[str, dict] = {
                    thing="coffee", subject="my coffee", event="the morning coffee",
                    doing="making coffee", moment="first sip", feeling="awake"),
     "cat": dict(keys="cat cats kitten kitty catsofinstagram catlife meow",
-                thing="cat", subject="my cat", event="the 3 am zoomies",
+                thing="cat", things="cats", subject="my cat", event="the 3 am zoomies",
                 doing="chasing the laser", moment="zoomie attack", feeling="chaotic"),
     "dog": dict(keys="dog dogs puppy pup doggo dogsofinstagram corgi labrador retriever",
-                thing="dog", subject="my dog", event="walk time",
+                thing="dog", things="dogs", subject="my dog", event="walk time",
                 doing="chasing snowflakes", moment="first sniff", feeling="excited"),
-    "pets": dict(keys="pet pets hamster bunny rabbit parrot", thing="pet", subject="my pet",
+    "pets": dict(keys="pet pets hamster bunny rabbit parrot", thing="pet", things="pets",
+                 subject="my pet",
                  event="feeding time", doing="getting ignored by my pet", moment="snack time",
                  feeling="chaotic"),
     "gym": dict(keys="gym fitness workout legday squat squats deadlift lifting gains "
                      "weights crossfit",
-                thing="gym", subject="my legs", event="leg day", doing="squatting",
+                thing="gym", things="the gym", subject="my legs", event="leg day",
+                doing="squatting",
                 moment="last rep", feeling="sore"),
     "running": dict(keys="running run runner marathon 10k 5k halfmarathon jog jogging race",
                     unless="motorcycle bike car engine motor garage restoration scooter",
@@ -72,7 +74,7 @@ DOMAINS: dict[str, dict] = {
                 thing="DIY", subject="this bookshelf", event="the build",
                 doing="following the instructions", moment="last screw",
                 feeling="handy"),
-    "baby": dict(keys="baby babies toddler kids kid parenting family milestone firststeps "
+    "baby": dict(keys="baby babies toddler kids kid parenting milestone firststeps "
                       "momlife dadlife newborn",
                  thing="parenting", subject="my toddler", event="nap time",
                  doing="chasing a toddler", moment="first steps", feeling="proud"),
@@ -83,8 +85,9 @@ DOMAINS: dict[str, dict] = {
                     feeling="late"),
     "wedding": dict(keys="wedding bride groom married firstdance husband wife engagement "
                          "honeymoon",
-                    thing="wedding", subject="my husband", event="the wedding",
-                    doing="getting married", moment="first dance", feeling="in love"),
+                    thing="wedding", things="weddings", subject="my husband",
+                    event="the wedding", doing="getting married", moment="first dance",
+                    feeling="in love"),
     "filmmaking": dict(keys="filmmaking film filming bts behindthescenes campaign crew "
                             "photoshoot photography cinematography director set camera "
                             "cameraman videography production",
@@ -125,14 +128,23 @@ DOMAINS: dict[str, dict] = {
                    thing="hiking", subject="my legs", event="the hike",
                    doing="climbing the trail", moment="summit view", feeling="tiny"),
     "party": dict(keys="party birthday bday celebration surprise friends nightout",
-                  thing="party", subject="my friends", event="the party",
+                  thing="party", things="parties", subject="my friends", event="the party",
                   doing="celebrating", moment="surprise", feeling="loved"),
 }
 
+# keys that say a domain only with others: "let me live this down", "the test run", "summer"
+_WEAK_KEYS = frozenset("summer live run work set camera film song friends house race build "
+                       "building boxes apartment city game games trip sea plant plants band "
+                       "line job kitchen dinner lunch launch oven".split())
+
 # Words in a title or description that name a specific moment, kept in their sense.
-_FIRST = re.compile(r"\bfirst (?!(?:time|one|of|the|a|to)\b)([a-z0-9']+)", re.I)
+_FIRST = re.compile(r"\bfirst (?!(?:time|one|of|the|a|to|morning|day|week|night|ever|and|"
+                    r"i|we|it|try)\b)([a-z0-9']+(?: (?:lesson|day|"
+                    r"date|class|try|attempt|game|match|race|show|trip|flight|swim|ride|"
+                    r"bite|sip|step|steps|dance|catch|haircut|tooth|word|words))?)", re.I)
 _CAMERA = re.compile(r"^(img|vid|mov|mvi|dsc|dscf|dscn|pxl|gh|gx|gopr|video|clip|"
-                     r"screen recording|recording|trim|signal|whatsapp|snapchat)$", re.I)
+                     r"screen|screenrecording|recording|trim|signal|whatsapp|snapchat|dji|wa|"
+                     r"telegram|capcut|inshot)$", re.I)
 _STOPWORDS = frozenset("a an the and or of to in on at for with is are be it this that my me "
                        "i you your we our was were from as by its it's im i'm not no so "
                        "but just all very too again until into out up down over day".split())
@@ -150,6 +162,7 @@ class Topic:
     doing: str = ""
     moment: str = ""
     feeling: str = ""
+    things: str = ""  # the thing where a plural is meant ("cats"); the thing itself if ""
     keywords: tuple[str, ...] = ()  # words that make a caption about this clip
     source: str = "none"
     notes: tuple[str, ...] = field(default=(), compare=False)  # how words were read
@@ -161,7 +174,8 @@ class Topic:
     def slots(self) -> dict[str, str]:
         return {k: v for k, v in (("thing", self.thing), ("subject", self.subject),
                                   ("event", self.event), ("doing", self.doing),
-                                  ("moment", self.moment), ("feeling", self.feeling)) if v}
+                                  ("moment", self.moment), ("feeling", self.feeling),
+                                  ("things", self.things or self.thing)) if v}
 
     def as_dict(self) -> dict:
         return {"context": "none" if self.none else "context", "domain": self.domain or None,
@@ -170,7 +184,8 @@ class Topic:
     def __str__(self) -> str:
         if self.none:
             return "none (nothing to go on: only formats that fit any clip)"
-        return ", ".join(f"{k}={v!r}" for k, v in self.slots().items())
+        return ", ".join(f"{k}={v!r}" for k, v in self.slots().items()
+                         if k != "things" or v != self.thing)
 
 
 def words_of(text: str) -> list[str]:
@@ -221,9 +236,10 @@ def extract_topic(title: str = "", description: str = "", tags=(),
         unless = set(entry.get("unless", "").split())
         if unless & present:
             continue
-        score = (2.0 * len(keys & set(tag_w)) + 1.5 * len(keys & set(title_w))
-                 + 1.0 * len(keys & set(desc_w)) + 0.8 * len(keys & set(name_w)))
-        if score:
+        score = sum(weight * sum(0.25 if k in _WEAK_KEYS else 1.0 for k in keys & set(ws))
+                    for weight, ws in ((2.0, tag_w), (1.5, title_w), (1.0, desc_w),
+                                       (0.8, name_w)))
+        if score >= 0.8:  # a word that is a key only in passing ("live", "run") picks none
             scores[name] = score
     # senses: "shooting"/"bts" with film words are filmmaking; "runs" with an engine is a bike
     if "filmmaking" in scores:
@@ -281,34 +297,205 @@ def extract_topic(title: str = "", description: str = "", tags=(),
     if domain == "dog" and "snow" in present:
         slots.update(moment="first snow", doing="meeting snow")
     match = _FIRST.search(text)
-    if match and not slots.get("moment", "").startswith("first"):
+    if match and "moment" not in slots.ruled:
         phrase = match.group(1).split()
         if phrase and phrase[-1] not in _STOPWORDS:
             slots["moment"] = "first " + " ".join(phrase)
-    if not domain:  # no lexicon entry: a short noun phrase of the creator's own
-        noun = _main_noun(title_w or name_w or tag_w or desc_w)
-        if noun:
-            slots.update(thing=noun, subject=f"my {noun}", event=f"{noun} time")
-            notes.append(f"no known topic; '{noun}' taken from the clip's words")
-        else:
+    own = own_phrases(title, description, tags, file_name)
+    own_things = own.pop("things", "")
+    if not domain:  # no lexicon entry: the creator's own phrases are the topic
+        if not own and not slots.get("moment"):
             return Topic(notes=("the clip's words name nothing",))
+        slots.update(own)
+        notes.append("no known topic; read from the clip's own words: "
+                     + ", ".join(f"{k}={v!r}" for k, v in own.items()))
     # A lexicon default the clip's own words do not support is an invented specific
     # ("nap time" for a baby's first steps, "first day abroad" for day 2): left out, so no
     # format needs it. The domain's thing and subject stand (the tags name the domain).
     clip = {_stem(w) for w in present}
-    for key in ("event", "doing", "moment", "feeling"):
+    for key in ("subject", "event", "doing", "moment", "feeling"):
         value = slots.get(key, "")
         if key in slots.ruled:
             continue  # set from the clip's words by a rule above ("finally runs")
+        if key == "subject" and own.get(key):
+            slots[key] = own[key]  # "my hamster" says more than the domain's "my pet"
+            continue
         if key == "moment" and value.startswith("first ") and "first" in present:
             continue  # the creator says it is a first: the domain's first is its reading
         if value and not _grounded(value, clip):
+            if own.get(key):  # the creator's own phrase in its place
+                slots[key] = own[key]
+                continue
             notes.append(f"{key} {value!r} is not in the clip's words: left out")
-            slots[key] = ""
-    keywords = sorted({*_content(slots), *(w for w in present if w in
+            dict.__setitem__(slots, key, "")
+    for key, value in own.items():  # what the lexicon left empty, the clip's words fill
+        if not slots.get(key) and key != "thing":
+            slots[key] = value
+    things = entry.get("things", "") if slots.get("thing") == entry.get("thing") else ""
+    if not domain:
+        things = own_things
+    if domain == "vehicle":
+        things = slots["thing"] + "s"
+    keywords = sorted({*_content({**slots, "things": things}), *(w for w in present if w in
                                           set(entry.get("keys", "").split()))})
-    return Topic(domain=domain, **dict(slots), keywords=tuple(keywords), source="context",
-                 notes=tuple(notes))
+    return Topic(domain=domain, **dict(slots), things=things, keywords=tuple(keywords),
+                 source="context", notes=tuple(notes))
+
+
+# words ending in -ing that are not an activity
+_NOT_GERUND = frozenset(
+    "morning evening thing nothing something everything anything ceiling wedding king spring "
+    "string ring during pudding icing frosting stuffing clothing awning herring viking "
+    "darling duckling sibling dumpling seedling offspring lightning building earring "
+    "ping bling sing sling swing wing bring sting thing outing ending beginning feeling "
+    "meeting setting evening".split())
+# tags that say nothing about the clip
+_NOISE_TAGS = frozenset(
+    "fyp foryou foryoupage fy viral trending trend funny explore explorepage reels reel "
+    "tiktok shorts short instagood instagram love lol meme memes comedy relatable fun "
+    "video vlog daily life mood vibes aesthetic new best cute omg wow blessed".split())
+# where a gerund phrase ends ("fishing with dad" -> "fishing")
+_PHRASE_END = frozenset(
+    "and but with at in on until after before while because so when vs versus from "
+    "for during since then again today yesterday tonight".split())
+_OCCASION = re.compile(r"\b(?:([a-z0-9']+) )?([a-z0-9']+) (day|night|week|weekend|morning|"
+                       r"party|trip|session|haul)\b(?! \d)")  # "Lisbon day 2" is a diary
+_ATTEMPT = re.compile(r"\b([a-z0-9']+) (attempt|try)\b")
+_OWNED = re.compile(r"\b([a-z]+'s) ([a-z]+)\b")
+
+
+def own_phrases(title: str = "", description: str = "", tags=(),
+                file_name: str = "") -> dict[str, str]:
+    """Slots read from the creator's own words, for any topic the lexicon does not know:
+    an activity (a gerund that opens a sentence or follows a verb of doing: "painting the
+    spare room", "learning guitar"), a subject ("my parrot", "my little sister", "Priya's
+    volcano"), an occasion ("game night"), the thing (the activity's word, or a tag that is
+    a plain word). Only what is there."""
+    out: dict[str, str] = {}
+    names = _proper(title) | _proper(description)
+    for text in (title, description):
+        for words in _sentences(text):
+            _read_sentence(words, out)
+    tags_plain = [t for t in tag_words(tags) if t not in _NOISE_TAGS and len(t) > 2
+                  and t.isalpha() and t not in _VAGUE]
+    if "thing" not in out and tags_plain:
+        # a short tag is a word ("peaches"), a long one usually words run together
+        out["thing"] = min(tags_plain, key=lambda t: (len(t) > 9, tags_plain.index(t)))
+    if "thing" not in out:
+        noun = _main_noun([w for w in _plain_words(title) + name_words(file_name)
+                           if w not in _NOISE_TAGS and w not in _VAGUE])
+        if noun:
+            out["thing"] = noun
+    for key in ("doing", "subject", "event"):
+        if key in out:
+            out[key] = " ".join(names.get(w, w) for w in out[key].split())
+    if out.get("thing") and not _gerund(out["thing"]) and out["thing"] not in _MASS \
+            and not out["thing"].endswith(("s", "x", "sh", "ch", "f", "y", "q")):
+        out["things"] = out["thing"] + "s"  # "Tell me you love picnics ..."
+    return out
+
+
+# verbs after which a gerund is the activity ("went fishing", "started knitting")
+_DOING_AFTER = frozenset("went go goes going love loves tried try started start learning "
+                         "keep kept finally and of for about at after while from".split())
+# before a gerund these make it a verb in progress or a noun ("I was killing it")
+_NOT_DOING_AFTER = frozenset("was were am is are been be i'm he's she's it's we're they're "
+                             "first last a the my our his her their this that".split())
+_CONTRACTION = frozenset("it's that's there's what's he's she's who's let's here's where's "
+                         "how's one's".split())
+_ADJECTIVE = frozenset("little big baby younger older best new old poor sweet tiny huge "
+                       "favourite favorite".split())
+_VAGUE = frozenset("new old big little huge tiny best good bad great first last final "
+                   "actually really finally today fail oops insane sad messy wholesome "
+                   "progress firsttime".split())
+_MASS = frozenset("music coffee food work snow travel gardening fitness makeup".split())
+
+
+def _read_sentence(words: list[str], out: dict[str, str]) -> None:
+    for i, w in enumerate(words):
+        before = words[i - 1] if i else ""
+        if "doing" not in out and _gerund(w) and (not i or before in _DOING_AFTER) \
+                and before not in _NOT_DOING_AFTER:
+            phrase = [w]
+            for nxt in words[i + 1:i + 4]:
+                if nxt in _PHRASE_END or not nxt.isalpha() and "'" not in nxt:
+                    break
+                phrase.append(nxt)
+            while len(phrase) > 1 and phrase[-1] in _STOPWORDS | {"my", "our"}:
+                phrase.pop()
+            out["doing"] = " ".join(phrase)
+            if len(phrase) == 1 or phrase[1] not in ("it", "this", "that"):
+                out.setdefault("thing", w)  # "killing it" is no thing
+        if w in ("my", "our") and i + 1 < len(words) and "subject" not in out:
+            noun = _noun_after(words, i + 1)
+            if noun:
+                out["subject"] = f"{w} {noun}"
+        if w.endswith("'s") and w not in _CONTRACTION and len(w) > 3 \
+                and "subject" not in out and i + 1 < len(words):
+            noun = _noun_after(words, i + 1)
+            if noun:
+                out["subject"] = f"{w} {noun}"
+    joined = " ".join(words)
+    match = _OCCASION.search(joined)
+    if match and "event" not in out and _content_word(match.group(2)):
+        first = match.group(1) if match.group(1) and _content_word(match.group(1)) else ""
+        out["event"] = " ".join(x for x in (first, match.group(2), match.group(3)) if x)
+    match = _ATTEMPT.search(joined)
+    if match and "moment" not in out and _content_word(match.group(1)):
+        out["moment"] = match.group(0)
+
+
+def _noun_after(words: list[str], j: int) -> str:
+    """The noun a "my" or a possessive owns: one word, two after an adjective ("little
+    sister"), never a function word, a number or a verb-like -ing word."""
+    taken = []
+    while j < len(words) and len(taken) < 2:
+        word = words[j]
+        if word in _STOPWORDS or word in ("first", "last", "own") or not word.isalpha() \
+                and "'" not in word or _gerund(word):
+            break
+        taken.append(word)
+        if word not in _ADJECTIVE:
+            return " ".join(taken)
+        j += 1
+    return ""
+
+
+def _sentences(text: str) -> list[list[str]]:
+    """The text's sentences (and clauses after a colon or a dash) as plain words."""
+    return [w for w in (_plain_words(part) for part in re.split(r"[.!?:;()\u2026]+|\s[-\u2013\u2014]\s",
+                                                                 text or "")) if w]
+
+
+def _proper(text: str) -> dict[str, str]:
+    """Words written with a capital inside a sentence ("lost in Alfama"), and capitalised
+    possessives ("Priya's"): names, kept so. A Title Case text says nothing of names."""
+    raw = re.findall(r"[A-Za-z][A-Za-z0-9']*", text or "")
+    long = [w for w in raw if len(w) > 3]
+    if long and all(w[0].isupper() for w in long):
+        return {}
+    names = {}
+    for sentence in re.split(r"[.!?:;]+", text or ""):
+        words = re.findall(r"[A-Za-z][A-Za-z0-9']*", sentence)
+        for i, w in enumerate(words):
+            if w[0].isupper() and w != "I" and not w.isupper() and (
+                    i or w.lower().endswith("'s") and w.lower() not in _CONTRACTION):
+                names[w.lower()] = w
+    return names
+
+
+def _content_word(word: str) -> bool:
+    return bool(word) and word not in _STOPWORDS | {"my", "our", "first", "last"} \
+        and not word.isdigit()
+
+
+def _gerund(word: str) -> bool:
+    return (word.endswith("ing") and len(word) > 5 and word not in _NOT_GERUND
+            and word.isalpha())
+
+
+def _plain_words(text: str) -> list[str]:
+    return [w.strip("'") for w in words_of(text) if w.strip("'")]
 
 
 def on_topic(text: str, topic: Topic) -> bool:
@@ -344,10 +531,14 @@ class _Slots(dict):
             self[key] = value
 
 
+# words that ground nothing: any occasion has a day or a night
+_GENERIC = frozenset("day night week weekend morning evening time today".split())
+
+
 def _grounded(value: str, clip_stems: set[str]) -> bool:
     """Whether a slot value shares a content word (by stem, or one stem the start of the
     other, 4 letters or more) with the clip's own words."""
-    for word in _content({"v": value}):
+    for word in _content({"v": value}) - _GENERIC:
         stem = _stem(word)
         if stem in clip_stems or any(
                 min(len(stem), len(c)) >= 4 and (stem.startswith(c) or c.startswith(stem))
@@ -365,6 +556,7 @@ def _stem(word: str) -> str:
 
 def _main_noun(words: list[str]) -> str:
     for w in words:
-        if w not in _STOPWORDS and len(w) > 2 and not w.isdigit():
+        if w not in _STOPWORDS and len(w) > 2 and not w.isdigit() and not w.endswith("'s") \
+                and w not in ("first", "last", "final"):
             return w
     return ""

@@ -110,12 +110,44 @@ class LlamaTextModel:
               lines: Sequence[Sequence[tuple[str, bool]]]) -> list[tuple[float, int]]:
         """(log-probability, tokens scored) of each line after the prompt. A line is a list of
         (text, scored) parts: only the tokens of scored parts, and the end of the line after
-        them, are scored (a line that should go on scores lower). One batch per line, with
-        logits only where they are needed: Gemma's output layer over 262k tokens costs more
-        than the rest of the model, so every logit row asked for counts."""
+        them, are scored (a line that should go on scores lower). Logits only where they are
+        needed: Gemma's output layer over 262k tokens costs more than the rest of the model.
+
+        All the lines go in one batch, each as its own sequence over the shared prompt (a
+        second llama.cpp context with several sequences in one KV buffer), so the weights
+        are read once for all of them rather than once a line; where that context cannot be
+        made, one batch a line in the main context."""
+        prefix = [self._tokens(s, i == 0) for i, s in enumerate(segments)]
+        pieces = [self._line_tokens(parts) for parts in lines]
+        scorer = self._batch_scorer()
+        if scorer is not None:
+            out = scorer.score([t for seg in prefix for t in seg], pieces,
+                               self._newline_token)
+            self.tokens_evaluated += scorer.evaluated
+            scorer.evaluated = 0
+            return out
+        return self._score_one_by_one(prefix, lines)
+
+    def _line_tokens(self, parts) -> tuple[list[int], list[bool]]:
+        tokens: list[int] = []
+        wanted: list[bool] = []
+        for text, scored in parts:
+            piece = self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+            tokens.extend(piece)
+            wanted.extend([scored] * len(piece))
+        return tokens, wanted
+
+    def _batch_scorer(self):
+        if not hasattr(self, "_scorer"):
+            try:
+                self._scorer = _BatchScorer(self.llm, self.n_vocab)
+            except Exception:  # noqa: BLE001 - an older llama.cpp: the one-by-one path
+                self._scorer = None
+        return self._scorer
+
+    def _score_one_by_one(self, prefix, lines) -> list[tuple[float, int]]:
         import llama_cpp
 
-        prefix = [self._tokens(s, i == 0) for i, s in enumerate(segments)]
         newline = self._newline_token
         out = []
         for parts in lines:
@@ -277,6 +309,116 @@ class LlamaTextModel:
     def _logits(self) -> np.ndarray:
         pointer = self._llama_cpp.llama_get_logits_ith(self.llm.ctx, -1)
         return np.ctypeslib.as_array(pointer, shape=(self.n_vocab,))
+
+
+class _BatchScorer:
+    """Scores many lines after one prompt in a single decode: a llama.cpp context of its own
+    with up to MAX_SEQS sequences in one KV buffer. The prompt (all but its last token) is
+    kept in sequence 0; each line is a sequence that shares those cells, starting with the
+    prompt's last token so that its first row predicts the line's first token."""
+
+    MAX_SEQS = 16
+
+    def __init__(self, llm, n_vocab: int):
+        import llama_cpp
+        from llama_cpp import _internals
+
+        self._llama_cpp = llama_cpp
+        params = type(llm.context_params).from_buffer_copy(llm.context_params)
+        params.n_seq_max = self.MAX_SEQS
+        params.kv_unified = True
+        self.n_ctx = int(params.n_ctx)
+        self.n_batch = int(params.n_batch)
+        self.ctx = _internals.LlamaContext(model=llm._model, params=params, verbose=False)
+        self.batch = _internals.LlamaBatch(n_tokens=self.n_batch, embd=0,
+                                           n_seq_max=self.MAX_SEQS, verbose=False)
+        self.n_vocab = n_vocab
+        self.cached: list[int] = []  # the tokens in sequence 0
+        self.evaluated = 0
+
+    def score(self, prompt: list[int], lines, newline: int) -> list[tuple[float, int]]:
+        head, last = prompt[:-1], prompt[-1]
+        self._keep(head)
+        out: list[tuple[float, int] | None] = [None] * len(lines)
+        todo = [i for i, (tokens, _) in enumerate(lines) if tokens]
+        for i, (tokens, _) in enumerate(lines):
+            if not tokens:
+                out[i] = (-99.0, 0)
+            elif len(head) + len(tokens) + 3 > self.n_ctx:
+                raise ValueError("the caption prompt is longer than the model's context")
+        while todo:
+            group, size = [], 0
+            while todo and len(group) < self.MAX_SEQS - 1 and (
+                    not group or size + len(lines[todo[0]][0]) + 1 <= self.n_batch):
+                size += len(lines[todo[0]][0]) + 1
+                group.append(todo.pop(0))
+            for i, total in zip(group, self._decode(head, last, [lines[i] for i in group],
+                                                    newline)):
+                out[i] = total
+        return out  # type: ignore[return-value]
+
+    def _decode(self, head, last, group, newline) -> list[tuple[float, int]]:
+        llama_cpp = self._llama_cpp
+        b = self.batch.batch
+        base = len(head)
+        n, wanted_rows = 0, []
+        for seq, (tokens, wanted) in enumerate(group, 1):
+            self.ctx.kv_cache_seq_rm(seq, 0, -1)
+            if base:
+                self.ctx.kv_cache_seq_cp(0, seq, 0, base)
+            full = [last, *tokens]
+            rows = []
+            for j, token in enumerate(full):
+                b.token[n] = token
+                b.pos[n] = base + j
+                b.n_seq_id[n] = 1
+                b.seq_id[n][0] = seq
+                # the row at j predicts full[j + 1]; the last one predicts the newline
+                ask = j + 1 == len(full) or wanted[j]
+                b.logits[n] = ask
+                if ask:
+                    target = full[j + 1] if j + 1 < len(full) else newline
+                    rows.append((n, target))
+                n += 1
+            wanted_rows.append(rows)
+        b.n_tokens = n
+        try:
+            self.ctx.decode(self.batch)
+            self.evaluated += n
+            out = []
+            for rows in wanted_rows:
+                total = 0.0
+                for row, target in rows:
+                    logits = np.ctypeslib.as_array(
+                        llama_cpp.llama_get_logits_ith(self.ctx.ctx, row), shape=(self.n_vocab,))
+                    total += _logprob(logits, target)
+                out.append((float(total), len(rows)))
+            return out
+        finally:
+            for seq in range(1, len(group) + 1):
+                self.ctx.kv_cache_seq_rm(seq, 0, -1)
+
+    def _keep(self, head: list[int]) -> None:
+        """Sequence 0 holds exactly `head`: what is shared is kept, the rest decoded."""
+        same = 0
+        while same < min(len(head), len(self.cached)) and head[same] == self.cached[same]:
+            same += 1
+        if same < len(self.cached):
+            self.ctx.kv_cache_seq_rm(0, same, -1)
+            del self.cached[same:]
+        b = self.batch.batch
+        for start in range(same, len(head), self.n_batch):
+            chunk = head[start:start + self.n_batch]
+            for j, token in enumerate(chunk):
+                b.token[j] = token
+                b.pos[j] = start + j
+                b.n_seq_id[j] = 1
+                b.seq_id[j][0] = 0
+                b.logits[j] = False
+            b.n_tokens = len(chunk)
+            self.ctx.decode(self.batch)
+            self.evaluated += len(chunk)
+            self.cached.extend(chunk)
 
 
 def _logprob(logits: np.ndarray, token: int) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -142,3 +143,23 @@ def test_echoes_of_the_creators_sentence_are_refused():
     context = CaptionContext("Leg day", "Squats until I can't walk", ("gym",))
     assert cap.echoes_creator("Me when squats until I can't", context)
     assert not cap.echoes_creator("Leg day first, feelings later", context)
+
+
+def test_formats_already_used_give_way_to_new_ones():
+    first = cap.generate_captions(ScriptedModel(), COFFEE, count=4, seed=6)
+    used = tuple((c.format, 2.0) for c in first.captions)
+    again = cap.generate_captions(ScriptedModel(), replace(COFFEE, used=used), count=4, seed=6)
+    assert len(again.captions) == 4
+    assert not {c.format for c in again.captions} & {c.format for c in first.captions}
+
+
+def test_a_topic_read_from_the_description_is_not_an_echo_and_a_thin_topic_gives_four():
+    # the subject is three words of the creator's sentence by design; lines about it are
+    # neither echoes nor too alike, and shapes the topic cannot fill take formats for any clip
+    context = CaptionContext("", "let my little sister cut my hair, the left side is fine", (),
+                             "20240411_201533.mp4")
+    run = cap.generate_captions(ScriptedModel(), context, count=4, seed=30)
+    assert run.topic.subject == "my little sister"
+    assert len(run.captions) == 4
+    assert sum("my little sister" in c.text.lower() for c in run.captions) >= 3
+    assert cap.echoes_creator("Me and the left side is fine", context, run.topic)

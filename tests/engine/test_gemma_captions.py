@@ -162,3 +162,24 @@ def test_instruction_tuned_models_go_through_their_chat_template(gemma):
         assert len(run.captions) == 2
     finally:
         gemma.chat_template = saved
+
+
+def test_batched_scores_match_one_line_at_a_time_and_ignore_their_neighbours(gemma):
+    """All lines go in one decode as separate sequences over the shared prompt; each score
+    is the one the line gets alone (up to the float noise of a bigger matrix product),
+    whatever else is in the batch, and more lines than sequences are split into batches."""
+    topic = CaptionContext("Leg day", "Squats until I can't walk", ("gym",)).topic()
+    values = topic.slots()
+    prompt = [cap.SCORE_HEADER, cap.topic_line(topic)]
+    formats = [f for f in mf.usable(values) if not f.needs_model]
+    lines = [cap.line_parts(f, values) for f in formats][:20]
+    assert len(lines) == 20  # more than one batch of sequences
+    batched = gemma.score(prompt, lines)
+    prefix = [gemma._tokens(s, i == 0) for i, s in enumerate(prompt)]
+    alone = gemma._score_one_by_one(prefix, lines)
+    for (a, n), (b, m) in zip(batched, alone):
+        assert n == m and abs(a - b) <= 0.05 * abs(b) + 0.5, (a, b)
+    reordered = gemma.score(prompt, [lines[7], lines[0], lines[13]])
+    for got, i in zip(reordered, (7, 0, 13)):
+        assert abs(got[0] - batched[i][0]) <= 0.05 * abs(got[0]) + 0.5
+    assert gemma.score(prompt, [[("", True)]]) == [(-99.0, 0)]
