@@ -332,7 +332,7 @@ def topic_line(topic: Topic) -> str:
     return f"Video: {'; '.join(dict.fromkeys(parts))}\nCaption:"
 
 
-GENERIC_PENALTY = 3.0  # a clip with a topic is shown lines about it first
+GENERIC_PENALTY = 50.0  # a clip with a topic is shown all its own lines before any for any clip
 
 
 def candidate_formats(topic: Topic, *, face: bool, seed: int, templates: int = 8,
@@ -340,7 +340,7 @@ def candidate_formats(topic: Topic, *, face: bool, seed: int, templates: int = 8
     """The formats to try for a topic, one per shape, in a seeded order: `templates` filled
     from the topic alone and up to `fills` with a slot for the model."""
     rng = random.Random(seed)
-    usable = list(mf.usable(topic.slots(), face=face))
+    usable = list(mf.usable(topic.slots(), face=face, domain=topic.domain))
     by_shape: dict[str, list[mf.MemeFormat]] = {}
     for f in usable:
         by_shape.setdefault(f.shape, []).append(f)

@@ -33,6 +33,8 @@ class MemeFormat:
     shape: str  # the classic shape it belongs to: variety is counted in shapes
     template: str
     face: bool = False
+    # only for clips of these topic domains (core.topic.DOMAINS); () for any
+    domains: tuple[str, ...] = ()
 
     @cached_property
     def slots(self) -> tuple[str, ...]:
@@ -89,7 +91,6 @@ BANK: tuple[MemeFormat, ...] = (
     F("pov-plans", "pov", "POV: {subject} had other plans"),
     F("pov-not-supposed", "pov", "POV: you weren't supposed to see this part"),
     F("pov-camera-roll", "pov", "POV: you found this in my camera roll"),
-    F("pov-finally", "pov", "POV: finally, the {moment}"),
     F("pov-fill", "pov", "POV: you're {doing} and {fill}"),
     # "Nobody: / Me: ..."
     F("nobody-doing", "nobody", "Nobody: / Me: {doing} for the camera"),
@@ -115,12 +116,13 @@ BANK: tuple[MemeFormat, ...] = (
     F("tell-me-obsessed", "tell me", "Tell me you're obsessed with {things} without telling me"),
     F("tell-me-videos", "tell me", "Tell me you have too many videos without telling me"),
     # "That first ... be like" / "That feeling when ..."
-    F("feeling-when-moment", "that feeling", "That feeling when the {moment} finally happens"),
     F("feeling-when-record", "that feeling", "That feeling when you hit record at the right "
                                              "second"),
     F("feeling-when-fill", "that feeling", "That feeling when {fill}"),
     # "... first, personality later"
-    F("thing-first", "first later", "{Thing} first, personality later"),
+    # blind readings kept it for food and drink and found it nonsense for anything else
+    F("thing-first", "first later", "{Thing} first, personality later",
+      domains=("coffee", "cooking", "baking")),
     F("filming-first", "first later", "Filming first, thinking later"),
     # two-line setup / punchline
     F("plan-reality-event", "two-line", "The plan: {event}, nice and calm / The reality: this"),
@@ -152,7 +154,8 @@ BY_ID = {f.id: f for f in BANK}
 SHAPES = tuple(dict.fromkeys(f.shape for f in BANK))
 
 
-def usable(topic_slots: dict[str, str], *, face: bool = False, model: bool = True):
+def usable(topic_slots: dict[str, str], *, face: bool = False, model: bool = True,
+           domain: str = ""):
     """The formats a topic can fill: every slot it needs is known (or is the model's); with
     no topic, only the formats that fit any clip, and with one, only those that use it."""
     generic_only = not topic_slots
@@ -163,6 +166,8 @@ def usable(topic_slots: dict[str, str], *, face: bool = False, model: bool = Tru
         if first_time and " again" in f.template:
             continue
         if f.face and not face:
+            continue
+        if f.domains and domain not in f.domains:
             continue
         if generic_only != f.generic:  # a clip with a topic gets formats about it
             continue
