@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import unicodedata
 import xml.etree.ElementTree as ET
 import zlib
@@ -25,7 +24,7 @@ from PIL import Image, PngImagePlugin
 from .. import __version__
 from .captions import visible_text
 from .errors import UsageError
-from .storage import sync_folder, why_not_written
+from .storage import atomic_write, why_not_written
 
 NS = {
     "x": "adobe:ns:meta/",
@@ -277,43 +276,19 @@ def _pixels_only(image: Image.Image, *, flatten: bool) -> Image.Image:
 
 
 def write_new(target: Path, write: Callable[[BinaryIO], None], *, force: bool) -> None:
-    """Write to a temporary file beside `target`, fsync it, then move it into place: with
-    os.replace when `force`, otherwise with a hard link that fails if `target` appeared."""
-    exists = f"{target} already exists; pass --force to replace it"
+    """Write `target` atomically (storage.atomic_write): replacing a file there when `force`,
+    otherwise never (a hard link that fails if `target` appeared). Every failure is one
+    UsageError sentence that says why and what to do."""
     try:
-        # the temporary's name is longer than the target's: a short prefix keeps a target of
-        # up to 255 bytes (the most a file system takes) writable
-        short = target.name.encode("utf-8", "surrogateescape")[:64].decode("utf-8", "ignore")
-        fd, tmp = tempfile.mkstemp(prefix=f".{short}.", suffix=".part", dir=target.parent)
-    except OSError as exc:
-        because, todo = why_not_written(exc, target.parent)
-        raise UsageError(f"{target} cannot be written{because} ({exc.strerror or exc})"
-                         f"{todo}") from exc
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            if hasattr(os, "fchmod"):
-                os.fchmod(fh.fileno(), 0o644)  # mkstemp makes it private (0600)
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if force:
-            os.replace(tmp, target)
-        else:
-            try:
-                os.link(tmp, target)
-            except FileExistsError:
-                raise UsageError(exists) from None
-            except OSError:  # no hard links here (FAT, some network shares)
-                if os.path.lexists(target):
-                    raise UsageError(exists) from None
-                os.replace(tmp, target)
-        sync_folder(target.parent)
+        atomic_write(target, write, no_clobber=not force)
+    except FileExistsError:
+        raise UsageError(f"{target} already exists; pass --force to replace it") from None
     except (OSError, ValueError) as exc:  # ValueError: Pillow refused the image
         reason = getattr(exc, "strerror", None) or exc
         because, todo = why_not_written(exc, target.parent)  # a full disk is said so
-        raise UsageError(f"{target} could not be written{because} ({reason}){todo}") from exc
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+        verb = "cannot be written" if getattr(exc, "nothing_written", False) \
+            else "could not be written"
+        raise UsageError(f"{target} {verb}{because} ({reason}){todo}") from exc
 
 
 def _png_xmp(data: bytes) -> bytes | None:

@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image
 
 from .captions import visible_text
+from .storage import atomic_write
 from .video_files import VIDEO_EXTENSIONS, fingerprint  # noqa: F401 - as before
 
 # Only the demuxers of those containers, reading local files only. Left to autodetection,
@@ -110,9 +111,9 @@ def write_thumbnail(frame: av.VideoFrame, rotation: int, target: Path) -> None:
     w, h = max(2, round(frame.width * scale)), max(2, round(frame.height * scale))
     pixels = frame.reformat(width=w, height=h, format="rgb24").to_ndarray()
     pixels = upright(pixels, rotation)
-    tmp = target.with_name(target.name + ".part")
-    Image.fromarray(pixels).save(tmp, "JPEG", quality=85)
-    os.replace(tmp, target)
+    # a thumbnail is made again when lost: not worth an fsync per import
+    atomic_write(target, lambda fh: Image.fromarray(pixels).save(fh, "JPEG", quality=85),
+                 durable=False)
 
 
 def display_rotation(raw) -> int:

@@ -13,6 +13,7 @@ from .errors import RemixDesktopError
 from .home import Home
 from .modelfiles import is_plain_file_name
 from .resources import resources_dir
+from .storage import atomic_write
 
 DEFAULT_CAPTION_MODEL = "gemma-3-270m-q4_k_m"
 _CHUNK = 1 << 20
@@ -89,9 +90,7 @@ def verified(path: Path, entry: ModelEntry) -> bool:
 
 def _write_stamp(stamp: Path, mark: str) -> None:
     try:
-        tmp = stamp.with_name(stamp.name + ".part")
-        tmp.write_text(mark)
-        os.replace(tmp, stamp)
+        atomic_write(stamp, lambda fh: fh.write(mark.encode("utf-8")), durable=False)
     except OSError:  # a read-only models folder: hashed again next time, still correct
         pass
 

@@ -5,7 +5,6 @@ when the manifest knows it). Files the creator added by reference are never dele
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable
@@ -15,6 +14,7 @@ from .audit import utc_now
 from .download import DownloadProgress, download
 from .errors import LibraryError, UsageError
 from .library import Library
+from .storage import atomic_write
 from .modelfiles import ModelFileError, inspect_model, is_plain_file_name
 from .models import (ModelEntry, ModelError, caption_model_path, file_identity, manifest,
                      sha256_of, verified)
@@ -346,24 +346,20 @@ def _missing_advice(model_id: str, item: ModelStatus) -> str:
 
 
 def _copy_atomically(source: Path, target: Path) -> str:
-    """Copy `source` to `target` through a temporary file; returns the SHA-256 of what was
+    """Copy `source` to `target` by storage.atomic_write; returns the SHA-256 of what was
     written (hashed while copying: one read of the source)."""
     import hashlib
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     digest = hashlib.sha256()
-    try:
-        with open(source, "rb") as src, os.fdopen(fd, "wb") as out:
+
+    def copy(out) -> None:
+        with open(source, "rb") as src:
             while block := src.read(8 << 20):
                 digest.update(block)
                 out.write(block)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    atomic_write(target, copy)
     return digest.hexdigest()
 
 

@@ -15,7 +15,6 @@ import os
 import re
 import sqlite3
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from json.encoder import encode_basestring
@@ -25,6 +24,7 @@ from .audit import utc_now
 from .consent import Change, Consent
 from .errors import Rejection, UsageError
 from .export import check_target, write_new
+from .storage import atomic_write
 
 FORMAT = "remix-desktop-permissions"
 FIELDS = ("id", "fingerprint", "path", "permission")
@@ -122,21 +122,9 @@ class _TextSink:
 
 
 def write_atomically(target: Path, data: bytes) -> None:
-    """Write to a temporary file beside `target`, flush it to disk, then rename it over.
-    Raises OSError (callers word it); the permissions export uses export.write_new, which
-    says why in one sentence."""
-    target = Path(target)
-    short = target.name.encode("utf-8", "surrogateescape")[:64].decode("utf-8", "ignore")
-    fd, tmp = tempfile.mkstemp(prefix=f".{short}.", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """`data` put at `target` by storage.atomic_write. Raises OSError (callers word it); the
+    permissions export uses export.write_new, which says why in one sentence."""
+    atomic_write(Path(target), lambda fh: fh.write(data))
 
 
 # -- import ---------------------------------------------------------------------------------

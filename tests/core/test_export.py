@@ -227,7 +227,7 @@ def test_a_folder_refusing_new_files_is_a_clear_error(tmp_path, monkeypatch):
     def refused(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(ex.tempfile, "mkstemp", refused)
+    monkeypatch.setattr("tempfile.mkstemp", refused)
     with pytest.raises(UsageError, match="cannot be written.*Permission denied"):
         export_image(picture(), tmp_path / "a.png", prov())
     assert os.listdir(tmp_path) == []
