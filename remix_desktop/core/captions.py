@@ -340,7 +340,8 @@ def candidate_formats(topic: Topic, *, face: bool, seed: int, templates: int = 8
     """The formats to try for a topic, one per shape, in a seeded order: `templates` filled
     from the topic alone and up to `fills` with a slot for the model."""
     rng = random.Random(seed)
-    usable = list(mf.usable(topic.slots(), face=face, domain=topic.domain))
+    usable = list(mf.usable(topic.slots(), face=face, domain=topic.domain,
+                            counted=topic.counted))
     by_shape: dict[str, list[mf.MemeFormat]] = {}
     for f in usable:
         by_shape.setdefault(f.shape, []).append(f)

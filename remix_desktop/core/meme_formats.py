@@ -35,6 +35,7 @@ class MemeFormat:
     face: bool = False
     # only for clips of these topic domains (core.topic.DOMAINS); () for any
     domains: tuple[str, ...] = ()
+    fresh: bool = False  # says it has only just begun: not for a clip that counts its days
 
     @cached_property
     def slots(self) -> tuple[str, ...]:
@@ -128,7 +129,7 @@ BANK: tuple[MemeFormat, ...] = (
     F("plan-reality-event", "two-line", "The plan: {event}, nice and calm / The reality: this"),
     F("plan-reality-clip", "two-line", "The plan: one quick clip / The reality: forty takes"),
     F("me-later", "two-line", "Me: I'll just start {doing} / Me three hours later: still "
-                              "{doing}"),
+                              "{doing}", fresh=True),
     F("expectation-moment", "two-line", "Expectation: a smooth {moment} / Reality: this"),
     # era / energy / assignment
     F("era", "era", "My {thing} era has officially begun"),
@@ -144,7 +145,7 @@ BANK: tuple[MemeFormat, ...] = (
     # explaining / telling / day 1
     F("explaining", "explaining", "Me explaining {subject} to people who didn't ask"),
     F("telling", "explaining", "Me telling everyone about the {moment}"),
-    F("day-one", "day one", "Day 1 of {doing}: going great"),
+    F("day-one", "day one", "Day 1 of {doing}: going great", fresh=True),
     F("petition", "petition", "Petition to make {event} a holiday"),
     F("relationship", "relationship", "{Event} and I are in a committed relationship"),
     F("every-time", "every time", "Me every time I find this in my camera roll"),
@@ -155,7 +156,7 @@ SHAPES = tuple(dict.fromkeys(f.shape for f in BANK))
 
 
 def usable(topic_slots: dict[str, str], *, face: bool = False, model: bool = True,
-           domain: str = ""):
+           domain: str = "", counted: bool = False):
     """The formats a topic can fill: every slot it needs is known (or is the model's); with
     no topic, only the formats that fit any clip, and with one, only those that use it."""
     generic_only = not topic_slots
@@ -168,6 +169,8 @@ def usable(topic_slots: dict[str, str], *, face: bool = False, model: bool = Tru
         if f.face and not face:
             continue
         if f.domains and domain not in f.domains:
+            continue
+        if f.fresh and counted:
             continue
         if generic_only != f.generic:  # a clip with a topic gets formats about it
             continue

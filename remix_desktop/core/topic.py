@@ -163,6 +163,7 @@ class Topic:
     moment: str = ""
     feeling: str = ""
     things: str = ""  # the thing where a plural is meant ("cats"); the thing itself if ""
+    counted: bool = False  # the clip counts its days or tries ("day 30", "attempt #12")
     keywords: tuple[str, ...] = ()  # words that make a caption about this clip
     source: str = "none"
     notes: tuple[str, ...] = field(default=(), compare=False)  # how words were read
@@ -284,7 +285,7 @@ def extract_topic(title: str = "", description: str = "", tags=(),
         slots["event"] = "my first 10k" if "10k" in present else "the marathon"
     if domain == "baby" and "steps" in present:
         slots.update(moment="first steps", subject="my baby", doing="walking")
-    if domain == "wedding" and "dance" in present:
+    if domain == "wedding" and re.search(r"\bfirst ?dance\b", " ".join([*present, text])):
         slots.update(moment="first dance", doing="dancing")
     if domain == "travel" and "lost" in present:
         slots["doing"] = "getting lost abroad"
@@ -304,7 +305,7 @@ def extract_topic(title: str = "", description: str = "", tags=(),
     own = own_phrases(title, description, tags, file_name)
     own_things = own.pop("things", "")
     if not domain:  # no lexicon entry: the creator's own phrases are the topic
-        if not own and not slots.get("moment"):
+        if not own and not slots.get("moment") and not _actor(title, description):
             return Topic(notes=("the clip's words name nothing",))
         slots.update(own)
         notes.append("no known topic; read from the clip's own words: "
@@ -317,12 +318,18 @@ def extract_topic(title: str = "", description: str = "", tags=(),
         value = slots.get(key, "")
         if key in slots.ruled:
             continue  # set from the clip's words by a rule above ("finally runs")
-        if key == "subject" and own.get(key):
-            slots[key] = own[key]  # "my hamster" says more than the domain's "my pet"
-            continue
         if key == "moment" and value.startswith("first ") and "first" in present:
             continue  # the creator says it is a first: the domain's first is its reading
-        if value and not _grounded(value, clip):
+        if key == "moment" and value.startswith("first ") and not {"first", "firsttime"} & \
+                present:  # a first the creator does not say is an invented one
+            notes.append(f"moment {value!r}: the clip says no first: left out")
+            dict.__setitem__(slots, key, "")
+            continue
+        # a default is grounded by a word beyond the one that named the domain: "the
+        # morning coffee" needs a morning, not just coffee (it was 3 am on a night shift)
+        named = {_stem(w) for w in words_of(entry.get("thing", "") + " " +
+                                            entry.get("things", ""))}
+        if value and not _grounded(value, clip, ignore=named):
             if own.get(key):  # the creator's own phrase in its place
                 slots[key] = own[key]
                 continue
@@ -331,6 +338,13 @@ def extract_topic(title: str = "", description: str = "", tags=(),
     for key, value in own.items():  # what the lexicon left empty, the clip's words fill
         if not slots.get(key) and key != "thing":
             slots[key] = value
+    actor = _actor(title, description)
+    if actor and actor.split()[0].lower() in set(entry.get("keys", "").split()) | set(tag_w):
+        actor = ""  # "Train delayed again" names no one
+    if actor:  # someone else does it: the line is about them, and no "Me ..." activity
+        notes.append(f"{actor!r} does what the clip shows: the subject, and no 'me' doing it")
+        slots["subject"] = actor
+        dict.__setitem__(slots, "doing", "")
     things = entry.get("things", "") if slots.get("thing") == entry.get("thing") else ""
     if not domain:
         things = own_things
@@ -338,8 +352,9 @@ def extract_topic(title: str = "", description: str = "", tags=(),
         things = slots["thing"] + "s"
     keywords = sorted({*_content({**slots, "things": things}), *(w for w in present if w in
                                           set(entry.get("keys", "").split()))})
+    counted = bool(_COUNTED.search(" ".join([title, description])))
     return Topic(domain=domain, **dict(slots), things=things, keywords=tuple(keywords),
-                 source="context", notes=tuple(notes))
+                 source="context", notes=tuple(notes), counted=counted)
 
 
 # words ending in -ing that are not an activity
@@ -403,7 +418,7 @@ _NOT_DOING_AFTER = frozenset("was were am is are been be i'm he's she's it's we'
                              "first last a the my our his her their this that".split())
 _CONTRACTION = frozenset("it's that's there's what's he's she's who's let's here's where's "
                          "how's one's".split())
-_ADJECTIVE = frozenset("little big baby younger older best new old poor sweet tiny huge "
+_ADJECTIVE = frozenset("little lil big baby younger older best new old poor sweet tiny huge "
                        "favourite favorite".split())
 _VAGUE = frozenset("new old big little huge tiny best good bad great first last final "
                    "actually really finally today fail oops insane sad messy wholesome "
@@ -437,7 +452,8 @@ def _read_sentence(words: list[str], out: dict[str, str]) -> None:
                 out["subject"] = f"{w} {noun}"
     joined = " ".join(words)
     match = _OCCASION.search(joined)
-    if match and "event" not in out and _content_word(match.group(2)):
+    if match and "event" not in out and _content_word(match.group(2)) \
+            and len(match.group(2)) > 2:
         first = match.group(1) if match.group(1) and _content_word(match.group(1)) else ""
         out["event"] = " ".join(x for x in (first, match.group(2), match.group(3)) if x)
     match = _ATTEMPT.search(joined)
@@ -463,8 +479,8 @@ def _noun_after(words: list[str], j: int) -> str:
 
 def _sentences(text: str) -> list[list[str]]:
     """The text's sentences (and clauses after a colon or a dash) as plain words."""
-    return [w for w in (_plain_words(part) for part in re.split(r"[.!?:;()\u2026]+|\s[-\u2013\u2014]\s",
-                                                                 text or "")) if w]
+    parts = re.split(r"[.!?:;()\u2026]+|\s[-\u2013\u2014]\s", text or "")
+    return [w for w in (_plain_words(part) for part in parts) if w]
 
 
 def _proper(text: str) -> dict[str, str]:
@@ -482,6 +498,38 @@ def _proper(text: str) -> dict[str, str]:
                     i or w.lower().endswith("'s") and w.lower() not in _CONTRACTION):
                 names[w.lower()] = w
     return names
+
+
+_ACTS = frozenset("made make makes stole steals took takes got gets saw sees ran runs did does "
+                  "tried tries learned learnt finally just found finds ate eats went goes fell "
+                  "falls won wins lost loses caught catches turned said says decided refuses "
+                  "refused outlasted can cannot can't will wants is was has had".split())
+_THIRD = frozenset("she he they".split())
+
+
+def _actor(title: str, description: str) -> str:
+    """Who does what the clip shows, when it is not the creator: "Miso vs the laser pointer",
+    "Nana stole the dance floor", "Ava (6) made it to the mailbox". A name, as written (a
+    lower-case one gets its capital); "" when it is the creator or nobody is named."""
+    match = re.match(r"\s*([A-Za-z][a-z']+) vs\.? ", title or "")
+    if match and match.group(1).lower() not in _STOPWORDS | {"me", "mom", "dad", "my"}:
+        name = match.group(1)
+        return name[0].upper() + name[1:]
+    for text in (title, description):
+        for sentence in re.split(r"(?<=[.!?])\s+", text or ""):
+            words = re.findall(r"[A-Za-z][A-Za-z']*", re.sub(r"\([^)]*\)", " ", sentence))
+            if len(words) < 2:
+                continue
+            first, verb = words[0], words[1].lower()
+            if len(words) > 2 and words[1][0].isupper() and words[1].lower() not in _ACTS:
+                first, verb = f"{words[0]} {words[1]}", words[2].lower()  # "Auntie Rose won"
+            head = first.split()[0].lower()
+            if first[0].isupper() and not first.isupper() and head not in \
+                    _STOPWORDS | _THIRD | {"me", "we", "you", "my", "our", "first", "day"} \
+                    and (verb in _ACTS or verb.endswith("ed")) and not _gerund(head) \
+                    and head not in _ACTS and not head.endswith("ed"):
+                return first
+    return ""
 
 
 def _content_word(word: str) -> bool:
@@ -531,15 +579,23 @@ class _Slots(dict):
             self[key] = value
 
 
+# a clip well into something: "day 30", "attempt #12", "round 47", "6 months of", "#47"
+_COUNTED = re.compile(r"\b(?:day|attempt|round|take|try|week|month|year)\s*#?\s*(?:[2-9]|\d\d+)\b"
+                      r"|\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|several|many)\s+"
+                      r"(?:days|weeks|months|tries|attempts)\b|#\s*\d+", re.I)
+
 # words that ground nothing: any occasion has a day or a night
 _GENERIC = frozenset("day night week weekend morning evening time today".split())
 
 
-def _grounded(value: str, clip_stems: set[str]) -> bool:
+def _grounded(value: str, clip_stems: set[str], ignore: set[str] = frozenset()) -> bool:
     """Whether a slot value shares a content word (by stem, or one stem the start of the
-    other, 4 letters or more) with the clip's own words."""
+    other, 4 letters or more) with the clip's own words; words whose stem is in `ignore`
+    do not count."""
     for word in _content({"v": value}) - _GENERIC:
         stem = _stem(word)
+        if stem in ignore:
+            continue
         if stem in clip_stems or any(
                 min(len(stem), len(c)) >= 4 and (stem.startswith(c) or c.startswith(stem))
                 for c in clip_stems):

@@ -163,3 +163,10 @@ def test_a_topic_read_from_the_description_is_not_an_echo_and_a_thin_topic_gives
     assert len(run.captions) == 4
     assert sum("my little sister" in c.text.lower() for c in run.captions) >= 3
     assert cap.echoes_creator("Me and the left side is fine", context, run.topic)
+
+
+def test_a_clip_on_its_thirtieth_day_is_not_told_day_one():
+    context = CaptionContext("day 30 of learning guitar", "", ("guitar",), "guitar.mp4")
+    for seed in range(5):
+        run = cap.generate_captions(ScriptedModel(), context, seed=seed)
+        assert not [c for c in run.captions if mf.BY_ID[c.format].fresh], run.captions
