@@ -129,6 +129,7 @@ class LlamaTextModel:
         return self._score_one_by_one(prefix, lines)
 
     def _line_tokens(self, parts) -> tuple[list[int], list[bool]]:
+        """A line's tokens, and for each whether it is in a scored part."""
         tokens: list[int] = []
         wanted: list[bool] = []
         for text, scored in parts:
@@ -153,12 +154,7 @@ class LlamaTextModel:
         for parts in lines:
             end_logits = self._prepare(prefix)
             base = self.llm.n_tokens
-            tokens: list[int] = []
-            wanted: list[bool] = []
-            for text, scored in parts:
-                piece = self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
-                tokens.extend(piece)
-                wanted.extend([scored] * len(piece))
+            tokens, wanted = self._line_tokens(parts)
             if not tokens:
                 out.append((-99.0, 0))
                 continue
