@@ -531,14 +531,16 @@ def generate_captions(model: TextModel, context: CaptionContext, *, count: int =
             progress(done, total)
         if kept_free:
             kept.append(kept_free)
-    # the model's own words are the least sure part: at most one of them among those shown
-    # while there are enough lines of the bank's own words
+    # the model's own words are the least sure part (four blind readings kept almost none of
+    # them): at most one, and only where the bank's lines, those for any clip included, are
+    # fewer than `count`
     ranked = sorted(kept, key=lambda c: -c.score)
     model_made = [c for c in ranked if c.source == "model"]
     bank_made = [c for c in ranked if c.source != "model"]
-    chosen = pick_diverse(bank_made + model_made[:MAX_MODEL_SHOWN], count, topic)
+    chosen = pick_diverse(bank_made, count, topic)
     if len(chosen) < count:
-        chosen = pick_diverse(kept, count, topic)
+        chosen += [c for c in pick_diverse(model_made[:MAX_MODEL_SHOWN], count, topic)
+                   if c not in chosen][:count - len(chosen)]
     return CaptionRun(chosen, total, rejected, topic)
 
 

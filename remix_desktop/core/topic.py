@@ -144,7 +144,9 @@ _FIRST = re.compile(r"\bfirst (?!(?:time|one|of|the|a|to|morning|day|week|night|
                     r"bite|sip|step|steps|dance|catch|haircut|tooth|word|words))?)", re.I)
 _CAMERA = re.compile(r"^(img|vid|mov|mvi|dsc|dscf|dscn|pxl|gh|gx|gopr|video|clip|"
                      r"screen|screenrecording|recording|trim|signal|whatsapp|snapchat|dji|wa|"
-                     r"telegram|capcut|inshot)$", re.I)
+                     r"telegram|capcut|inshot|rpreplay|final|screenshot|untitled|movie|output|export|"
+                     r"edit|edited|copy|trimmed|compressed|snapvideo|fb|ig|tiktok|vn|mvimg)$",
+                     re.I)
 _STOPWORDS = frozenset("a an the and or of to in on at for with is are be it this that my me "
                        "i you your we our was were from as by its it's im i'm not no so "
                        "but just all very too again until into out up down over day".split())

@@ -191,3 +191,9 @@ def test_a_clip_that_counts_its_days_gets_no_day_one_and_defaults_need_more_than
     topic = extract_topic("", "4th coffee of the night shift", ("coffee",))
     assert "morning" not in str(topic)  # "the morning coffee" needs a morning
     assert not extract_topic("", "", ("snow", "shovelling")).doing  # not "playing in the snow"
+
+
+def test_screen_recorder_and_app_file_names_say_nothing():
+    for name in ("RPReplay_Final1709312345.MP4", "InShot_20240101_101010.mp4",
+                 "Untitled.mov", "VN20240505_120000.mp4", "MVIMG_20240101.mp4"):
+        assert extract_topic(file_name=name).none, name
