@@ -58,14 +58,19 @@ class CaptionStore:
             raise UsageError(f"There is no caption {caption_id}")
         return _row(row)
 
-    def used_formats(self, video_id: int, *, recent: int = 24) -> tuple[tuple[str, float], ...]:
+    def used_formats(self, video_id: int, *, recent: int = 24,
+                     seed: int | None = None) -> tuple[tuple[str, float], ...]:
         """The formats this video's captions use (weight 2 each) and those of the latest
         `recent` captions made for other videos (1 each, at most 2 a format): what a new
-        run should not say again (CaptionContext.used)."""
+        run should not say again (CaptionContext.used). This video's captions of a run
+        with `seed` do not count: the same seed again gives the same captions."""
         weights: dict[str, float] = {}
+        mine = "" if seed is None else (
+            " AND NOT (seed = ? OR seed BETWEEN ? AND ?)")  # a run's lines: seed, seed*1000+i
+        args = () if seed is None else (seed, seed * 1000, seed * 1000 + 999)
         for (fmt,) in self.library.conn.execute(
-                "SELECT format FROM captions WHERE video_id = ? AND format IS NOT NULL",
-                (video_id,)):
+                "SELECT format FROM captions WHERE video_id = ? AND format IS NOT NULL"
+                + mine, (video_id, *args)):
             weights[fmt] = weights.get(fmt, 0.0) + 2.0
         others: dict[str, float] = {}
         for (fmt,) in self.library.conn.execute(

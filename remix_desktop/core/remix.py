@@ -181,7 +181,7 @@ class Remixer:
         at = _clamp(frame_s, video)
         pixels, before = frames.grab_frames(video.path, [at, max(0.0, at - 0.5)], max_side=640)
         context = replace(context_for(video, frames.describe_frame(pixels, before)),
-                          used=CaptionStore(self.library).used_formats(video_id))
+                          used=CaptionStore(self.library).used_formats(video_id, seed=seed))
         self.consent.gate(video_id)  # still allowed before the model sees anything
         return self.caption_source.captions(context, count=count, seed=seed,
                                             progress=progress, cancelled=cancelled)

@@ -32,3 +32,14 @@ def test_used_formats_weigh_this_videos_own_and_the_librarys_latest(library):
     assert dict(store.used_formats(first))["understood"] == 2.0
     # only the latest captions of other videos count (the second video's, newest first)
     assert dict(store.used_formats(third, recent=1)) == {"understood": 8.0, "petition": 1.0}
+
+
+def test_the_same_seed_again_is_not_told_to_avoid_its_own_lines(library):
+    (video,) = add_videos(library, 1)
+    store = CaptionStore(library)
+    run = CaptionRun([Caption("a", "x", 7, 0.0, format="era", source="template"),
+                      Caption("b", "x", 7003, 0.0, format="me-when-fill", source="model"),
+                      Caption("c", "x", 8, 0.0, format="petition", source="template")], 3)
+    store.add_run(video, run, "gemma")
+    assert dict(store.used_formats(video, seed=7)) == {"petition": 2.0}
+    assert dict(store.used_formats(video, seed=8)) == {"era": 2.0, "me-when-fill": 2.0}
