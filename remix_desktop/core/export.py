@@ -43,7 +43,15 @@ DATA_MINING_VALUES = frozenset(DMI + name for name in (
     "UNSPECIFIED", "ALLOWED", "PROHIBITED-AIMLTRAINING", "PROHIBITED-GENAIMLTRAINING",
     "PROHIBITED-EXCEPTSEARCHENGINEINDEXING", "PROHIBITED", "PROHIBITED-SEECONSTRAINT",
     "PROHIBITED-SEEEMBEDDEDRIGHTSEXPR", "PROHIBITED-SEELINKEDRIGHTSEXPR"))
-FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+# what the window offers for the export's statement, in the creator's words (all in the PLUS
+# vocabulary above)
+DATA_MINING_CHOICES = (
+    (DMI + "PROHIBITED-AIMLTRAINING", "Prohibited for AI/ML training (recommended)"),
+    (DMI + "PROHIBITED-GENAIMLTRAINING", "Prohibited for generative AI/ML training"),
+    (DMI + "PROHIBITED", "Prohibited for all data mining"),
+    (DMI + "ALLOWED", "Allowed"),
+    (DMI + "UNSPECIFIED", "Not specified"),
+)
 CAPTION_LIMIT = 500
 MODEL_LIMIT = 200
 PARAMETERS_LIMIT = 16_000  # characters of JSON; the whole packet must fit one JPEG APP1
@@ -107,28 +115,70 @@ def build_xmp(prov: Provenance, *, created: datetime | None = None) -> str:
             '  </rdf:Description>\n </rdf:RDF>\n</x:xmpmeta>\n<?xpacket end="w"?>')
 
 
+def _png_params(xmp: bytes, quality: int) -> dict:
+    text = PngImagePlugin.PngInfo()
+    text.add_itxt(XMP_KEYWORD, xmp.decode("utf-8"), zip=False)
+    return {"pnginfo": text}
+
+
+def _jpeg_params(xmp: bytes, quality: int) -> dict:
+    return {"xmp": xmp, "quality": quality, "subsampling": 0}  # 4:4:4 keeps text crisp
+
+
+def _webp_params(xmp: bytes, quality: int) -> dict:
+    return {"xmp": xmp, "quality": quality}
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One kind of file a remix can be exported as: what the save dialog's filters, the
+    suffix check and the encoder are all built from. A new kind is one entry here."""
+
+    pil: str  # Pillow's name for it
+    label: str  # in the save dialog
+    suffixes: tuple[str, ...]  # the first is the one added when a name has none
+    alpha: bool  # keeps transparency (without, it is laid on white)
+    params: Callable[[bytes, int], dict]  # Pillow's save options, with the XMP packet
+
+    @property
+    def name_filter(self) -> str:
+        return f"{self.label} ({' '.join('*' + s for s in self.suffixes)})"
+
+
+EXPORT_FORMATS = (
+    ExportFormat("PNG", "PNG image", (".png",), True, _png_params),
+    ExportFormat("JPEG", "JPEG image", (".jpg", ".jpeg"), False, _jpeg_params),
+    ExportFormat("WEBP", "WebP image", (".webp",), True, _webp_params),
+)
+FORMATS = {s: f.pil for f in EXPORT_FORMATS for s in f.suffixes}  # suffix -> Pillow's name
+_BY_SUFFIX = {s: f for f in EXPORT_FORMATS for s in f.suffixes}
+
+
+def export_format(target: Path) -> ExportFormat:
+    """The export kind a file name asks for, or a UsageError naming the suffixes there are."""
+    try:
+        return _BY_SUFFIX[Path(target).suffix.lower()]
+    except KeyError:
+        names = list(_BY_SUFFIX)
+        raise UsageError(f"{Path(target).name} must end in {', '.join(names[:-1])} or "
+                         f"{names[-1]}") from None
+
+
 def export_image(image: Image.Image, target: Path, prov: Provenance, *, force: bool = False,
                  quality: int = 92) -> Path:
     """Save `image`'s pixels to `target` with XMP provenance. Never replaces a file unless
     `force`; a failure leaves nothing under `target` (and an old file as it was)."""
     target = Path(target)
-    check_target(target, force=force, check_format=_format)
-    fmt = _format(target)
+    check_target(target, force=force, check_format=export_format)
+    kind = export_format(target)
     if not 1 <= quality <= 100:
         raise UsageError(f"quality must be between 1 and 100, not {quality}")
     if not image.width or not image.height:
         raise UsageError("The image is empty")
     xmp = build_xmp(prov).encode("utf-8")
-    pixels = _pixels_only(image, flatten=fmt == "JPEG")
-    if fmt == "PNG":
-        text = PngImagePlugin.PngInfo()
-        text.add_itxt(XMP_KEYWORD, xmp.decode("utf-8"), zip=False)
-        params: dict = {"pnginfo": text}
-    elif fmt == "JPEG":
-        params = {"xmp": xmp, "quality": quality, "subsampling": 0}  # 4:4:4 keeps text crisp
-    else:
-        params = {"xmp": xmp, "quality": quality}
-    write_new(target, lambda fh: pixels.save(fh, format=fmt, **params), force=force)
+    pixels = _pixels_only(image, flatten=not kind.alpha)
+    params = kind.params(xmp, quality)
+    write_new(target, lambda fh: pixels.save(fh, format=kind.pil, **params), force=force)
     return target
 
 
@@ -221,13 +271,6 @@ def parse_xmp(xmp: str) -> dict[str, str]:
             else:
                 found[k] = prop.text or prop.get(rdf + "resource", "")
     return found
-
-
-def _format(target: Path) -> str:
-    try:
-        return FORMATS[target.suffix.lower()]
-    except KeyError:
-        raise UsageError(f"{target.name} must end in .png, .jpg, .jpeg or .webp") from None
 
 
 def _clean(text: str, limit: int) -> str:

@@ -17,19 +17,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
 
 from ..core import audit
 from ..core.errors import RemixDesktopError, Rejection, UsageError
-from ..core.export import DATA_MINING_VALUES, check_target
+from ..core.export import DATA_MINING_CHOICES, check_target
 from ..core.transfer import write_atomically
 from .context import AppContext
 
-DMI = "http://ns.useplus.org/ldf/vocab/DMI-"
-DATA_MINING_CHOICES = (  # value, label (the PLUS vocabulary in the creator's words)
-    (DMI + "PROHIBITED-AIMLTRAINING", "Prohibited for AI/ML training (recommended)"),
-    (DMI + "PROHIBITED-GENAIMLTRAINING", "Prohibited for generative AI/ML training"),
-    (DMI + "PROHIBITED", "Prohibited for all data mining"),
-    (DMI + "ALLOWED", "Allowed"),
-    (DMI + "UNSPECIFIED", "Not specified"),
-)
-assert all(value in DATA_MINING_VALUES for value, _ in DATA_MINING_CHOICES)
 
 
 class SettingsDialog(QDialog):

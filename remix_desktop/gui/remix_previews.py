@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QLab
                                QListWidget, QListWidgetItem, QMessageBox, QPushButton,
                                QSplitter, QVBoxLayout, QWidget)
 
-from ..core.export import FORMATS, default_export_name
+from ..core.export import EXPORT_FORMATS, FORMATS, default_export_name
 from ..core.library import Video
 from ..core.remix import Preview
 from .context import AppContext
@@ -23,8 +23,7 @@ from .remix_widgets import (LAYOUT_LABELS, SIZE_LABELS, STYLE_LABELS, ImageView,
 THUMB_SIDE = 120
 DETAIL_SIDE = 1080
 ID_ROLE = Qt.ItemDataRole.UserRole
-FILTERS = {"PNG image (*.png)": "png", "JPEG image (*.jpg *.jpeg)": "jpg",
-           "WebP image (*.webp)": "webp"}
+FILTERS = {f.name_filter: f.suffixes[0][1:] for f in EXPORT_FORMATS}  # the save dialog's
 
 
 def describe(preview: Preview) -> str:

@@ -327,3 +327,21 @@ def test_images_of_any_mode_export(tmp_path):
         image = picture("RGB").convert(mode)
         out = export_image(image, tmp_path / f"m-{mode.replace(';', '')}.png", prov())
         assert parse_xmp(read_xmp(out))["dc:title"] == CAPTION
+
+
+def test_the_export_formats_registry_is_what_the_suffixes_and_the_dialog_come_from(tmp_path):
+    from remix_desktop.core.export import (DATA_MINING_CHOICES, DATA_MINING_VALUES,
+                                           EXPORT_FORMATS, FORMATS, export_format)
+
+    assert set(FORMATS) == {s for f in EXPORT_FORMATS for s in f.suffixes}
+    assert all(value in DATA_MINING_VALUES for value, _ in DATA_MINING_CHOICES)
+    for kind in EXPORT_FORMATS:
+        for suffix in kind.suffixes:
+            target = tmp_path / f"a{suffix.upper()}"
+            assert export_format(target) is kind
+            export_image(picture(), target, prov())
+            with Image.open(target) as opened:
+                assert opened.format == kind.pil
+            assert read_xmp(target) is not None  # the provenance is in every kind
+    with pytest.raises(UsageError, match=r"\.png, \.jpg, \.jpeg or \.webp"):
+        export_format(tmp_path / "a.gif")

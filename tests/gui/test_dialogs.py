@@ -174,3 +174,11 @@ def test_settings_choose_models_and_back_up(qtbot, context, tmp_path):
     qtbot.addWidget(again)
     qtbot.waitUntil(again.diffusion_combo.isEnabled, timeout=30_000)
     assert again.diffusion_combo.currentData() == model.name
+
+
+def test_the_save_dialogs_filters_are_the_export_formats():
+    from remix_desktop.core.export import EXPORT_FORMATS
+    from remix_desktop.gui.remix_previews import FILTERS
+
+    assert list(FILTERS) == [f.name_filter for f in EXPORT_FORMATS]
+    assert FILTERS["JPEG image (*.jpg *.jpeg)"] == "jpg"
