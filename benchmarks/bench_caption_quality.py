@@ -135,11 +135,10 @@ def main() -> None:
              "keep it? funny 1-5", ""]
     times = []
     for i, context in enumerate(contexts, 1):
-        if library_order:
-            used: dict[str, float] = {}
-            for fmt in shown[-24:]:
-                used[fmt] = min(used.get(fmt, 0.0) + 1.0, 2.0)
-            context = dataclasses.replace(context, used=tuple(sorted(used.items())))
+        if library_order:  # as CaptionStore.used_formats weighs the library's latest 24
+            from remix_desktop.core.captions_store import used_weights
+
+            context = dataclasses.replace(context, used=used_weights((), shown[::-1][:24]))
         start = time.perf_counter()
         run = cap.generate_captions(model, context, count=args.count, seed=args.seed + i)
         shown.extend(c.format for c in run.captions if getattr(c, "format", ""))

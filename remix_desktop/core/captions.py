@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Protocol, Sequence
 
 from . import meme_formats as mf
-from .topic import Topic, extract_topic, on_topic, words_of
+from .topic import Topic, extract_topic, name_words, on_topic, words_of
 
 MIN_WORDS, MAX_WORDS, MAX_CHARS = 2, 14, 160
 MAX_USER_CHARS = 500  # a caption the creator writes (the export's XMP keeps as many)
@@ -97,7 +97,7 @@ class CaptionContext:
         parts = [self.title, self.description]
         if self.tags:
             parts.append(", ".join(self.tags))
-        name = _name_words(self.file_name)
+        name = " ".join(name_words(self.file_name))
         if name and name.lower() not in " ".join(parts).lower():
             parts.append(name)
         text = "; ".join(p.strip() for p in parts if p and p.strip())
@@ -396,7 +396,8 @@ def check_line(text: str, topic: Topic, context: CaptionContext,
                written: str = "") -> str | None:
     """Why a finished line must not be shown, or None. `written` is the part the model
     wrote (a fill, or a free line), held to more: no picture description, no repeats."""
-    if mf.match_format(text) is None:
+    fmt = mf.match_format(text)
+    if fmt is None:
         return "it is in none of the bank's formats"
     if not mf.whole_clause(text, min_words=MIN_WORDS, max_words=MAX_WORDS):
         return "it is not a whole clause of 2-14 words"
@@ -412,8 +413,7 @@ def check_line(text: str, topic: Topic, context: CaptionContext,
             return "its words repeat the line's own"
     if echoes_creator(text, context, topic):
         return "it repeats the creator's own sentence"
-    fmt = mf.match_format(text)
-    if not topic.none and not on_topic(text, topic) and not (fmt and fmt.generic):
+    if not topic.none and not on_topic(text, topic) and not fmt.generic:
         # a format that fits any clip is let through: it only fills a shape the clip's
         # own lines leave empty, ranked after them (GENERIC_PENALTY)
         return "it is not about the clip's topic"
@@ -449,15 +449,11 @@ MAX_MODEL_SHOWN = 1  # of the four shown, at most one has words the model wrote
 def generate_captions(model: TextModel, context: CaptionContext, *, count: int = 4,
                       seed: int = 0, templates: int = 6, fills: int = 1, free: int | None = None,
                       progress: Callable[[int, int], None] | None = None,
-                      cancelled: Callable[[], bool] = lambda: False,
-                      oversample: int | None = None) -> CaptionRun:
+                      cancelled: Callable[[], bool] = lambda: False) -> CaptionRun:
     """Captions for a clip: formats of the bank filled from its topic and, in a few short
     slots, by the model; each scored by the model, checked, ranked and the best `count`
     shown, one per shape. `free` free-written candidates are added (by default only for
-    instruction-tuned models), held to the same formats. `oversample` is accepted for
-    callers of the older pipeline and scales `templates`."""
-    if oversample is not None:
-        templates = max(count, count * oversample)
+    instruction-tuned models), held to the same formats."""
     topic = context.topic()
     values = topic.slots()
     used = dict(context.used)
@@ -555,14 +551,17 @@ def _free_line(model: TextModel, context: CaptionContext, topic: Topic, cand_see
     if text is None:
         rejected.append((sample.text, "empty or out of length bounds"))
         return None
-    why = check_line(text, topic, context, text[len(opener):]) or (
+    # held to the bank's rule and to the few-shot path's own (no copy of its examples, no
+    # scene words): `judge` ranks it as it ranked every line before the bank
+    score, why = judge(text, opener, sample.logprob, sample.tokens, context)
+    why = why or check_line(text, topic, context, text[len(opener):]) or (
         "it was cut off" if sample.tokens >= 24 else None)
     if why:
         rejected.append((text, why))
         return None
     fmt = mf.match_format(text)
-    return Caption(text, fmt.shape, cand_seed, round(sample.logprob / max(sample.tokens, 1), 4),
-                   round(sample.logprob, 3), source="model", format=fmt.id, shape=fmt.shape)
+    return Caption(text, fmt.shape, cand_seed, round(score, 4), round(sample.logprob, 3),
+                   source="model", format=fmt.id, shape=fmt.shape)
 
 
 def pick_diverse(candidates: Sequence[Caption], count: int,
@@ -605,10 +604,3 @@ def _norm(text: str) -> str:
 
 def _content_words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9']+", text.lower()) if w not in STOP and len(w) > 2}
-
-
-def _name_words(file_name: str) -> str:
-    stem = re.sub(r"\.[A-Za-z0-9]{2,4}$", "", file_name or "")
-    words = [w for w in re.split(r"[\W_]+", stem) if w and not w.isdigit()
-             and not re.fullmatch(r"(img|vid|mov|dsc|pxl)\d*", w.lower())]
-    return " ".join(words)

@@ -64,22 +64,16 @@ class CaptionStore:
         `recent` captions made for other videos (1 each, at most 2 a format): what a new
         run should not say again (CaptionContext.used). This video's captions of a run
         with `seed` do not count: the same seed again gives the same captions."""
-        weights: dict[str, float] = {}
         mine = "" if seed is None else (
             " AND NOT (seed = ? OR seed BETWEEN ? AND ?)")  # a run's lines: seed, seed*1000+i
         args = () if seed is None else (seed, seed * 1000, seed * 1000 + 999)
-        for (fmt,) in self.library.conn.execute(
-                "SELECT format FROM captions WHERE video_id = ? AND format IS NOT NULL"
-                + mine, (video_id, *args)):
-            weights[fmt] = weights.get(fmt, 0.0) + 2.0
-        others: dict[str, float] = {}
-        for (fmt,) in self.library.conn.execute(
-                "SELECT format FROM captions WHERE video_id != ? AND format IS NOT NULL "
-                "ORDER BY id DESC LIMIT ?", (video_id, recent)):
-            others[fmt] = min(others.get(fmt, 0.0) + 1.0, 2.0)
-        for fmt, weight in others.items():
-            weights[fmt] = weights.get(fmt, 0.0) + weight
-        return tuple(sorted(weights.items()))
+        own = [r[0] for r in self.library.conn.execute(
+            "SELECT format FROM captions WHERE video_id = ? AND format IS NOT NULL" + mine,
+            (video_id, *args))]
+        others = [r[0] for r in self.library.conn.execute(
+            "SELECT format FROM captions WHERE video_id != ? AND format IS NOT NULL "
+            "ORDER BY id DESC LIMIT ?", (video_id, recent))]
+        return used_weights(own, others)
 
     def add_run(self, video_id: int, run: CaptionRun, model_id: str | None) -> list[StoredCaption]:
         """Keep the captions of a model run; a text the video already has is not kept twice
@@ -131,6 +125,20 @@ class CaptionStore:
             else:
                 caption_id = row[0]
         return self.get(caption_id)
+
+
+def used_weights(own, others) -> tuple[tuple[str, float], ...]:
+    """CaptionContext.used from the formats of this video's captions (2 each) and of the
+    library's latest captions of other videos (1 each, at most 2 a format)."""
+    weights: dict[str, float] = {}
+    for fmt in own:
+        weights[fmt] = weights.get(fmt, 0.0) + 2.0
+    counted: dict[str, float] = {}
+    for fmt in others:
+        counted[fmt] = min(counted.get(fmt, 0.0) + 1.0, 2.0)
+    for fmt, weight in counted.items():
+        weights[fmt] = weights.get(fmt, 0.0) + weight
+    return tuple(sorted(weights.items()))
 
 
 def _row(r) -> StoredCaption:

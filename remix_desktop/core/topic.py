@@ -306,8 +306,9 @@ def extract_topic(title: str = "", description: str = "", tags=(),
             slots["moment"] = "first " + " ".join(phrase)
     own = own_phrases(title, description, tags, file_name)
     own_things = own.pop("things", "")
+    actor = _actor(title, description)
     if not domain:  # no lexicon entry: the creator's own phrases are the topic
-        if not own and not slots.get("moment") and not _actor(title, description):
+        if not own and not slots.get("moment") and not actor:
             return Topic(notes=("the clip's words name nothing",))
         slots.update(own)
         notes.append("no known topic; read from the clip's own words: "
@@ -340,7 +341,6 @@ def extract_topic(title: str = "", description: str = "", tags=(),
     for key, value in own.items():  # what the lexicon left empty, the clip's words fill
         if not slots.get(key) and key != "thing":
             slots[key] = value
-    actor = _actor(title, description)
     if actor and actor.split()[0].lower() in set(entry.get("keys", "").split()) | set(tag_w):
         actor = ""  # "Train delayed again" names no one
     if actor:  # someone else does it: the line is about them, and no "Me ..." activity
@@ -362,10 +362,9 @@ def extract_topic(title: str = "", description: str = "", tags=(),
 # words ending in -ing that are not an activity
 _NOT_GERUND = frozenset(
     "morning evening thing nothing something everything anything ceiling wedding king spring "
-    "string ring during pudding icing frosting stuffing clothing awning herring viking "
-    "darling duckling sibling dumpling seedling offspring lightning building earring "
-    "ping bling sing sling swing wing bring sting thing outing ending beginning feeling "
-    "meeting setting evening".split())
+    "string ring during pudding icing frosting stuffing clothing awning herring viking darling "
+    "duckling sibling dumpling seedling offspring lightning building earring ping bling sing "
+    "sling swing wing bring sting outing ending beginning feeling meeting setting".split())
 # tags that say nothing about the clip
 _NOISE_TAGS = frozenset(
     "fyp foryou foryoupage fy viral trending trend funny explore explorepage reels reel "
