@@ -22,9 +22,8 @@ def context(qtbot, home):
     ctx.close()
 
 
-@pytest.fixture
-def panel(qtbot, context):
-    """The remix panel over the context, shown at a size that fits everything."""
+def open_panel(qtbot, context):
+    """A remix panel over `context`, shown at a size that fits everything."""
     from remix_desktop.gui.remix_panel import RemixPanel
 
     widget = RemixPanel(context)
@@ -32,3 +31,9 @@ def panel(qtbot, context):
     widget.resize(1200, 860)
     widget.show()
     return widget
+
+
+@pytest.fixture
+def panel(qtbot, context):
+    """The remix panel over the context, shown at a size that fits everything."""
+    return open_panel(qtbot, context)

@@ -6,6 +6,7 @@ the engine's worker process, offscreen."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 
 import pytest
@@ -21,15 +22,8 @@ from remix_desktop.gui import remix_captions  # noqa: E402
 from remix_desktop.gui.remix_captions import SOURCE_ROLE  # noqa: E402
 from remix_desktop.gui.remix_panel import RemixPanel  # noqa: E402
 
+from .conftest import open_panel  # noqa: E402
 from .test_remix_panel import ENGINE_TIMEOUT, TIMEOUT, finish  # noqa: E402
-
-
-def open_panel(qtbot, context):
-    panel = RemixPanel(context)
-    qtbot.addWidget(panel)
-    panel.resize(1200, 860)
-    panel.show()
-    return panel
 
 
 def settle(context):
@@ -42,15 +36,22 @@ def show(qtbot, panel, video_id):
     settle(panel.context)
 
 
-def restart(qtbot, context, panel):
-    """Close the panel and the context, then open both again on the same home."""
+@contextlib.contextmanager
+def restarted(qtbot, context, panel):
+    """Close the panel and the context, open both again on the same home, and yield the new
+    panel; the new context is closed after."""
     home = context.home
     panel.close()
     context.jobs.cancel_all()
     settle(context)
     context.close()
     again = AppContext(home)
-    return again, open_panel(qtbot, again)
+    try:
+        yield open_panel(qtbot, again)
+    finally:
+        again.jobs.cancel_all()
+        settle(again)
+        again.close()
 
 
 @pytest.fixture
@@ -99,14 +100,9 @@ def test_written_captions_come_back_after_switching_videos_and_a_restart(qtbot, 
     tip = panel.caption_list.item(0).toolTip()
     assert "model" in tip or "format" in tip, tip
 
-    context, panel = restart(qtbot, context, panel)
-    try:
+    with restarted(qtbot, context, panel) as panel:
         show(qtbot, panel, coffee.id)
         assert panel.caption_list.texts() == written
-    finally:
-        context.jobs.cancel_all()
-        settle(context)
-        context.close()
 
 
 def test_typed_edited_starred_and_deleted_captions_persist(qtbot, context, two):
@@ -143,17 +139,12 @@ def test_typed_edited_starred_and_deleted_captions_persist(qtbot, context, two):
     show(qtbot, panel, coffee.id)
     assert panel.caption_list.texts() == ["Nobody: me at 6am", "POV: third cup"]
 
-    context, panel = restart(qtbot, context, panel)
-    try:
+    with restarted(qtbot, context, panel) as panel:
         show(qtbot, panel, coffee.id)
         assert panel.caption_list.texts() == ["Nobody: me at 6am", "POV: third cup"]
         first = panel.caption_list.item(0)
         assert first.data(remix_captions.STAR_ROLE) and first.data(SOURCE_ROLE) == "own"
         assert "Yours" in first.toolTip()
-    finally:
-        context.jobs.cancel_all()
-        settle(context)
-        context.close()
 
 
 def test_a_caption_typed_in_the_editor_is_kept(qtbot, context, two):
