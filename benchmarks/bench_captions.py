@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from remix_desktop.core import captions as cap  # noqa: E402
 from remix_desktop.core.home import Home  # noqa: E402
-from remix_desktop.core.models import caption_model_path  # noqa: E402
+from remix_desktop.core.model_manifest import caption_model_path  # noqa: E402
 from remix_desktop.engine.llama_text import LlamaTextModel  # noqa: E402
 
 CONTEXTS = [

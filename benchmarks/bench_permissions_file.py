@@ -33,7 +33,7 @@ from remix_desktop.core.consent import Consent  # noqa: E402
 from remix_desktop.core.errors import Rejection  # noqa: E402
 from remix_desktop.core.home import Home  # noqa: E402
 from remix_desktop.core.library import PERMISSIONS, Library  # noqa: E402
-from remix_desktop.core.transfer import export_permissions, import_permissions  # noqa: E402
+from remix_desktop.core.permissions_file import export_permissions, import_permissions  # noqa: E402
 from bench_consent import fill  # noqa: E402
 
 
@@ -97,7 +97,7 @@ def window_case(name: str, rows: int) -> dict:
     from PySide6.QtWidgets import QApplication
 
     from remix_desktop.core.consent import Change
-    from remix_desktop.core.transfer import PermissionsImport
+    from remix_desktop.core.permissions_file import PermissionsImport
 
     app = QApplication.instance() or QApplication([])
     rejected = [Rejection(f"/nowhere/clip{i}.mp4", f"entry {i + 2} matches no video in the "

@@ -23,7 +23,7 @@ from .core.consent import ALL, Consent
 from .core.errors import LibraryError, RemixDesktopError, UsageError
 from .core.home import Home, resolve_home
 from .core.library import Library, Video
-from .core.transfer import export_permissions, import_permissions
+from .core.permissions_file import export_permissions, import_permissions
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
 
@@ -461,7 +461,7 @@ def _export(library: Library, args) -> int:
 
 
 def _models(library: Library, args) -> int:
-    from .core.modelstore import ModelStore
+    from .core.model_store import ModelStore
 
     store = ModelStore(library)
     if args.action in ("list", "verify"):

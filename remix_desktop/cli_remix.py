@@ -41,7 +41,7 @@ def remix_command(library: Library, args) -> int:
     model_id = (None if diffusion else args.model) or library.setting("caption_model")
     image_model = None
     if diffusion:
-        from .core.modelstore import ModelStore
+        from .core.model_store import ModelStore
 
         image_model = args.model or ModelStore(library).diffusion_choice()
     source = EngineCaptions(client, model_id=model_id, n_threads=threads)

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from .errors import LibraryDamaged, UsageError
 from .home import Home
-from .storage import fsync_file, read_only_uri, sync_folder
+from .disk_errors import read_only_uri
+from .atomic_files import fsync_file, sync_folder
 
 AUTO_EVERY_S = 24 * 3600  # an automatic backup a day while the app is used
 AUTO_KEEP = 7  # automatic backups kept; others (before a migration or restore) are never pruned

@@ -21,7 +21,7 @@ from typing import Callable, Collection
 from urllib.parse import urlsplit
 
 from .errors import Cancelled, RemixDesktopError
-from .storage import sync_folder
+from .atomic_files import sync_folder
 
 SCHEMES = ("http", "https")
 SPACE_MARGIN = 32 << 20  # bytes kept free beyond the file itself

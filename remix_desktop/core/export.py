@@ -24,7 +24,8 @@ from PIL import Image, PngImagePlugin
 from .. import __version__
 from .captions import visible_text
 from .errors import UsageError
-from .storage import atomic_write, why_not_written
+from .disk_errors import why_not_written
+from .atomic_files import atomic_write
 
 NS = {
     "x": "adobe:ns:meta/",
@@ -319,7 +320,7 @@ def _pixels_only(image: Image.Image, *, flatten: bool) -> Image.Image:
 
 
 def write_new(target: Path, write: Callable[[BinaryIO], None], *, force: bool) -> None:
-    """Write `target` atomically (storage.atomic_write): replacing a file there when `force`,
+    """Write `target` atomically (atomic_files.atomic_write): replacing a file there when `force`,
     otherwise never (a hard link that fails if `target` appeared). Every failure is one
     UsageError sentence that says why and what to do."""
     try:

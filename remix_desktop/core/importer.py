@@ -18,7 +18,7 @@ from .errors import Rejection, RemixDesktopError
 from .library import Library, NewVideo, Video
 from .media import VIDEO_EXTENSIONS, MediaError, fingerprint, probe
 from .video_files import is_utf8_name
-from .storage import StorageError, file_error
+from .disk_errors import StorageError, file_error
 
 
 @dataclass

@@ -20,7 +20,7 @@ from .audit import utc_now
 from .backups import auto_backup, check_database, damaged, quick_check, take_backup
 from .errors import LibraryError, UsageError
 from .home import Home
-from .storage import open_error, read_only_uri
+from .disk_errors import open_error, read_only_uri
 
 PERMISSIONS = ("allow", "deny", "default")
 
@@ -295,7 +295,7 @@ class Library:
                 except sqlite3.Error:
                     pass
             if isinstance(exc, sqlite3.OperationalError):
-                from .storage import sqlite_error
+                from .disk_errors import sqlite_error
 
                 clear = sqlite_error(exc, self.home)
                 if clear is not None:
@@ -327,7 +327,7 @@ class Library:
         try:
             yield self.conn
         except sqlite3.OperationalError as exc:
-            from .storage import sqlite_error
+            from .disk_errors import sqlite_error
 
             clear = sqlite_error(exc, self.home, reading=True)
             if clear is not None:

@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 
 from .captions import visible_text
-from .storage import atomic_write
+from .atomic_files import atomic_write
 from .video_files import VIDEO_EXTENSIONS, fingerprint  # noqa: F401 - as before
 
 # Only the demuxers of those containers, reading local files only. Left to autodetection,

@@ -26,8 +26,8 @@ from .consent import Consent
 from .errors import RemixDesktopError, UsageError
 from .export import Provenance, export_image
 from .library import Library, Video
-from .models import DEFAULT_CAPTION_MODEL, manifest
-from .storage import file_error
+from .model_manifest import DEFAULT_CAPTION_MODEL, manifest
+from .disk_errors import file_error
 from .stylize import STYLES, stylize
 
 Progress = Callable[[int, int, str], None]
@@ -298,7 +298,7 @@ class Remixer:
 
     def _diffuse(self, image: Image.Image, request: RemixRequest, progress, cancelled,
                  step_preview):
-        from .modelstore import ModelStore
+        from .model_store import ModelStore
 
         if self.image_source is None:
             raise UsageError("No diffusion engine is connected")

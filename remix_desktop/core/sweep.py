@@ -13,7 +13,7 @@ from typing import Callable, Iterable
 
 from .errors import RemixDesktopError
 from .library import Library
-from .storage import LibraryBusy
+from .disk_errors import LibraryBusy
 
 
 def writer_gone(path: Path, pid: str, *, unnamed_after_s: float = 3600) -> bool:

@@ -16,7 +16,7 @@ from typing import Callable
 from ..core.captions import CaptionContext, CaptionRun
 from ..core.errors import Cancelled, RemixDesktopError
 from ..core.home import Home
-from ..core.models import DEFAULT_CAPTION_MODEL
+from ..core.model_manifest import DEFAULT_CAPTION_MODEL
 from . import worker
 from .protocol import CaptionJob, Done, Failed, Img2ImgJob, Progress, Shutdown
 
@@ -149,7 +149,7 @@ def _caption_path(home, model_id: str):
     """The caption model's file, as the model store resolves it (the embedded default, a
     manifest entry, a file in the models folder, or one added by reference)."""
     from ..core.library import Library
-    from ..core.modelstore import ModelStore
+    from ..core.model_store import ModelStore
 
     with Library(home) as library:
         return ModelStore(library).caption_path(model_id)

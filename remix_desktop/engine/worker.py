@@ -127,7 +127,7 @@ class Worker:
         if key in self.image_models:
             model, family = self.image_models[key]
             return model, family, False
-        from ..core.modelfiles import ModelFileError, inspect_model
+        from ..core.model_headers import ModelFileError, inspect_model
         from .diffusion import DiffusionModel
 
         info = inspect_model(job.model_path)

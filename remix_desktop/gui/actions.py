@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMenu, QMessage
 from ..core.consent import Change, Consent
 from ..core.errors import RemixDesktopError
 from .jobs import Job
-from ..core.transfer import export_permissions, import_permissions
+from ..core.permissions_file import export_permissions, import_permissions
 from .delegates import BADGE_COLORS
 from .dialogs import AuditDialog, SettingsDialog, ask_save_path
 from .models_dialog import ModelsDialog

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
 from ..core import audit
 from ..core.errors import RemixDesktopError, Rejection, UsageError
 from ..core.export import DATA_MINING_CHOICES, check_target
-from ..core.transfer import write_atomically
+from ..core.permissions_file import write_atomically
 from .context import AppContext
 
 
@@ -130,7 +130,7 @@ class SettingsDialog(QDialog):
     def _load_models(self):
         """Read the models on a job: listing reads every model's header and may hash the
         default caption model again when its stamp is stale (a second or more)."""
-        from ..core.modelstore import ModelStore
+        from ..core.model_store import ModelStore
 
         ctx = self.context
         for combo in (self.caption_combo, self.diffusion_combo):

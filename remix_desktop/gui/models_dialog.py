@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QDialogBut
                                QVBoxLayout, QWidget)
 
 from ..core.download import DownloadProgress
-from ..core.modelstore import ModelStatus, ModelStore
+from ..core.model_store import ModelStatus, ModelStore
 from .context import AppContext
 from .jobs import Job, JobState
 

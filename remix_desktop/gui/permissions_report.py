@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QLabel, QWidget
 
 from ..core.errors import Rejection
-from ..core.transfer import PermissionsImport
+from ..core.permissions_file import PermissionsImport
 from .dialogs import RejectionsDialog
 
 WHERE = {"optout": "turn it on with Permission > Bulk opt-out",

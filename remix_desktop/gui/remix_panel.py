@@ -27,7 +27,7 @@ from ..core.captions_store import CaptionStore
 from ..core.errors import (Cancelled, RemixDesktopError, RemixNotAllowed, UsageError,
                            VideoFileProblem)
 from ..core.library import Video
-from ..core.modelstore import ModelStore
+from ..core.model_store import ModelStore
 from ..core.remix import DIFFUSION, RemixRequest, diffusion_defaults
 from ..core.topic import has_context
 from .context import AppContext

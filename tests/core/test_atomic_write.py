@@ -1,4 +1,4 @@
-"""storage.atomic_write, the one way the app puts a file in place: whole or not at all, never
+"""atomic_files.atomic_write, the one way the app puts a file in place: whole or not at all, never
 over a file it must not replace, no temporary left behind. Real files on the real disk."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from remix_desktop.core.storage import atomic_write
+from remix_desktop.core.atomic_files import atomic_write
 
 
 def test_a_write_replaces_whole_and_leaves_nothing_beside(tmp_path):

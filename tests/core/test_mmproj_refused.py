@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from remix_desktop.core.modelfiles import ModelFileError, inspect_model
+from remix_desktop.core.model_headers import ModelFileError, inspect_model
 from tests.cli.test_cli import cli
 
-from .test_modelfiles import STR, U32, write_gguf
+from .test_model_headers import STR, U32, write_gguf
 
 
 def mmproj(path):

@@ -10,8 +10,8 @@ import shutil
 import pytest
 
 from remix_desktop.core.home import Home
-from remix_desktop.core.models import ModelError, caption_model_path, manifest, verified
-from remix_desktop.core.modelstore import ModelStore
+from remix_desktop.core.model_manifest import ModelError, caption_model_path, manifest, verified
+from remix_desktop.core.model_store import ModelStore
 
 
 @pytest.fixture(scope="module")

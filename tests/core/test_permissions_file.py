@@ -9,11 +9,11 @@ import tracemalloc
 
 import pytest
 
-from remix_desktop.core import storage
+from remix_desktop.core import disk_errors
 from remix_desktop.core.consent import Consent
 from remix_desktop.core.errors import UsageError
 from remix_desktop.core.library import Library
-from remix_desktop.core.transfer import export_permissions, import_permissions
+from remix_desktop.core.permissions_file import export_permissions, import_permissions
 from tests.core.test_consent import add_videos
 
 
@@ -246,7 +246,7 @@ def test_an_export_into_a_read_only_folder_says_so(library, tmp_path, monkeypatc
     folder.mkdir()
     folder.chmod(0o500)
     if os.access(folder, os.W_OK):  # root: the folder is read-only as the creator sees it
-        monkeypatch.setattr(storage, "read_only", lambda path: True)
+        monkeypatch.setattr(disk_errors, "read_only", lambda path: True)
         monkeypatch.setattr("tempfile.mkstemp", _refuse)
     try:
         with pytest.raises(UsageError, match="cannot be written because its folder is "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from remix_desktop.core.home import Home
-from remix_desktop.core.models import caption_model_path
+from remix_desktop.core.model_manifest import caption_model_path
 from remix_desktop.engine.client import EngineClient
 
 

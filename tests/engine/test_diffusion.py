@@ -11,7 +11,7 @@ import struct
 import pytest
 from PIL import Image
 
-from remix_desktop.core.modelfiles import inspect_model
+from remix_desktop.core.model_headers import inspect_model
 from remix_desktop.engine.client import EngineCrashed, EngineError, JobCancelled
 from remix_desktop.engine.diffusion import planned_steps
 from remix_desktop.engine.protocol import Img2ImgJob

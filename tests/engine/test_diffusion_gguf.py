@@ -13,7 +13,7 @@ from PIL import Image
 from remix_desktop.engine.client import EngineError
 from remix_desktop.engine.protocol import Img2ImgJob
 
-from remix_desktop.core.modelfiles import inspect_model
+from remix_desktop.core.model_headers import inspect_model
 
 from ..sd_fixture import frame_png as _png
 from ..sd_fixture import (build_sdxs_fixture, build_sdxs_gguf_fixture, gguf_header,

@@ -10,7 +10,7 @@ from remix_desktop.core import captions as cap
 from remix_desktop.core import meme_formats as mf
 from remix_desktop.core.captions import CaptionContext
 from remix_desktop.core.topic import on_topic
-from remix_desktop.core.models import manifest, sha256_of, verified
+from remix_desktop.core.model_manifest import manifest, sha256_of, verified
 
 CONTEXTS = [
     CaptionContext("First morning coffee", "The first sip of the day", ("coffee", "morning"),
@@ -139,7 +139,7 @@ def test_score_prefers_the_line_that_fits_and_is_stable(gemma):
 
 
 def test_any_gguf_in_the_models_folder_can_write_captions(model_home, gemma_path):
-    from remix_desktop.core.models import ModelError, caption_model_path
+    from remix_desktop.core.model_manifest import ModelError, caption_model_path
 
     custom = model_home.models / "my-own-model.gguf"
     if not custom.exists():

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from remix_desktop.core.home import Home
-from remix_desktop.core.models import DEFAULT_CAPTION_MODEL, caption_model_path, manifest
+from remix_desktop.core.model_manifest import DEFAULT_CAPTION_MODEL, caption_model_path, manifest
 from tests.clips import ffmpeg, make_clip
 
 from .support import cli

@@ -143,7 +143,7 @@ def test_settings_cancel_changes_nothing_and_a_failed_export_says_so(
 
 def test_settings_choose_models_and_back_up(qtbot, context, tmp_path):
     from remix_desktop.core.backups import list_backups
-    from remix_desktop.core.modelstore import ModelStore
+    from remix_desktop.core.model_store import ModelStore
     from tests.sd_fixture import build_sdxs_fixture
 
     model, taesd = build_sdxs_fixture(tmp_path.parent / "sdxs-settings")

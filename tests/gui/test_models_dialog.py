@@ -14,8 +14,8 @@ pytest.importorskip("PySide6")
 from PySide6.QtCore import QCoreApplication  # noqa: E402
 
 from remix_desktop.core.download import DownloadCancelled, DownloadProgress  # noqa: E402
-from remix_desktop.core.modelstore import ModelStore  # noqa: E402
-from remix_desktop.core.models import manifest  # noqa: E402
+from remix_desktop.core.model_store import ModelStore  # noqa: E402
+from remix_desktop.core.model_manifest import manifest  # noqa: E402
 from remix_desktop.gui.jobs import JobState  # noqa: E402
 from remix_desktop.gui.models_dialog import ModelsDialog  # noqa: E402
 from tests.gui.windows import YES, open_window, questions  # noqa: E402,F401

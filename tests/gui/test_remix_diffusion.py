@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("stable_diffusion_cpp")
 
-from remix_desktop.core.modelstore import ModelStore  # noqa: E402
+from remix_desktop.core.model_store import ModelStore  # noqa: E402
 from remix_desktop.core.remix import PRESETS  # noqa: E402
 from remix_desktop.gui.jobs import JobState  # noqa: E402
 from tests.gui.test_remix_panel import (  # noqa: E402,F401 - fixtures

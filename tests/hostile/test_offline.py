@@ -21,7 +21,7 @@ import pytest
 
 from remix_desktop.cli import main
 from remix_desktop.core.home import Home
-from remix_desktop.core.models import caption_model_path
+from remix_desktop.core.model_manifest import caption_model_path
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -221,7 +221,7 @@ def _server(folder: Path, host: str = "127.0.0.1") -> ThreadingHTTPServer:
 @pytest.fixture
 def manifest_at(tmp_path, monkeypatch):
     """Point the app's manifest at URLs of a test's choosing (in-process CLI runs)."""
-    from remix_desktop.core import models
+    from remix_desktop.core import model_manifest
     from remix_desktop.core.resources import resources_dir
 
     folder = tmp_path / "resources"
@@ -233,12 +233,12 @@ def manifest_at(tmp_path, monkeypatch):
                  "source": url, "size": None, "sha256": None}
         (folder / "models.json").write_text(json.dumps({**data, "models": [entry]}))
 
-    monkeypatch.setattr(models, "resources_dir", lambda: folder)
+    monkeypatch.setattr(model_manifest, "resources_dir", lambda: folder)
     return use
 
 
 def _taesd_file(path: Path) -> Path:
-    from tests.core.test_modelfiles import taesd_tensors, write_safetensors
+    from tests.core.test_model_headers import taesd_tensors, write_safetensors
 
     return write_safetensors(path, taesd_tensors())
 

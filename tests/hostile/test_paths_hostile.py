@@ -22,8 +22,8 @@ from remix_desktop.core.export import default_export_name, export_image, Provena
 from remix_desktop.core.home import Home
 from remix_desktop.core.importer import run_import
 from remix_desktop.core.library import Library
-from remix_desktop.core.modelfiles import is_plain_file_name
-from remix_desktop.core.models import ModelError
+from remix_desktop.core.model_headers import is_plain_file_name
+from remix_desktop.core.model_manifest import ModelError
 from remix_desktop.core.remix import Remixer, RemixRequest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -192,7 +192,7 @@ def test_export_writes_exactly_where_the_creator_asked(library, tmp_path, seed_c
 @pytest.fixture
 def evil_manifest(tmp_path, monkeypatch):
     """The app's manifest with one more entry whose file name climbs out of the folder."""
-    from remix_desktop.core import models
+    from remix_desktop.core import model_manifest
     from remix_desktop.core.resources import resources_dir
 
     folder = tmp_path / "resources"
@@ -205,7 +205,7 @@ def evil_manifest(tmp_path, monkeypatch):
         (folder / "models.json").write_text(json.dumps({**data,
                                                         "models": data["models"] + [entry]}))
 
-    monkeypatch.setattr(models, "resources_dir", lambda: folder)
+    monkeypatch.setattr(model_manifest, "resources_dir", lambda: folder)
     return use
 
 
@@ -213,7 +213,7 @@ def evil_manifest(tmp_path, monkeypatch):
                                        "a\\..\\x.gguf", "x\n.gguf", ""])
 def test_a_manifest_file_name_that_leaves_the_models_folder_is_refused(
         evil_manifest, library, tmp_path, file_name, capsys):
-    from remix_desktop.core.modelstore import ModelStore
+    from remix_desktop.core.model_store import ModelStore
 
     evil_manifest(file_name)
     with pytest.raises(ModelError, match="model 'evil' names the file .* not a plain file"):
@@ -226,7 +226,7 @@ def test_a_manifest_file_name_that_leaves_the_models_folder_is_refused(
 
 
 def test_a_manifest_with_plain_names_still_works(evil_manifest, library):
-    from remix_desktop.core.modelstore import ModelStore
+    from remix_desktop.core.model_store import ModelStore
 
     evil_manifest("evil.gguf")
     assert "evil" in {m.id for m in ModelStore(library).list()}
@@ -235,8 +235,8 @@ def test_a_manifest_with_plain_names_still_works(evil_manifest, library):
 @pytest.mark.parametrize("model_id", ["../../x.gguf", "/abs/x.gguf", "../models/y.gguf"])
 def test_a_model_id_from_the_command_line_never_reaches_outside_the_folder(
         library, tmp_path, model_id):
-    from remix_desktop.core.models import caption_model_path
-    from remix_desktop.core.modelstore import ModelStore
+    from remix_desktop.core.model_manifest import caption_model_path
+    from remix_desktop.core.model_store import ModelStore
 
     outside = tmp_path / "x.gguf"
     outside.write_bytes(b"GGUF")  # exists, so only the name check can refuse it

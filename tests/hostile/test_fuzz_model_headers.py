@@ -1,4 +1,4 @@
-"""Fuzzing the model-file validator beyond tests/core/test_modelfiles.py's byte mutations:
+"""Fuzzing the model-file validator beyond tests/core/test_model_headers.py's byte mutations:
 headers built field by field from hostile values (huge or negative lengths, counts and
 shapes, JSON that is not an object, dtypes that are not strings, offsets past the end or
 overlapping, unknown GGUF value and tensor types, strings longer than the file, arrays nested
@@ -23,8 +23,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from remix_desktop.core.modelfiles import ModelFile, ModelFileError, inspect_model
-from tests.core.test_modelfiles import (ARR, BOOL, F32, STR, U8, U32, U64, gguf_bytes,
+from remix_desktop.core.model_headers import ModelFile, ModelFileError, inspect_model
+from tests.core.test_model_headers import (ARR, BOOL, F32, STR, U8, U32, U64, gguf_bytes,
                                         gguf_string, gguf_value, safetensors_bytes)
 
 from .conftest import fuzz_settings, record_fuzz

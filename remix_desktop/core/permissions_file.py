@@ -24,7 +24,7 @@ from .audit import utc_now
 from .consent import Change, Consent
 from .errors import Rejection, UsageError
 from .export import check_target, write_new
-from .storage import atomic_write
+from .atomic_files import atomic_write
 
 FORMAT = "remix-desktop-permissions"
 FIELDS = ("id", "fingerprint", "path", "permission")
@@ -122,7 +122,7 @@ class _TextSink:
 
 
 def write_atomically(target: Path, data: bytes) -> None:
-    """`data` put at `target` by storage.atomic_write. Raises OSError (callers word it); the
+    """`data` put at `target` by atomic_files.atomic_write. Raises OSError (callers word it); the
     permissions export uses export.write_new, which says why in one sentence."""
     atomic_write(Path(target), lambda fh: fh.write(data))
 

@@ -9,11 +9,11 @@ from functools import partial
 
 import pytest
 
-from remix_desktop.core import modelstore
+from remix_desktop.core import model_store
 from remix_desktop.core.errors import UsageError
-from remix_desktop.core.modelfiles import ModelFileError
-from remix_desktop.core.models import ModelEntry, caption_model_path
-from remix_desktop.core.modelstore import ModelStore
+from remix_desktop.core.model_headers import ModelFileError
+from remix_desktop.core.model_manifest import ModelEntry, caption_model_path
+from remix_desktop.core.model_store import ModelStore
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +92,7 @@ def test_download_from_the_manifest_checks_the_header(library, gemma_file, tmp_p
         "junk": ModelEntry("junk", "diffusion", "sd2", "Junk", "junk.safetensors", None, None,
                            "-", f"http://127.0.0.1:{port}/junk.safetensors"),
     }
-    monkeypatch.setattr(modelstore, "manifest", lambda: entries)
+    monkeypatch.setattr(model_store, "manifest", lambda: entries)
     try:
         store = ModelStore(library)
         path = store.download("good")

@@ -11,12 +11,12 @@ import struct
 
 import pytest
 
-from remix_desktop.core.modelfiles import ModelFileError, inspect_model
+from remix_desktop.core.model_headers import ModelFileError, inspect_model
 
 from ..sd_fixture import (build_sdxs_fixture, build_sdxs_gguf_fixture, clip_l_tensors,
                           gguf_header, gguf_tensor_types, sdxs_checkpoint_tensors,
                           sdxs_unet_tensors, taesd_tensors, write_sparse_gguf)
-from .test_modelfiles import STR, U32, gguf_bytes
+from .test_model_headers import STR, U32, gguf_bytes
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def test_the_fixture_is_built_once_and_reused(folder, sdxs_gguf):
 
 
 def test_the_writer_agrees_byte_for_byte_with_the_independent_test_builder():
-    """gguf_bytes (test_modelfiles.py) writes dims in ggml order given to it explicitly; our
+    """gguf_bytes (test_model_headers.py) writes dims in ggml order given to it explicitly; our
     writer reverses PyTorch shapes itself and picks F32 for 1-D tensors and the position
     embedding: the two headers and file sizes must be identical."""
     shapes = sdxs_checkpoint_tensors()

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from remix_desktop.core.errors import RemixDesktopError
-from remix_desktop.core.modelfiles import ModelFile, ModelFileError, inspect_model
+from remix_desktop.core.model_headers import ModelFile, ModelFileError, inspect_model
 
 DTYPE_BYTES = {"F16": 2, "F32": 4, "BF16": 2, "I64": 8, "U8": 1}
 UNET = "model.diffusion_model."
@@ -457,7 +457,7 @@ def test_a_gguf_declaring_absurd_counts_is_refused_at_once(tmp_path):
 @pytest.fixture(scope="module")
 def gemma(tmp_path_factory) -> Path:
     from remix_desktop.core.home import Home
-    from remix_desktop.core.models import caption_model_path
+    from remix_desktop.core.model_manifest import caption_model_path
     return caption_model_path(Home(tmp_path_factory.mktemp("gemma")).ensure())
 
 

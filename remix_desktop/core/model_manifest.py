@@ -11,9 +11,9 @@ from pathlib import Path
 
 from .errors import RemixDesktopError
 from .home import Home
-from .modelfiles import is_plain_file_name
+from .model_headers import is_plain_file_name
 from .resources import resources_dir
-from .storage import atomic_write
+from .atomic_files import atomic_write
 
 DEFAULT_CAPTION_MODEL = "gemma-3-270m-q4_k_m"
 _CHUNK = 1 << 20

@@ -14,9 +14,9 @@ from .audit import utc_now
 from .download import DownloadProgress, download
 from .errors import LibraryError, UsageError
 from .library import Library
-from .storage import atomic_write
-from .modelfiles import ModelFileError, inspect_model, is_plain_file_name
-from .models import (ModelEntry, ModelError, caption_model_path, file_identity, manifest,
+from .atomic_files import atomic_write
+from .model_headers import ModelFileError, inspect_model, is_plain_file_name
+from .model_manifest import (ModelEntry, ModelError, caption_model_path, file_identity, manifest,
                      sha256_of, verified)
 
 MODEL_SUFFIXES = (".gguf", ".safetensors")
@@ -346,7 +346,7 @@ def _missing_advice(model_id: str, item: ModelStatus) -> str:
 
 
 def _copy_atomically(source: Path, target: Path) -> str:
-    """Copy `source` to `target` by storage.atomic_write; returns the SHA-256 of what was
+    """Copy `source` to `target` by atomic_files.atomic_write; returns the SHA-256 of what was
     written (hashed while copying: one read of the source)."""
     import hashlib
 

@@ -8,7 +8,7 @@ import pytest
 
 from remix_desktop.core.consent import Consent
 from remix_desktop.core.errors import UsageError
-from remix_desktop.core.transfer import export_permissions, import_permissions
+from remix_desktop.core.permissions_file import export_permissions, import_permissions
 from tests.core.test_consent import add_videos
 
 
