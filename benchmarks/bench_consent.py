@@ -81,7 +81,7 @@ def main() -> None:
         flip_naive = iter(["allow", "deny"] * 10)
         t_naive = timed(lambda: naive_bulk(library, ids, next(flip_naive)))
         state = consent.state()
-        t_list = timed(lambda: [consent.effective(v, state) for v in library.videos()])
+        t_list = timed(lambda: [consent.verdict(v, state) for v in library.videos()])
         t_raw = timed(lambda: library.conn.execute("SELECT * FROM videos").fetchall())
     env = {**os.environ, "REMIX_DESKTOP_HOME": str(root)}
     cmd = [sys.executable, "-m", "remix_desktop", "list", "--json"]

@@ -262,7 +262,7 @@ def _closed_pipe() -> int:
 
 def video_dict(video: Video, consent: Consent, home: Home, state=None,
                file_state=None) -> dict:
-    verdict = consent.effective(video, state)
+    verdict = consent.verdict(video, state)
     if file_state is None:
         from .core.video_files import quick_state
 
@@ -276,7 +276,8 @@ def video_dict(video: Video, consent: Consent, home: Home, state=None,
         "title": video.title, "description": video.description, "tags": list(video.tags),
         "thumbnail": os.path.join(thumbs, video.thumbnail) if video.thumbnail else None,
         "permission": video.permission, "effective": verdict.permission,
-        "reason": verdict.reason, "file": str(file_state),
+        "reason": verdict.sentence, "why": verdict.reason.value,
+        "file": str(file_state),
     }
 
 
@@ -334,10 +335,10 @@ def _list(library: Library, args) -> int:
     print(f"{'ID':>5}  {'NAME':32}  {'LENGTH':>7}  {'SIZE':>9}  {'FILE':10}  {'OWN':7}  "
           "EFFECTIVE")
     for v in videos:
-        verdict = consent.effective(v, state)
+        verdict = consent.verdict(v, state)
         print(f"{v.id:>5}  {v.name[:32]:32}  {v.duration_s:>6.1f}s  "
               f"{f'{v.width}x{v.height}':>9}  {str(files[v.id]):10}  {v.permission:7}  "
-              f"{verdict.permission} ({verdict.reason})")
+              f"{verdict.permission} ({verdict.sentence})")
     _print_status(consent)
     problems = {s: [i for i, f in files.items() if f is s] for s in FileState
                 if s is not FileState.OK}

@@ -1,4 +1,4 @@
-"""Consent: the effective permission, the gate every model-facing path calls, and changes.
+"""Consent: the verdict (see consent_rule), the gate every model-facing path calls, and changes.
 
 Every permission change goes through `Consent._change`, which writes the change, its audit
 row, the record that makes it undoable and the removal of previews that may no longer exist,
@@ -15,6 +15,8 @@ from typing import Callable, Iterable
 
 from . import audit
 from .errors import RemixNotAllowed, UndoConflict, UsageError, VideoFileProblem
+from .consent_rule import (FACTS_SQL, ConsentState, Reason, Verdict, VideoFacts,  # noqa: F401
+                           verdict)
 from .library import PERMISSIONS, SETTING_DEFAULTS, Library, Video
 from .video_files import (FileState, fingerprint, problem_sentence, quick_state, quick_states,
                           verify)
@@ -23,38 +25,8 @@ ALL = "all"
 """Pass as the selection to change every video in the library."""
 
 
-@dataclass(frozen=True)
-class Effective:
-    permission: str  # "allow" or "deny"
-    reason: str
-
-    @property
-    def allowed(self) -> bool:
-        return self.permission == "allow"
-
-
-@dataclass(frozen=True)
-class ConsentState:
-    default: str  # the library default for videos left on `default`: "allow" or "deny"
-    optout: bool  # the bulk opt-out switch
-
-
-OPTED_OUT = Effective("deny", "the bulk opt-out is on for the whole library")
-OWN_ALLOW = Effective("allow", "the creator allowed this video")
-OWN_DENY = Effective("deny", "the creator denied this video")
-DEFAULT_ALLOW = Effective("allow", "it follows the library default, which is allow")
-DEFAULT_DENY = Effective("deny", "it follows the library default, which is deny")
-
-
-def effective_permission(own: str, default: str, optout: bool) -> Effective:
-    """The one rule: bulk opt-out on -> deny; else the video's own choice; else the default."""
-    if optout:
-        return OPTED_OUT
-    if own == "allow":
-        return OWN_ALLOW
-    if own == "deny":
-        return OWN_DENY
-    return DEFAULT_ALLOW if default == "allow" else DEFAULT_DENY
+def facts_of(video: Video) -> VideoFacts:
+    return VideoFacts(video.permission)
 
 
 @dataclass(frozen=True)
@@ -84,17 +56,17 @@ class Consent:
     def state(self) -> ConsentState:
         return self._read_state(self.library.conn)
 
-    def effective(self, video: Video, state: ConsentState | None = None) -> Effective:
-        state = state or self.state()
-        return effective_permission(video.permission, state.default, state.optout)
+    def verdict(self, video: Video, state: ConsentState | None = None) -> Verdict:
+        """Whether `video` may be remixed now, and why (the consent rule)."""
+        return verdict(facts_of(video), state or self.state())
 
     def counts(self) -> dict[str, int]:
         """How many videos there are, and how many may be remixed now."""
         state = self.state()
         total = allowed = 0
-        for own, n in self._own_counts(self.library.conn).items():
+        for facts, n in self._fact_counts(self.library.conn).items():
             total += n
-            if effective_permission(own, state.default, state.optout).allowed:
+            if verdict(facts, state).allowed:
                 allowed += n
         return {"videos": total, "allowed": allowed, "denied": total - allowed}
 
@@ -115,9 +87,9 @@ class Consent:
         with self.library.read():
             video = self.library.video(video_id)
             state = self.state()
-        verdict = effective_permission(video.permission, state.default, state.optout)
-        if not verdict.allowed:
-            raise RemixNotAllowed(video_id, verdict.reason)
+        said = verdict(facts_of(video), state)
+        if not said.allowed:
+            raise RemixNotAllowed(video_id, said.sentence)
         check = verify(video.path, video.fingerprint, video.size)
         if check.state is FileState.CHANGED:
             other = self._video_holding(video.path)
@@ -129,7 +101,7 @@ class Consent:
         if not check.ok:
             raise VideoFileProblem(video_id, check.state.value,
                                    problem_sentence(video, check.state))
-        return Clearance(video, verdict.reason)
+        return Clearance(video, said.sentence)
 
     def file_state(self, video: Video) -> FileState:
         """The state of a video's file from `stat` (and, where another video shares its path,
@@ -332,10 +304,10 @@ class Consent:
 
     def _drop_denied_previews(self, conn: sqlite3.Connection) -> list[str]:
         state = self._read_state(conn)
-        rows = conn.execute("SELECT DISTINCT v.id, v.permission FROM previews p "
-                            "JOIN videos v ON v.id = p.video_id").fetchall()
-        denied = [vid for vid, own in rows
-                  if not effective_permission(own, state.default, state.optout).allowed]
+        rows = conn.execute(f"SELECT id, {FACTS_SQL} FROM videos WHERE id IN "
+                            "(SELECT DISTINCT video_id FROM previews)").fetchall()
+        denied = [row[0] for row in rows
+                  if not verdict(VideoFacts._make(row[1:]), state).allowed]
         if not denied:
             return []
         return [Path(r[0]).name for r in conn.execute(
@@ -350,15 +322,16 @@ class Consent:
         return ConsentState(values["default_permission"], values["optout"] == "1")
 
     @staticmethod
-    def _own_counts(conn: sqlite3.Connection) -> dict[str, int]:
-        return dict(conn.execute("SELECT permission, count(*) FROM videos GROUP BY permission"))
+    def _fact_counts(conn: sqlite3.Connection) -> dict[VideoFacts, int]:
+        """How many videos have each combination of facts (a handful of groups)."""
+        return {VideoFacts._make(row[:-1]): row[-1] for row in conn.execute(
+            f"SELECT {FACTS_SQL}, count(*) FROM videos GROUP BY {FACTS_SQL}")}
 
     def _effective_changes(self, conn: sqlite3.Connection, before: ConsentState,
                            after: ConsentState) -> int:
         return sum(
-            n for own, n in self._own_counts(conn).items()
-            if effective_permission(own, before.default, before.optout).permission
-            != effective_permission(own, after.default, after.optout).permission
+            n for facts, n in self._fact_counts(conn).items()
+            if verdict(facts, before).permission != verdict(facts, after).permission
         )
 
 

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
 
-from ..core.consent import (DEFAULT_ALLOW, DEFAULT_DENY, OPTED_OUT, OWN_ALLOW, OWN_DENY,
-                            ConsentState, Effective, effective_permission)
+from ..core.consent_rule import ConsentState, Reason, Verdict, VideoFacts, verdict
 from ..core.video_files import FileState, problem_sentence
 from .context import AppContext
 from .thumbnails import ThumbnailCache
@@ -36,7 +35,7 @@ _EDITABLE = _READ_ONLY | Qt.ItemFlag.ItemIsEditable
 
 VideoIdRole = Qt.ItemDataRole.UserRole + 1
 PermissionRole = Qt.ItemDataRole.UserRole + 2  # the video's own choice: allow, deny, default
-EffectiveRole = Qt.ItemDataRole.UserRole + 3  # the core's Effective (permission and reason)
+EffectiveRole = Qt.ItemDataRole.UserRole + 3  # the core's Verdict (permission and reason)
 FolderRole = Qt.ItemDataRole.UserRole + 4  # the folder the video file is in
 FileStateRole = Qt.ItemDataRole.UserRole + 5  # a FileState when the file is not usable
 
@@ -46,12 +45,12 @@ FILE_HINTS = {FileState.MISSING: "right-click: Locate…", FileState.UNREADABLE:
               FileState.CHANGED: "import it again"}
 
 PERMISSION_LABELS = {"allow": "Allow", "deny": "Deny", "default": "Default"}
-SHORT_REASONS = {
-    OPTED_OUT: "bulk opt-out is on",
-    OWN_ALLOW: "your choice",
-    OWN_DENY: "your choice",
-    DEFAULT_ALLOW: "library default",
-    DEFAULT_DENY: "library default",
+SHORT_REASONS = {  # the consent rule's reasons, said in the few words a column has room for
+    Reason.OPTED_OUT: "bulk opt-out is on",
+    Reason.OWN_ALLOW: "your choice",
+    Reason.OWN_DENY: "your choice",
+    Reason.DEFAULT_ALLOW: "library default",
+    Reason.DEFAULT_DENY: "library default",
 }
 FILTERS = (  # key, label
     ("all", "All videos"),
@@ -63,10 +62,9 @@ FILTERS = (  # key, label
 )
 
 
-def effective_label(effective: Effective) -> str:
+def effective_label(said: Verdict) -> str:
     """'Denied — bulk opt-out is on': the verdict and the short form of the core's reason."""
-    verdict = "Allowed" if effective.allowed else "Denied"
-    return f"{verdict} — {SHORT_REASONS.get(effective, effective.reason)}"
+    return f"{'Allowed' if said.allowed else 'Denied'} — {SHORT_REASONS[said.reason]}"
 
 
 def duration_label(seconds: float) -> str:
@@ -319,9 +317,8 @@ class LibraryModel(QAbstractTableModel):
         """The video's own choice: allow, deny or default."""
         return self._permission[self._rows[row].id]
 
-    def effective(self, row: int) -> Effective:
-        return effective_permission(self._permission[self._rows[row].id],
-                                    self._state.default, self._state.optout)
+    def effective(self, row: int) -> Verdict:
+        return verdict(VideoFacts(self._permission[self._rows[row].id]), self._state)
 
     def accepted(self, search: str, key: str) -> list[Row]:
         """The rows a casefolded search and a filter key (see FILTERS) accept, in order:
@@ -333,8 +330,8 @@ class LibraryModel(QAbstractTableModel):
             wanted = key[4:]
             return [r for r in rows if own[r.id] == wanted and search in r.key]
         allowed = key == "allowed"
-        return [r for r in rows if search in r.key and effective_permission(
-            own[r.id], state.default, state.optout).allowed == allowed]
+        return [r for r in rows if search in r.key
+                and verdict(VideoFacts(own[r.id]), state).allowed == allowed]
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal:
@@ -383,7 +380,7 @@ class LibraryModel(QAbstractTableModel):
                                    f"({self._state.default})."}[permission]
             if col == COL_EFFECTIVE:
                 eff = self.effective(index.row())
-                return f"{'Allowed' if eff.allowed else 'Denied'}: {eff.reason}."
+                return f"{'Allowed' if eff.allowed else 'Denied'}: {eff.sentence}."
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_DURATION, COL_RESOLUTION):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -454,8 +451,8 @@ class LibraryModel(QAbstractTableModel):
             COL_RESOLUTION: lambda r: (r.width * r.height, r.width, r.id),
             COL_PERMISSION: lambda r: (rank[own[r.id]], r.id),
             COL_EFFECTIVE: lambda r: (
-                not (e := effective_permission(own[r.id], state.default, state.optout)
-                     ).allowed, e.reason, r.id),
+                not (e := verdict(VideoFacts(own[r.id]), state)).allowed, e.reason.value,
+                r.id),
         }
         for rows in shown:
             rows.sort(key=keys[column],

@@ -10,7 +10,8 @@ from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import (QFormLayout, QGroupBox, QLabel, QLineEdit,
                                QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
 
-from ..core.consent import Consent, Effective
+from ..core.consent import Consent
+from ..core.consent_rule import Verdict
 from ..core.library import Video
 from ..core.video_files import FileState, problem_sentence
 from .context import AppContext
@@ -224,15 +225,15 @@ class ConsentBanner(Notice):
         self.row.addWidget(self.allow_button)
         self.hide()
 
-    def show_for(self, video_id: int, effective: Effective, optout: bool) -> None:
-        self.video_id, self.reason = video_id, effective.reason
+    def show_for(self, video_id: int, verdict: Verdict, optout: bool) -> None:
+        self.video_id, self.reason = video_id, verdict.sentence
         if optout:
             self.setText("<b>Remixing is off for this video:</b> "
-                         f"{effective.reason}.<br>To remix it, turn the bulk opt-out off "
+                         f"{verdict.sentence}.<br>To remix it, turn the bulk opt-out off "
                          "first; then allow this video if it still follows a deny.")
             self.allow_button.hide()
         else:
-            self.setText(f"<b>Remixing is off for this video:</b> {effective.reason}.<br>"
+            self.setText(f"<b>Remixing is off for this video:</b> {verdict.sentence}.<br>"
                          "No model reads any of it until you allow it.")
             self.allow_button.show()
             self.allow_button.setEnabled(True)

@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import QWidget
 
-from ..core.consent import Effective
+from ..core.consent_rule import Verdict
 from ..core.video_files import FileState
 
 FILE_PLACEHOLDERS = {
@@ -49,7 +49,7 @@ class RemixPanel(RemixPanelUi, QWidget):
         self.context = context
         self.video_id: int | None = None
         self.video: Video | None = None
-        self.effective: Effective | None = None
+        self.verdict: Verdict | None = None
         self.allowed = False
         self.file_state = FileState.OK  # of the video's file, from stat (see _evaluate_consent)
         self.caption_job: Job | None = None
@@ -143,12 +143,12 @@ class RemixPanel(RemixPanelUi, QWidget):
         self.file_state = FileState.OK
         self.file_banner.hide()
         if self.video is None:
-            self.effective, self.allowed = None, False
+            self.verdict, self.allowed = None, False
             self.denied_banner.hide()
             return
         state = self.context.consent.state()
-        self.effective = self.context.consent.effective(self.video, state)
-        self.allowed = self.effective.allowed
+        self.verdict = self.context.consent.verdict(self.video, state)
+        self.allowed = self.verdict.allowed
         if self.allowed:
             self.denied_banner.hide()
             # a stat, no read: the gate checks the content itself before any frame is read
@@ -157,7 +157,7 @@ class RemixPanel(RemixPanelUi, QWidget):
                 self.allowed = False  # nothing of a missing or changed file is offered
                 self.file_banner.show_for(self.video, self.file_state)
         else:
-            self.denied_banner.show_for(self.video.id, self.effective, state.optout)
+            self.denied_banner.show_for(self.video.id, self.verdict, state.optout)
 
     def _consent_changed(self) -> None:
         if self.video is None:
@@ -178,7 +178,7 @@ class RemixPanel(RemixPanelUi, QWidget):
         self._update_controls()
         if was != self.allowed:
             self._status("Remixing of this video is allowed." if self.allowed else
-                         f"Remixing is off for this video: {self.effective.reason}.")
+                         f"Remixing is off for this video: {self.verdict.sentence}.")
 
     def _library_changed(self) -> None:
         if self.video is None:

@@ -7,7 +7,9 @@ import sqlite3
 import pytest
 
 from remix_desktop.core import audit
-from remix_desktop.core.consent import ALL, Consent, effective_permission
+from remix_desktop.core.consent import ALL, Consent
+from remix_desktop.core.consent_rule import (SENTENCES, ConsentState, Reason, VideoFacts,
+                                            verdict)
 from remix_desktop.core.errors import RemixNotAllowed, UsageError
 from remix_desktop.core.library import Library, NewVideo
 from remix_desktop.core.video_files import fingerprint
@@ -41,9 +43,18 @@ def add_videos(library: Library, n: int, *, real: bool = False) -> list[int]:
     ("default", "deny", False, "deny"),
 ])
 def test_effective_permission_order(own, default, optout, expected):
-    verdict = effective_permission(own, default, optout)
-    assert verdict.permission == expected
-    assert verdict.reason
+    said = verdict(VideoFacts(own), ConsentState(default, optout))
+    assert said.permission == expected
+    assert said.sentence
+    assert isinstance(said.reason, Reason)
+
+
+def test_every_reason_is_said_and_the_rule_reaches_each():
+    assert set(SENTENCES) == set(Reason)
+    reached = {verdict(VideoFacts(own), ConsentState(default, optout)).reason
+               for own in ("allow", "deny", "default") for default in ("allow", "deny")
+               for optout in (False, True)}
+    assert reached == set(Reason)
 
 
 def test_new_library_denies_by_default(library):

@@ -197,3 +197,11 @@ def test_ten_thousand_videos_open_and_scroll_with_few_thumbnail_loads(qtbot, hom
     assert last in requested, "the bottom rows asked for theirs"
     qtbot.waitUntil(lambda: not cache._in_flight and not cache._pending, timeout=5000)
     assert not cache.cached(last)  # the file is absent: the placeholder stays
+
+
+def test_every_reason_of_the_consent_rule_has_a_short_label():
+    from remix_desktop.core.consent_rule import Reason, Verdict
+    from remix_desktop.gui.library_model import SHORT_REASONS, effective_label
+
+    assert set(SHORT_REASONS) == set(Reason)
+    assert effective_label(Verdict("deny", Reason.OPTED_OUT)) == "Denied — bulk opt-out is on"
