@@ -12,7 +12,7 @@ from .core.consent import Consent
 from .core.errors import UsageError
 from .core.export import default_export_name
 from .core.library import Library
-from .core.remix import Remixer, RemixRequest, sweep_previews
+from .core.remix import Remixer, sweep_previews
 from .engine.client import EngineCaptions, EngineClient, EngineImages
 
 
@@ -36,7 +36,7 @@ def remix_command(library: Library, args) -> int:
     sweep_previews(library)  # what an earlier, interrupted render left behind
     client = EngineClient(library.home, name="caption engine")
     images_client = EngineClient(library.home, name="diffusion engine")
-    threads = int(library.setting("threads"))
+    threads = library.value("threads")
     diffusion = args.style == "diffusion"
     model_id = (None if diffusion else args.model) or library.setting("caption_model")
     image_model = None
@@ -68,17 +68,16 @@ def remix_command(library: Library, args) -> int:
         results = []
         stage = {"frame_s": 0.0, "style_s": 0.0, "compose_s": 0.0, "save_s": 0.0}
         t = time.perf_counter()
-        for i, (text, seed) in enumerate(captions):
-            request = RemixRequest(
-                video_id=video.id, fingerprint=video.fingerprint, frame_s=times[i % len(times)],
-                caption=text, style=args.style, layout=args.layout, size=args.size,
-                caption_model=model_id, caption_seed=seed, seed=args.seed,
-                image_model=image_model or None,
-                **({"prompt": args.prompt, "negative_prompt": args.negative,
-                    "strength": args.strength, "steps": args.steps, "cfg": args.cfg,
-                    "sampler": args.sampler, "diffusion_size": args.diffusion_size}
-                   if diffusion else {}))
-            preview = remixer.render(request, progress=progress)
+        requests = remixer.plan(
+            video.id, captions, times, style=args.style, layout=args.layout, size=args.size,
+            caption_model=model_id, seed=args.seed, image_model=image_model or None,
+            **({"prompt": args.prompt, "negative_prompt": args.negative,
+                "strength": args.strength, "steps": args.steps, "cfg": args.cfg,
+                "sampler": args.sampler, "diffusion_size": args.diffusion_size}
+               if diffusion else {}))
+
+        def made(i: int, preview) -> None:
+            request, seed = requests[i], requests[i].caption_seed
             for key, value in preview.timings.items():
                 if isinstance(value, (int, float)):
                     stage[key] = stage.get(key, 0.0) + value
@@ -97,6 +96,8 @@ def remix_command(library: Library, args) -> int:
                 "face": preview.face, "cached": not preview.timings,
                 "caption_model": model_id if seed is not None else None,
             })
+
+        remixer.render_all(requests, progress=_render_printer(progress), made=made)
         timings.update({f"render_{k}": round(v, 4) for k, v in stage.items()})
         timings["render_s"] = _lap(t)
         # kept with the video once the previews are recorded: a library that cannot be
@@ -172,6 +173,17 @@ def _progress_printer(quiet: bool):
         if done >= total:
             print(file=sys.stderr)
     return show
+
+
+def _render_printer(show):
+    """The progress printer for a batch: a diffusion preview's sampling steps."""
+    if show is None:
+        return None
+
+    def on(p) -> None:
+        if p.stage == "sampling":
+            show(p.step, p.steps, f"preview {p.index + 1} of {p.count}: sampling")
+    return on
 
 
 def _lap(start: float) -> float:

@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Iterable
 
-from . import audit
+from . import audit, previews
 from .errors import RemixNotAllowed, UndoConflict, UsageError, VideoFileProblem
 from .consent_rule import (FACTS_SQL, ConsentState, Reason, Verdict, VideoFacts,  # noqa: F401
                            verdict)
@@ -293,26 +292,16 @@ class Consent:
         with self.library.write() as conn:
             change = mutate(conn)
             removed = self._drop_denied_previews(conn) if change.audit_id else []
-        for name in removed:  # files go after the commit; a leftover is swept on next open
-            try:
-                (self.library.home.previews / name).unlink()
-            except FileNotFoundError:
-                pass
+        previews.delete_files(self.library.home, removed)  # after the commit (else: swept)
         if removed:
             change = Change(change.audit_id, change.count, change.summary, len(removed))
         return change
 
     def _drop_denied_previews(self, conn: sqlite3.Connection) -> list[str]:
         state = self._read_state(conn)
-        rows = conn.execute(f"SELECT id, {FACTS_SQL} FROM videos WHERE id IN "
-                            "(SELECT DISTINCT video_id FROM previews)").fetchall()
-        denied = [row[0] for row in rows
+        denied = [row[0] for row in previews.videos_with_previews(conn, FACTS_SQL)
                   if not verdict(VideoFacts._make(row[1:]), state).allowed]
-        if not denied:
-            return []
-        return [Path(r[0]).name for r in conn.execute(
-            "DELETE FROM previews WHERE video_id IN (SELECT value FROM json_each(?)) "
-            "RETURNING file", (json.dumps(denied),))]
+        return previews.drop_for_videos(conn, denied)
 
     @staticmethod
     def _read_state(conn: sqlite3.Connection) -> ConsentState:

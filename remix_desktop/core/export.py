@@ -24,6 +24,8 @@ from PIL import Image, PngImagePlugin
 from .. import __version__
 from .captions import visible_text
 from .errors import UsageError
+from .settings import (DATA_MINING_CHOICES, DATA_MINING_VALUES, DMI,  # noqa: F401
+                       DMI_PROHIBITED_AIMLTRAINING)
 from .disk_errors import why_not_written
 from .atomic_files import atomic_write
 
@@ -38,21 +40,6 @@ NS = {
 }
 COMPOSITE_WITH_AI = ("http://cv.iptc.org/newscodes/digitalsourcetype/"
                      "compositeWithTrainedAlgorithmicMedia")
-DMI = "http://ns.useplus.org/ldf/vocab/DMI-"
-DMI_PROHIBITED_AIMLTRAINING = DMI + "PROHIBITED-AIMLTRAINING"
-DATA_MINING_VALUES = frozenset(DMI + name for name in (
-    "UNSPECIFIED", "ALLOWED", "PROHIBITED-AIMLTRAINING", "PROHIBITED-GENAIMLTRAINING",
-    "PROHIBITED-EXCEPTSEARCHENGINEINDEXING", "PROHIBITED", "PROHIBITED-SEECONSTRAINT",
-    "PROHIBITED-SEEEMBEDDEDRIGHTSEXPR", "PROHIBITED-SEELINKEDRIGHTSEXPR"))
-# what the window offers for the export's statement, in the creator's words (all in the PLUS
-# vocabulary above)
-DATA_MINING_CHOICES = (
-    (DMI + "PROHIBITED-AIMLTRAINING", "Prohibited for AI/ML training (recommended)"),
-    (DMI + "PROHIBITED-GENAIMLTRAINING", "Prohibited for generative AI/ML training"),
-    (DMI + "PROHIBITED", "Prohibited for all data mining"),
-    (DMI + "ALLOWED", "Allowed"),
-    (DMI + "UNSPECIFIED", "Not specified"),
-)
 CAPTION_LIMIT = 500
 MODEL_LIMIT = 200
 PARAMETERS_LIMIT = 16_000  # characters of JSON; the whole packet must fit one JPEG APP1

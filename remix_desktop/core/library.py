@@ -8,225 +8,22 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sqlite3
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, NamedTuple
+from typing import Iterable, Iterator
 
 from . import audit
-from .audit import utc_now
 from .backups import auto_backup, check_database, damaged, quick_check, take_backup
 from .errors import LibraryError, UsageError
 from .home import Home
 from .disk_errors import open_error, read_only_uri
+from .previews import delete_files, drop_for_videos
+from .settings import declared
+from .schema import (INSERT_VIDEO, MIGRATIONS, SCHEMA_VERSION, SETTING_DEFAULTS,  # noqa: F401
+                     VIDEO_COLUMNS, NewVideo, Video, insert_values)
 
 PERMISSIONS = ("allow", "deny", "default")
-
-# Ordered migrations: index i takes the schema from version i to i + 1. Never edit a shipped
-# migration; append a new one.
-MIGRATIONS: list[str] = [
-    # 1: videos, settings, the audit trail and the per-video record that makes undo possible.
-    """
-    CREATE TABLE videos (
-        id INTEGER PRIMARY KEY,
-        path TEXT NOT NULL UNIQUE,
-        fingerprint TEXT NOT NULL UNIQUE,
-        size INTEGER NOT NULL,
-        mtime REAL NOT NULL,
-        duration_s REAL NOT NULL,
-        fps REAL NOT NULL,
-        width INTEGER NOT NULL,
-        height INTEGER NOT NULL,
-        rotation INTEGER NOT NULL DEFAULT 0,
-        codec TEXT NOT NULL,
-        title TEXT NOT NULL DEFAULT '',
-        description TEXT NOT NULL DEFAULT '',
-        tags TEXT NOT NULL DEFAULT '[]',
-        thumbnail TEXT,
-        permission TEXT NOT NULL DEFAULT 'default'
-            CHECK (permission IN ('allow', 'deny', 'default')),
-        added_at TEXT NOT NULL
-    );
-    CREATE TABLE settings (
-        key TEXT PRIMARY KEY,
-        value TEXT NOT NULL
-    );
-    CREATE TABLE audit (
-        id INTEGER PRIMARY KEY,
-        at TEXT NOT NULL,
-        action TEXT NOT NULL,
-        scope TEXT NOT NULL,
-        old TEXT NOT NULL,
-        new TEXT NOT NULL,
-        count INTEGER NOT NULL,
-        undoable INTEGER NOT NULL DEFAULT 0,
-        undone_by INTEGER REFERENCES audit(id),
-        undo_of INTEGER REFERENCES audit(id)
-    );
-    CREATE TABLE audit_changes (
-        audit_id INTEGER NOT NULL REFERENCES audit(id) ON DELETE CASCADE,
-        video_id INTEGER NOT NULL,
-        old TEXT NOT NULL,
-        PRIMARY KEY (audit_id, video_id)
-    ) WITHOUT ROWID;
-    """,
-    # 2: the remix previews cached in the home, so revoking consent can delete them.
-    """
-    CREATE TABLE previews (
-        id INTEGER PRIMARY KEY,
-        video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
-        request_hash TEXT NOT NULL UNIQUE,
-        file TEXT NOT NULL,
-        caption TEXT NOT NULL DEFAULT '',
-        params TEXT NOT NULL DEFAULT '{}',
-        created_at TEXT NOT NULL
-    );
-    CREATE INDEX previews_by_video ON previews(video_id);
-    """,
-    # 3: whether a preview's frame shows a face (the window warns about likeness).
-    """
-    ALTER TABLE previews ADD COLUMN face INTEGER NOT NULL DEFAULT 0;
-    """,
-    # 4: model files the creator added (copied into the models folder, or by reference).
-    """
-    CREATE TABLE models (
-        id TEXT PRIMARY KEY,
-        path TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        family TEXT NOT NULL,
-        label TEXT NOT NULL,
-        size INTEGER NOT NULL,
-        copied INTEGER NOT NULL,
-        added_at TEXT NOT NULL
-    );
-    """,
-    # 5: a path no longer has to be unique. When a file at a known path is replaced by other
-    # content (another video moved onto it, a new recording under the same name), the new
-    # content is a video of its own and the old row stays, its file gone, so its decision is
-    # kept and shown; the content fingerprint stays unique. (A table rebuild: SQLite cannot
-    # drop a column's UNIQUE; foreign keys are off around it, see Library._migrate.)
-    """
-    CREATE TABLE videos_v5 (
-        id INTEGER PRIMARY KEY,
-        path TEXT NOT NULL,
-        fingerprint TEXT NOT NULL UNIQUE,
-        size INTEGER NOT NULL,
-        mtime REAL NOT NULL,
-        duration_s REAL NOT NULL,
-        fps REAL NOT NULL,
-        width INTEGER NOT NULL,
-        height INTEGER NOT NULL,
-        rotation INTEGER NOT NULL DEFAULT 0,
-        codec TEXT NOT NULL,
-        title TEXT NOT NULL DEFAULT '',
-        description TEXT NOT NULL DEFAULT '',
-        tags TEXT NOT NULL DEFAULT '[]',
-        thumbnail TEXT,
-        permission TEXT NOT NULL DEFAULT 'default'
-            CHECK (permission IN ('allow', 'deny', 'default')),
-        added_at TEXT NOT NULL
-    );
-    INSERT INTO videos_v5 SELECT id, path, fingerprint, size, mtime, duration_s, fps, width,
-        height, rotation, codec, title, description, tags, thumbnail, permission, added_at
-        FROM videos;
-    DROP TABLE videos;
-    ALTER TABLE videos_v5 RENAME TO videos;
-    CREATE INDEX videos_by_path ON videos(path);
-    """,
-    # 6: the SHA-256 of a model file the creator added, taken when it was added, and the file
-    # identity (size, times, inode) it was last checked at: a swapped file is refused.
-    """
-    ALTER TABLE models ADD COLUMN sha256 TEXT;
-    ALTER TABLE models ADD COLUMN checked TEXT;
-    """,
-    # 7: every caption made or typed for a video, kept with it (core.captions_store owns it).
-    """
-    CREATE TABLE captions (
-        id INTEGER PRIMARY KEY,
-        video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
-        text TEXT NOT NULL,
-        source TEXT NOT NULL CHECK (source IN ('model', 'template', 'creator')),
-        format TEXT,
-        model_id TEXT,
-        seed INTEGER,
-        topic TEXT,
-        starred INTEGER NOT NULL DEFAULT 0,
-        created_at TEXT NOT NULL,
-        edited_at TEXT
-    );
-    CREATE INDEX captions_by_video ON captions(video_id, id);
-    """,
-]
-SCHEMA_VERSION = len(MIGRATIONS)
-
-SETTING_DEFAULTS = {
-    "default_permission": "deny",  # privacy first: a video left on `default` is not remixed
-    "optout": "0",
-    # what exports say about text and data mining (PLUS vocabulary)
-    "data_mining": "http://ns.useplus.org/ldf/vocab/DMI-PROHIBITED-AIMLTRAINING",
-    "threads": "0",  # model threads; 0 = all cores
-    "caption_model": "gemma-3-270m-q4_k_m",
-}
-
-VIDEO_COLUMNS = (
-    "id, path, fingerprint, size, mtime, duration_s, fps, width, height, rotation, codec, "
-    "title, description, tags, thumbnail, permission, added_at"
-)
-
-
-class Video(NamedTuple):
-    """One video of the library (immutable; a tuple, so 100,000 of them load quickly)."""
-
-    id: int
-    path: str
-    fingerprint: str
-    size: int
-    mtime: float
-    duration_s: float
-    fps: float
-    width: int
-    height: int
-    rotation: int
-    codec: str
-    title: str
-    description: str
-    tags: tuple[str, ...]
-    thumbnail: str | None
-    permission: str
-    added_at: str
-
-    @property
-    def name(self) -> str:
-        return os.path.basename(self.path)
-
-    @classmethod
-    def from_row(cls, row: tuple) -> "Video":
-        values = list(row)
-        tags = values[13]
-        values[13] = () if not tags or tags == "[]" else tuple(json.loads(tags))
-        return cls(*values)
-
-
-@dataclass(frozen=True)
-class NewVideo:
-    """What the importer learned about a file, ready to be inserted."""
-
-    path: str
-    fingerprint: str
-    size: int
-    mtime: float
-    duration_s: float
-    fps: float
-    width: int
-    height: int
-    rotation: int
-    codec: str
-    title: str = ""
-    description: str = ""
-    tags: tuple[str, ...] = field(default_factory=tuple)
-    thumbnail: str | None = None
 
 
 class Library:
@@ -413,13 +210,32 @@ class Library:
             return default
         raise KeyError(key)
 
+    def value(self, key: str) -> object:
+        """A declared setting's typed value (an int for threads, a bool for optout)."""
+        return declared(key).value(self.setting(key))
+
     def set_setting(self, key: str, value: str) -> None:
-        """Write one setting in its own transaction (the consent switches have their own
-        functions in consent.py, with audit rows; this is for everything else)."""
-        if key in ("default_permission", "optout"):
-            raise UsageError(f"'{key}' is changed through consent, with an audit row")
+        """Write one setting in its own transaction (see set_settings)."""
+        self.set_settings({key: value})
+
+    def set_settings(self, values: dict[str, str]) -> list[str]:
+        """Write settings in one transaction, each checked against its declaration
+        (settings.SETTINGS): an unknown key or a value it does not take raises UsageError and
+        nothing is written. The consent switches are changed through consent.py, with audit
+        rows. Returns the keys whose value changed."""
+        for key, value in values.items():
+            setting = declared(key)
+            if setting.consent:
+                raise UsageError(f"'{key}' is changed through consent, with an audit row")
+            setting.check(value)
+        changed = []
         with self.write() as conn:
-            self.put_setting(conn, key, value)
+            for key, value in values.items():
+                row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+                if (row[0] if row else SETTING_DEFAULTS[key]) != value:
+                    self.put_setting(conn, key, value)
+                    changed.append(key)
+        return changed
 
     @staticmethod
     def put_setting(conn: sqlite3.Connection, key: str, value: str) -> None:
@@ -486,17 +302,7 @@ class Library:
     @staticmethod
     def insert_video(conn: sqlite3.Connection, video: NewVideo) -> int:
         """Insert inside the caller's transaction; the permission starts at `default`."""
-        cur = conn.execute(
-            "INSERT INTO videos(path, fingerprint, size, mtime, duration_s, fps, width, height, "
-            "rotation, codec, title, description, tags, thumbnail, added_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                video.path, video.fingerprint, video.size, video.mtime, video.duration_s,
-                video.fps, video.width, video.height, video.rotation, video.codec,
-                video.title, video.description, json.dumps(list(video.tags)),
-                video.thumbnail, utc_now(),
-            ),
-        )
+        cur = conn.execute(INSERT_VIDEO, insert_values(video))
         return int(cur.lastrowid)
 
     def remove(self, ids: Iterable[int]) -> list[Video]:
@@ -509,16 +315,16 @@ class Library:
         gone = self.videos(wanted)
         selector = "(SELECT value FROM json_each(?))"
         with self.write() as conn:
-            previews = [r[0] for r in conn.execute(
-                f"SELECT file FROM previews WHERE video_id IN {selector}", (json.dumps(wanted),))]
+            previews = drop_for_videos(conn, wanted)
             conn.execute(f"DELETE FROM videos WHERE id IN {selector}", (json.dumps(wanted),))
             scope = f"video {wanted[0]}" if len(wanted) == 1 else f"{len(wanted)} videos"
             audit.record(conn, action="remove", scope=scope, old="in library", new="removed",
                          count=len(gone))
         # Only files the app made in its own home are deleted, after the commit.
-        for folder, name in [(self.home.previews, p) for p in previews] + [
-                (self.home.thumbnails, v.thumbnail) for v in gone if v.thumbnail]:
-            (folder / Path(name).name).unlink(missing_ok=True)
+        delete_files(self.home, previews)
+        for video in gone:
+            if video.thumbnail:
+                (self.home.thumbnails / Path(video.thumbnail).name).unlink(missing_ok=True)
         return gone
 
     def set_info(

@@ -13,9 +13,9 @@ from .errors import RemixDesktopError
 from .home import Home
 from .model_headers import is_plain_file_name
 from .resources import resources_dir
+from .settings import DEFAULT_CAPTION_MODEL  # noqa: F401 (declared with the settings)
 from .atomic_files import atomic_write
 
-DEFAULT_CAPTION_MODEL = "gemma-3-270m-q4_k_m"
 _CHUNK = 1 << 20
 
 

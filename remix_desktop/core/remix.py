@@ -11,14 +11,13 @@ import json
 import os
 import sqlite3
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable, Protocol
 
 from PIL import Image
 
 from . import frames, sweep
-from .audit import utc_now
 from .captions import CaptionContext, CaptionRun, clean_user_caption, visible_text
 from .captions_store import CaptionStore
 from .compose import LAYOUTS, SIZES, compose
@@ -26,6 +25,8 @@ from .consent import Consent
 from .errors import RemixDesktopError, UsageError
 from .export import Provenance, export_image
 from .library import Library, Video
+from .previews import (Preview, PreviewStore, output_kind,  # noqa: F401
+                       sweep_previews)
 from .model_manifest import DEFAULT_CAPTION_MODEL, manifest
 from .disk_errors import file_error
 from .stylize import STYLES, stylize
@@ -51,11 +52,25 @@ PRESETS = {
 }
 
 
+DEFAULT_STRENGTH = 0.6
+DEFAULT_SAMPLER = "euler_a"
+DEFAULT_DIFFUSION_SIZE = 512  # the long side a model works at unless told otherwise
+ALIGN = 64  # a UNet works on multiples of 64 (sd.cpp grows other sizes silently)
+
+
 def diffusion_defaults(family: str, model_id: str = "") -> tuple[int, float]:
     """Steps and cfg scale: turbo and SDXS models want 1-4 steps at cfg 1, others 20 at 7."""
     if family == "sdxs" or "turbo" in model_id.lower():
         return 2, 1.0
     return 20, 7.0
+
+
+def work_size(width: int, height: int, side: int) -> tuple[int, int]:
+    """The size a diffusion model works at for a frame of width x height: the long side
+    `side`, both sides multiples of ALIGN (at least ALIGN)."""
+    scale = side / max(width, height)
+    return (max(ALIGN, round(width * scale / ALIGN) * ALIGN),
+            max(ALIGN, round(height * scale / ALIGN) * ALIGN))
 
 
 class ImageSource(Protocol):
@@ -93,6 +108,9 @@ class RemixRequest:
     cfg: float | None = None
     sampler: str | None = None
     diffusion_size: int | None = None  # the long side the model works at
+    prompt_text: str | None = None  # what the model reads: a preset's words, or the prompt
+    family: str | None = None  # the diffusion model's family, whose defaults were used
+    output: str = "still"  # the kind of remix (previews.OUTPUT_KINDS)
 
     def __post_init__(self) -> None:
         # The caption (the model's, or the creator's own, typed or pasted) and the prompts are
@@ -116,31 +134,61 @@ class RemixRequest:
                                      (self.size, SIZES, "size")):
             if value not in allowed:
                 raise UsageError(f"'{value}' is not a {what}; use one of: {', '.join(allowed)}")
+        output_kind(self.output)
         if not self.caption.strip():
             raise UsageError("A remix needs a caption")
 
+    @property
+    def resolved(self) -> bool:
+        """Every value the render uses is written in the request (see `resolve`)."""
+        return self.style != DIFFUSION or None not in (
+            self.prompt_text, self.negative_prompt, self.strength, self.steps, self.cfg,
+            self.sampler, self.diffusion_size, self.family)
+
     def params(self) -> dict:
+        """Every value of the request (what exports record): None fields left out."""
         return {k: v for k, v in asdict(self).items() if v is not None or k in _ALWAYS}
 
     def key(self) -> str:
-        text = json.dumps(self.params(), sort_keys=True, ensure_ascii=False)
+        params = self.params()
+        if params.get("output") == "still":
+            del params["output"]  # still previews were made before kinds existed: same keys
+        text = json.dumps(params, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:40]
 
 
 _ALWAYS = {"caption_seed"}
 
 
+def resolve(request: RemixRequest, family: str) -> RemixRequest:
+    """The request with every default it leaves open filled in for a model of `family`
+    (preset words, negative prompt, strength, steps, cfg, sampler, working size), so its
+    hash, its cache entry and the parameters an export records are what ran."""
+    if request.style != DIFFUSION:
+        return request
+    steps, cfg = diffusion_defaults(family, request.image_model or "")
+    text, negative = PRESETS.get(request.prompt or "", (request.prompt, ""))
+    return replace(
+        request, family=family,
+        prompt_text=request.prompt_text if request.prompt_text is not None else text,
+        negative_prompt=request.negative_prompt if request.negative_prompt is not None
+        else negative,
+        strength=request.strength if request.strength is not None else DEFAULT_STRENGTH,
+        steps=request.steps or steps, cfg=request.cfg if request.cfg is not None else cfg,
+        sampler=request.sampler or DEFAULT_SAMPLER,
+        diffusion_size=request.diffusion_size or DEFAULT_DIFFUSION_SIZE)
+
+
 @dataclass(frozen=True)
-class Preview:
-    id: int
-    video_id: int
-    request_hash: str
-    path: Path
-    caption: str
-    params: dict
-    created_at: str
-    face: bool = False
-    timings: dict = field(default_factory=dict)
+class RenderProgress:
+    """Where a batch is: `stage` "render" (preview `index` of `count` started), "sampling"
+    (a diffusion step of it: `step` of `steps`) or "made" (it is recorded)."""
+
+    stage: str
+    index: int
+    count: int
+    step: int = 0
+    steps: int = 0
 
 
 class CaptionSource(Protocol):
@@ -159,6 +207,7 @@ class Remixer:
         self.consent = Consent(library)
         self.caption_source = captions
         self.image_source = images
+        self.store = PreviewStore(library)
 
     # -- frames and captions ---------------------------------------------------------------
 
@@ -188,6 +237,52 @@ class Remixer:
 
     # -- previews --------------------------------------------------------------------------
 
+    def plan(self, video_id: int, captions: list[tuple[str, int | None]],
+             times: list[float], **fields) -> list[RemixRequest]:
+        """The batch of requests for one video, fully resolved: one per caption (text, seed),
+        the frame times taken in turn; `fields` are the request's own (style, layout, size,
+        caption_model, seed, image_model, prompt, …). The window and the CLI both plan here."""
+        video = self.library.video(video_id)
+        if not captions:
+            raise UsageError("A batch needs at least one caption")
+        family = None
+        if fields.get("style") == DIFFUSION and fields.get("image_model"):
+            family = self._diffusion_model(fields["image_model"])[1].family
+        planned = []
+        for i, (text, seed) in enumerate(captions):
+            request = RemixRequest(video_id=video.id, fingerprint=video.fingerprint,
+                                   frame_s=times[i % len(times)], caption=text,
+                                   caption_seed=seed, **fields)
+            planned.append(resolve(request, family) if family else request)
+        return planned
+
+    def render_all(self, requests: list[RemixRequest], *,
+                   progress: Callable[[RenderProgress], None] | None = None,
+                   cancelled: Callable[[], bool] = lambda: False,
+                   step_preview: StepPreview | None = None,
+                   made: Callable[[int, Preview], None] | None = None) -> list[Preview]:
+        """Render a planned batch in order. `progress` is told each stage as a
+        RenderProgress (a preview started, a sampling step, a preview made), `made(i,
+        preview)` of each one made. A cancel stops before the next."""
+        from .errors import Cancelled
+
+        previews = []
+        n = len(requests)
+        for i, request in enumerate(requests):
+            if cancelled():
+                raise Cancelled()
+            if progress:
+                progress(RenderProgress("render", i, n))
+            preview = self.render(request, progress=_sampling(progress, i, n)
+                                  if progress and request.style == DIFFUSION else None, cancelled=cancelled,
+                                  step_preview=step_preview)
+            previews.append(preview)
+            if made:
+                made(i, preview)
+            if progress:
+                progress(RenderProgress("made", i, n))
+        return previews
+
     def render(self, request: RemixRequest, progress: Progress | None = None,
                cancelled: Callable[[], bool] = lambda: False,
                step_preview: StepPreview | None = None) -> Preview:
@@ -195,7 +290,9 @@ class Remixer:
         video = self.consent.gate(request.video_id).video
         if video.fingerprint != request.fingerprint:
             raise UsageError(f"Video {video.id} is no longer the file this remix was made from")
-        cached = self._cached(request.key())
+        if request.style == DIFFUSION and not request.resolved:
+            request = resolve(request, self._diffusion_model(request.image_model)[1].family)
+        cached = self.store.cached(request.key())
         if cached is not None:
             return cached
         timings = {}
@@ -216,7 +313,7 @@ class Remixer:
                         size=request.size)
         timings["compose_s"] = _lap(start)
         start = time.perf_counter()
-        name = f"{request.key()}.png"
+        name = PreviewStore.file_name(request.key(), request.output)
         folder = self.library.home.previews
         target = folder / name
         # A hidden temporary named after this process: no preview is ever read from it, and
@@ -239,13 +336,10 @@ class Remixer:
                 # file without its row is one a crash or failure left, and the sweep takes it.
                 os.replace(tmp, target)
                 renamed = True
-                cur = conn.execute(
-                    "INSERT INTO previews(video_id, request_hash, file, caption, params, "
-                    "created_at, face) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT(request_hash) DO UPDATE SET file = excluded.file",
-                    (video.id, request.key(), name, request.caption,
-                     json.dumps(request.params(), ensure_ascii=False), utc_now(), int(face)))
-                preview_id = cur.lastrowid
+                preview_id = PreviewStore.record(
+                    conn, video_id=video.id, key=request.key(), name=name,
+                    caption=request.caption, params=request.params(), face=face,
+                    kind=request.output)
         except BaseException as exc:
             sweep.unlink(tmp)
             if renamed:  # renamed, then not recorded: keep no file without its row
@@ -257,20 +351,10 @@ class Remixer:
         return Preview(**{**preview.__dict__, "timings": timings})
 
     def previews(self, video_id: int | None = None) -> list[Preview]:
-        sql = ("SELECT id, video_id, request_hash, file, caption, params, created_at, face "
-               "FROM previews")
-        rows = self.library.conn.execute(
-            sql + (" WHERE video_id = ? ORDER BY id DESC" if video_id is not None
-                   else " ORDER BY id DESC"), (() if video_id is None else (video_id,)))
-        return [self._row(r) for r in rows]
+        return self.store.list(video_id)
 
     def preview(self, preview_id: int) -> Preview:
-        row = self.library.conn.execute(
-            "SELECT id, video_id, request_hash, file, caption, params, created_at, face "
-            "FROM previews WHERE id = ?", (preview_id,)).fetchone()
-        if row is None:
-            raise UsageError(f"There is no preview with id {preview_id}")
-        return self._row(row)
+        return self.store.get(preview_id)
 
     def export(self, preview_id: int, target: Path, *, force: bool = False) -> Path:
         """Write an approved preview as PNG, JPEG or WebP, labelled as AI-made (XMP)."""
@@ -290,41 +374,32 @@ class Remixer:
     def _drop_unrecorded(self, key: str, target: Path) -> None:
         try:
             with self.library.write() as conn:  # under the lock, as renders rename
-                if conn.execute("SELECT 1 FROM previews WHERE request_hash = ?",
-                                (key,)).fetchone() is None:
+                if not PreviewStore.is_recorded(conn, key):
                     sweep.unlink(target)
         except (RemixDesktopError, sqlite3.Error):
             pass  # the sweep takes it next time
 
-    def _diffuse(self, image: Image.Image, request: RemixRequest, progress, cancelled,
-                 step_preview):
+    def _diffusion_model(self, model_id: str | None):
         from .model_store import ModelStore
 
+        store = ModelStore(self.library)
+        model_path, info = store.resolve(model_id)
+        if info.kind != "diffusion":
+            raise UsageError(f"{model_id} is a {info.kind} model, not a diffusion model")
+        return model_path, info, store
+
+    def _diffuse(self, image: Image.Image, request: RemixRequest, progress, cancelled,
+                 step_preview):
         if self.image_source is None:
             raise UsageError("No diffusion engine is connected")
-        store = ModelStore(self.library)
-        model_path, info = store.resolve(request.image_model)
-        if info.kind != "diffusion":
-            raise UsageError(f"{request.image_model} is a {info.kind} model, not a diffusion "
-                             "model")
+        model_path, info, store = self._diffusion_model(request.image_model)
+        size = work_size(image.width, image.height, request.diffusion_size)
         result, details = self.image_source.restyle(
-            image, request, model_path=model_path, taesd_path=store.taesd_for(info.family),
-            family=info.family, progress=progress, cancelled=cancelled,
-            step_preview=step_preview)
+            image.convert("RGB").resize(size, Image.LANCZOS), request, model_path=model_path,
+            taesd_path=store.taesd_for(info.family), family=info.family, progress=progress,
+            cancelled=cancelled, step_preview=step_preview)
         return result, {"diffusion_model": request.image_model, "family": info.family,
                         **details}
-
-    def _cached(self, key: str) -> Preview | None:
-        row = self.library.conn.execute(
-            "SELECT id FROM previews WHERE request_hash = ?", (key,)).fetchone()
-        if row is None:
-            return None
-        preview = self.preview(row[0])
-        return preview if preview.path.is_file() else None
-
-    def _row(self, row) -> Preview:
-        return Preview(row[0], row[1], row[2], self.library.home.previews / Path(row[3]).name,
-                       row[4], json.loads(row[5]), row[6], bool(row[7]))
 
 
 def context_for(video: Video, facts: frames.FrameFacts | None) -> CaptionContext:
@@ -347,30 +422,10 @@ def models_used(params: dict) -> tuple[str, ...]:
     return tuple(names)
 
 
-def sweep_previews(library: Library, *, wait_s: float = 0.2) -> int | None:
-    """Delete what interrupted renders and consent changes left in the previews folder: a
-    preview file no row refers to (a render killed between its rename and its commit, or the
-    preview of a video denied by a change killed before it deleted the file) and temporaries
-    whose process is gone (or that are older than a day). Returns how many files went, or
-    None when it could not look (the library busy in another process for `wait_s`).
-
-    Files are judged under the write lock: a render renames its file and records it in one
-    transaction, so a render in progress in another process is never taken for a leftover.
-    Never raises: on a full or read-only disk the leftovers wait for the next time."""
-    folder = library.home.previews
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return 0
-    removed = sum(sweep.unlink(folder / n) for n in names if n.endswith(".part")
-                  and sweep.writer_gone(folder / n, n[:-len(".part")].rsplit(".", 1)[-1]))
-    finals = [n for n in names if n.endswith(".png") and not n.startswith(".")]
-    swept = sweep.remove_unrecorded(
-        library, folder, finals, wait_s=wait_s,
-        recorded=lambda conn: {Path(r[0]).name for r in conn.execute("SELECT file FROM previews")})
-    return None if swept is None else removed + swept
-
-
+def _sampling(progress: Callable[[RenderProgress], None], index: int, count: int) -> Progress:
+    def relay(step: int, steps: int, _message: str = "") -> None:
+        progress(RenderProgress("sampling", index, count, step, steps))
+    return relay
 
 
 def _clamp(at_s: float, video: Video) -> float:

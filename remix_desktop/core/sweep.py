@@ -9,11 +9,13 @@ import os
 import sqlite3
 import time
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from .errors import RemixDesktopError
-from .library import Library
 from .disk_errors import LibraryBusy
+
+if TYPE_CHECKING:
+    from .library import Library
 
 
 def writer_gone(path: Path, pid: str, *, unnamed_after_s: float = 3600) -> bool:

@@ -191,18 +191,14 @@ class EngineImages:
 
     def restyle(self, image, request, *, model_path, taesd_path, family, progress=None,
                 cancelled=lambda: False, step_preview=None):
+        """`request` is resolved (core.remix.resolve) and `image` already at the size the
+        model works at: every value the worker uses is the request's own."""
         from PIL import Image
 
-        from ..core.remix import PRESETS, diffusion_defaults
-
-        steps, cfg = diffusion_defaults(family, request.image_model or "")
-        prompt, negative = PRESETS.get(request.prompt, (request.prompt, ""))
-        side = request.diffusion_size or 512
-        scale = side / max(image.size)
-        width = max(64, round(image.width * scale / 64) * 64)
-        height = max(64, round(image.height * scale / 64) * 64)
+        if not request.resolved:
+            raise ValueError("the remix request was not resolved before it reached the engine")
         buffer = io.BytesIO()
-        image.convert("RGB").resize((width, height), Image.LANCZOS).save(buffer, "PNG")
+        image.convert("RGB").save(buffer, "PNG")
 
         def relay(p: Progress) -> None:
             if progress:
@@ -213,11 +209,9 @@ class EngineImages:
         done = self.client.run(
             lambda job_id: Img2ImgJob(
                 job_id, str(model_path), str(taesd_path) if taesd_path else None,
-                buffer.getvalue(), prompt,
-                request.negative_prompt if request.negative_prompt is not None else negative,
-                request.strength if request.strength is not None else 0.6,
-                request.steps or steps, request.cfg if request.cfg is not None else cfg,
-                request.sampler or "euler_a", request.seed, width, height, self.n_threads),
+                buffer.getvalue(), request.prompt_text, request.negative_prompt,
+                request.strength, request.steps, request.cfg, request.sampler, request.seed,
+                image.width, image.height, self.n_threads),
             on_progress=relay, cancelled=cancelled)
         result = Image.open(io.BytesIO(done.result)).convert("RGB")
         return result, {k: v for k, v in done.timings.items() if k != "family"}

@@ -113,7 +113,7 @@ class AppContext(QObject):
 
     def apply_settings(self) -> None:
         self.captions.model_id = self.library.setting("caption_model")
-        self.captions.n_threads = int(self.library.setting("threads"))
+        self.captions.n_threads = self.library.value("threads")
         self.images.n_threads = self.captions.n_threads
 
     @contextmanager

@@ -38,8 +38,11 @@ class JobControl:
         self._cancel = threading.Event()
         self._on_cancel: list[Callable[[], None]] = []
 
-    def progress(self, done: int, total: int, message: str = "") -> None:
+    def progress(self, done: int, total: int, message: str = "", stage: str = "") -> None:
+        """`stage` says what the job is at in a word views key on ("caption", "render",
+        "made", …); `message` is only for people."""
         self._job.signals.progress.emit(int(done), int(total), message)
+        self._job.signals.staged.emit(int(done), int(total), message, stage)
 
     def partial(self, value: object) -> None:
         """Hand an intermediate result (a step preview) to the GUI thread."""
@@ -64,6 +67,7 @@ class JobControl:
 
 class JobSignals(QObject):
     progress = Signal(int, int, str)  # done, total, message
+    staged = Signal(int, int, str, str)  # done, total, message, stage (see JobControl)
     finished = Signal(object)  # the result
     failed = Signal(str)  # one sentence for the creator
     errored = Signal(object)  # the exception itself, emitted just before `failed`
@@ -151,12 +155,13 @@ class JobRunner(QObject):
             failed: Callable[[str], None] | None = None,
             progress: Callable[[int, int, str], None] | None = None,
             cancelled: Callable[[], None] | None = None,
-            partial: Callable[[object], None] | None = None) -> Job:
+            partial: Callable[[object], None] | None = None,
+            staged: Callable[[int, int, str, str], None] | None = None) -> Job:
         job = Job(kind, fn)
         for signal, slot in ((job.signals.finished, finished), (job.signals.failed, failed),
                              (job.signals.progress, progress),
                              (job.signals.cancelled, cancelled),
-                             (job.signals.partial, partial)):
+                             (job.signals.partial, partial), (job.signals.staged, staged)):
             if slot is not None:
                 signal.connect(slot)
         return self.start(job)

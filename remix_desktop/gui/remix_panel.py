@@ -28,7 +28,7 @@ from ..core.errors import (Cancelled, RemixDesktopError, RemixNotAllowed, UsageE
                            VideoFileProblem)
 from ..core.library import Video
 from ..core.model_store import ModelStore
-from ..core.remix import DIFFUSION, RemixRequest, diffusion_defaults
+from ..core.remix import DIFFUSION, RenderProgress, diffusion_defaults
 from ..core.topic import has_context
 from .context import AppContext
 from .jobs import Job, JobState
@@ -245,9 +245,11 @@ class RemixPanel(RemixPanelUi, QWidget):
                 if (stored.title, stored.description, tuple(stored.tags)) != info:
                     library.set_info(video_id, title=info[0], description=info[1],
                                      tags=info[2])  # the save job may still be queued
-                control.progress(0, 0, "Reading the frame")
+                control.progress(0, 0, "Reading the frame", "frame")
                 run = ctx.remixer(library).write_captions(
-                    video_id, at, count=count, seed=seed, progress=control.progress,
+                    video_id, at, count=count, seed=seed,
+                    progress=lambda done, total, message="": control.progress(
+                        done, total, message or "writing captions", "caption"),
                     cancelled=control.cancelled)
                 if control.cancelled():
                     raise Cancelled()
@@ -255,7 +257,7 @@ class RemixPanel(RemixPanelUi, QWidget):
             return token, more, run, kept
 
         self.caption_job = ctx.jobs.run("write captions", work, finished=self._captions,
-                                        failed=self._failed, progress=self._progress,
+                                        failed=self._failed, staged=self._progress,
                                         cancelled=self._cancelled)
         self._track(self.caption_job, "Starting the caption model…")
         return self.caption_job
@@ -407,34 +409,31 @@ class RemixPanel(RemixPanelUi, QWidget):
             self._status("Add a diffusion model in Models… to use the diffusion style.")
             return None
 
-        def sampling(i: int, n: int, control):
-            def relay(done: int, total: int, message: str) -> None:
-                control.progress(done, total, f"Preview {i + 1} of {n}: {message or 'sampling'}"
-                                 + (f", step {done} of {total}" if total > 1 else ""))
-            return relay
+        def relay(control, p: RenderProgress) -> None:
+            n = p.count
+            if p.stage == "render":
+                control.progress(p.index, n, f"Making preview {p.index + 1} of {n}", "render")
+            elif p.stage == "made":
+                control.progress(p.index + 1, n, f"Made preview {p.index + 1} of {n}", "made")
+            else:
+                control.progress(p.step, p.steps, f"Preview {p.index + 1} of {n}: sampling"
+                                 + (f", step {p.step} of {p.steps}" if p.steps > 1 else ""),
+                                 "sampling")
 
         def work(control):
-            made, step_preview = [], None
+            step_preview = None
             if style == DIFFUSION:
                 control.on_cancel(ctx.diffusion_engine.cancel)  # stops the worker mid-step
                 step_preview = lambda step, steps, png: control.partial(  # noqa: E731
                     (token, step, steps, png))
             with ctx.background_library() as library:
                 remixer = ctx.remixer(library)
-                for i, (text, seed) in enumerate(captions):
-                    if control.cancelled():
-                        raise Cancelled()
-                    control.progress(i, len(captions), f"Making preview {i + 1} of "
-                                                       f"{len(captions)}")
-                    made.append(remixer.render(RemixRequest(
-                        video_id=video.id, fingerprint=video.fingerprint, frame_s=at,
-                        caption=text, style=style, layout=layout, size=size,
-                        caption_model=model, caption_seed=seed, **extra),
-                        progress=sampling(i, len(captions), control) if extra else None,
-                        cancelled=control.cancelled, step_preview=step_preview).id)
-                    control.progress(i + 1, len(captions), f"Made preview {i + 1} of "
-                                                           f"{len(captions)}")
-            return token, video.id, made
+                requests = remixer.plan(video.id, captions, [at], style=style, layout=layout,
+                                        size=size, caption_model=model, **extra)
+                made = remixer.render_all(requests, progress=lambda p: relay(control, p),
+                                          cancelled=control.cancelled,
+                                          step_preview=step_preview)
+            return token, video.id, [p.id for p in made]
 
         if style == DIFFUSION:
             if extra["image_model"] != ctx.library.setting("diffusion_model", ""):
@@ -443,7 +442,7 @@ class RemixPanel(RemixPanelUi, QWidget):
             self.step_label.setText("")
             self.step_box.hide()
         self.generate_job = ctx.jobs.run("generate previews", work, finished=self._generated,
-                                         failed=self._failed, progress=self._progress,
+                                         failed=self._failed, staged=self._progress,
                                          cancelled=self._cancelled, partial=self._step_preview)
         self._track(self.generate_job, "Making previews…")
         return self.generate_job
@@ -564,16 +563,16 @@ class RemixPanel(RemixPanelUi, QWidget):
             job is not None and sender is job.signals
             for job in (self.caption_job, self.generate_job, self.scrubber.suggest_job))
 
-    def _progress(self, done: int, total: int, message: str) -> None:
+    def _progress(self, done: int, total: int, message: str, stage: str = "") -> None:
         if not self._mine():
             return
         self.progress.setRange(0, max(total, 0))
         self.progress.setValue(done)
         text = message[:1].upper() + message[1:]
         self.progress_label.setText(f"{text}… {done} of {total}" if total > 1 and
-                                    "writing" in message else f"{text}…")
+                                    stage == "caption" else f"{text}…")
         if (self.sender() is getattr(self.generate_job, "signals", None) and done
-                and message.startswith("Made")):
+                and stage == "made"):
             self._reload_previews()  # each preview appears as it is made
             self.show_previews_tab()
 
