@@ -404,7 +404,7 @@ def _undo(library: Library, args) -> int:
 
 
 def _audit(library: Library, args) -> int:
-    items = audit.entries(library.conn)
+    items = Consent(library).audit_entries()
     if args.json:
         print(audit.to_json(items))
     elif args.csv:

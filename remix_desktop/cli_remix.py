@@ -45,7 +45,8 @@ def remix_command(library: Library, args) -> int:
 
         image_model = args.model or ModelStore(library).diffusion_choice()
     source = EngineCaptions(client, model_id=model_id, n_threads=threads)
-    remixer = Remixer(library, source, EngineImages(images_client, n_threads=threads))
+    remixer = Remixer(library, source, EngineImages(images_client, n_threads=threads),
+                      caption_model=model_id)
     progress = _progress_printer(args.json)
     try:
         t = time.perf_counter()

@@ -28,12 +28,19 @@ class AuditEntry:
     undoable: bool
     undone_by: int | None
     undo_of: int | None
+    video_name: str = ""  # the file name of the one video the change was about, if any
 
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @property
+    def named_scope(self) -> str:
+        """'video 12 (espresso.mp4)' where the video's name is known, else the scope."""
+        return f"{self.scope} ({self.video_name})" if self.video_name else self.scope
+
     def sentence(self) -> str:
-        text = f"{self.action} {self.scope}: {self.old} -> {self.new} ({self.count} videos)"
+        text = (f"{self.action} {self.named_scope}: {self.old} -> {self.new} "
+                f"({self.count} videos)")
         if self.undone_by:
             text += f" [undone by #{self.undone_by}]"
         return text

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
 from . import audit, previews
@@ -58,6 +58,22 @@ class Consent:
     def verdict(self, video: Video, state: ConsentState | None = None) -> Verdict:
         """Whether `video` may be remixed now, and why (the consent rule)."""
         return verdict(facts_of(video), state or self.state())
+
+    def facts(self) -> dict[int, VideoFacts]:
+        """What the consent rule knows of every video (id -> facts), in one query."""
+        return {row[0]: VideoFacts._make(row[1:]) for row in self.library.conn.execute(
+            f"SELECT id, {FACTS_SQL} FROM videos")}
+
+    def audit_entries(self, limit: int | None = None) -> list[audit.AuditEntry]:
+        """The audit trail, newest first, each change of one video with that video's file
+        name (the window's audit view and the CLI's `audit`)."""
+        entries = audit.entries(self.library.conn, limit)
+        ids = {int(e.scope[6:]) for e in entries
+               if e.scope.startswith("video ") and e.scope[6:].isdigit()}
+        names = {v.id: v.name for v in self.library.videos(sorted(ids))} if ids else {}
+        return [replace(e, video_name=names.get(int(e.scope[6:]), ""))
+                if e.scope.startswith("video ") and e.scope[6:].isdigit() else e
+                for e in entries]
 
     def counts(self) -> dict[str, int]:
         """How many videos there are, and how many may be remixed now."""

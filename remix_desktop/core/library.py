@@ -140,6 +140,16 @@ class Library:
         that polls it knows when to read again. Cheap (no I/O beyond the WAL index)."""
         return self.conn.execute("PRAGMA data_version").fetchone()[0]
 
+    def stamp(self) -> dict[str, tuple]:
+        """A fingerprint of each part views show (see changes.read_stamp)."""
+        from .changes import read_stamp
+
+        return read_stamp(self.conn)
+
+    @property
+    def closed(self) -> bool:
+        return self.conn is None
+
     @property
     def schema_version(self) -> int:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
@@ -261,6 +271,12 @@ class Library:
                 (json.dumps(list(ids)),),
             )
         return [Video.from_row(row) for row in rows]
+
+    def listing(self) -> list[tuple]:
+        """(id, path, duration_s, width, height, thumbnail) of every video: what a table of
+        the library shows, in one query (100,000 rows in well under a second)."""
+        return self.conn.execute(
+            "SELECT id, path, duration_s, width, height, thumbnail FROM videos").fetchall()
 
     def video(self, video_id: int) -> Video:
         row = self.conn.execute(

@@ -35,16 +35,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import RemixDesktopError
+from .model_kinds import FAMILIES
 
 __all__ = ["FAMILY_LABELS", "ModelFile", "ModelFileError", "inspect_model", "is_plain_file_name"]
 
-FAMILY_LABELS = {
-    "sd1": "SD 1.x",
-    "sd2": "SD 2.x (incl. SD-Turbo)",
-    "sdxl": "SDXL (incl. SDXL-Turbo)",
-    "sdxs": "SDXS / tiny UNet",
-    "taesd": "TAESD tiny autoencoder",
-}
+FAMILY_LABELS = {key: f.label for key, f in FAMILIES.items()}
 
 # Bounds on anything a file declares about itself, checked before any allocation.
 MAX_SAFETENSORS_HEADER = 100 * 1024 * 1024

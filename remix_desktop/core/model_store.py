@@ -16,6 +16,7 @@ from .errors import LibraryError, UsageError
 from .library import Library
 from .atomic_files import atomic_write
 from .model_headers import ModelFileError, inspect_model, is_plain_file_name
+from .model_kinds import family as model_family
 from .model_manifest import (ModelEntry, ModelError, caption_model_path, file_identity, manifest,
                      sha256_of, verified)
 
@@ -224,7 +225,7 @@ class ModelStore:
 
     def taesd_for(self, family: str) -> Path | None:
         """An installed TAESD file for SD 1.x/2.x-latent models (fast encode and decode)."""
-        if family not in ("sd1", "sd2", "sdxs"):
+        if not model_family(family).taesd:
             return None
         candidates = [Path(r["path"]) for r in self._rows() if r["kind"] == "taesd"]
         candidates += [self.folder / e.file for e in manifest().values() if e.kind == "taesd"]

@@ -27,6 +27,8 @@ from .export import Provenance, export_image
 from .library import Library, Video
 from .previews import (Preview, PreviewStore, output_kind,  # noqa: F401
                        sweep_previews)
+from .model_kinds import CaptionBackend, ModelKind
+from .model_kinds import family as model_family
 from .model_manifest import DEFAULT_CAPTION_MODEL, manifest
 from .disk_errors import file_error
 from .stylize import STYLES, stylize
@@ -59,10 +61,8 @@ ALIGN = 64  # a UNet works on multiples of 64 (sd.cpp grows other sizes silently
 
 
 def diffusion_defaults(family: str, model_id: str = "") -> tuple[int, float]:
-    """Steps and cfg scale: turbo and SDXS models want 1-4 steps at cfg 1, others 20 at 7."""
-    if family == "sdxs" or "turbo" in model_id.lower():
-        return 2, 1.0
-    return 20, 7.0
+    """Steps and cfg scale: the family's defaults (model_kinds.Family.defaults)."""
+    return model_family(family).defaults(model_id)
 
 
 def work_size(width: int, height: int, side: int) -> tuple[int, int]:
@@ -191,19 +191,33 @@ class RenderProgress:
     steps: int = 0
 
 
+@dataclass(frozen=True)
+class CaptionModel:
+    """The caption model a job uses, resolved in core: the engine is handed its file and the
+    back end that runs it, and never opens the library to look them up."""
+
+    id: str
+    path: Path
+    backend: CaptionBackend = CaptionBackend.TEXT
+
+
 class CaptionSource(Protocol):
     """Writes caption candidates for a context (the engine's worker, or a model in-process)."""
 
     def captions(self, context: CaptionContext, *, count: int = 4, seed: int = 0,
                  progress: Progress | None = None,
-                 cancelled: Callable[[], bool] = lambda: False) -> CaptionRun:
+                 cancelled: Callable[[], bool] = lambda: False,
+                 model: CaptionModel | None = None) -> CaptionRun:
         ...
 
 
 class Remixer:
     def __init__(self, library: Library, captions: CaptionSource | None = None,
-                 images: ImageSource | None = None):
+                 images: ImageSource | None = None, *, caption_model: str | None = None):
+        """`caption_model`: the id of the model that writes captions (the library's chosen
+        one when None)."""
         self.library = library
+        self.caption_model = caption_model
         self.consent = Consent(library)
         self.caption_source = captions
         self.image_source = images
@@ -231,9 +245,18 @@ class Remixer:
         pixels, before = frames.grab_frames(video.path, [at, max(0.0, at - 0.5)], max_side=640)
         context = replace(context_for(video, frames.describe_frame(pixels, before)),
                           used=CaptionStore(self.library).used_formats(video_id, seed=seed))
+        model = self.caption_model_for()
         self.consent.gate(video_id)  # still allowed before the model sees anything
         return self.caption_source.captions(context, count=count, seed=seed,
-                                            progress=progress, cancelled=cancelled)
+                                            progress=progress, cancelled=cancelled,
+                                            model=model)
+
+    def caption_model_for(self) -> CaptionModel:
+        """The caption model's id, file and back end, resolved from the library."""
+        from .model_store import ModelStore
+
+        model_id = self.caption_model or self.library.setting("caption_model")
+        return CaptionModel(model_id, ModelStore(self.library).caption_path(model_id))
 
     # -- previews --------------------------------------------------------------------------
 
@@ -384,7 +407,7 @@ class Remixer:
 
         store = ModelStore(self.library)
         model_path, info = store.resolve(model_id)
-        if info.kind != "diffusion":
+        if info.kind != ModelKind.DIFFUSION:
             raise UsageError(f"{model_id} is a {info.kind} model, not a diffusion model")
         return model_path, info, store
 

@@ -8,6 +8,7 @@ and goes to QSettings, so restoring a library backup does not move the windows.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from .errors import UsageError
@@ -44,6 +45,7 @@ class Setting:
     maximum: int = 0
     consent: bool = False  # changed only through consent, with an audit row and undo
     open: bool = False  # a value outside `choices` (set by another tool) is kept, not refused
+    special: str = ""  # what the minimum means, said in its place ("All cores")
 
     def stored(self, value: object) -> str:
         """The text the settings table keeps for `value`."""
@@ -97,7 +99,7 @@ SETTINGS = (
             "The model the diffusion style redraws frames with (add or download one in "
             "File > Models…)", models="diffusion"),
     Setting("threads", int, 0, "Model threads", "Threads the local models use; 0 uses every "
-            "core", minimum=0, maximum=MAX_THREADS),
+            "core", minimum=0, maximum=MAX_THREADS, special=f"All cores ({os.cpu_count() or 1})"),
     # the window's own, per library: what it showed last
     Setting("gui.search", str, ""),
     Setting("gui.filter", str, "all"),

@@ -167,16 +167,22 @@ class EngineCaptions:
 
     def captions(self, context: CaptionContext, *, count: int = 4, seed: int = 0,
                  progress: Callable[[int, int, str], None] | None = None,
-                 cancelled: Callable[[], bool] = lambda: False) -> CaptionRun:
-        path = _caption_path(self.client.home, self.model_id)
+                 cancelled: Callable[[], bool] = lambda: False, model=None) -> CaptionRun:
+        """`model` (core.remix.CaptionModel): the file and back end, resolved by core; without
+        one (a direct caller), the adapter's own model id is looked up."""
+        if model is not None:
+            path, model_id, backend = model.path, model.id, str(model.backend)
+        else:
+            path, model_id, backend = _caption_path(self.client.home, self.model_id), \
+                self.model_id, "text"
 
         def relay(p: Progress) -> None:
             if progress:
                 progress(p.done, p.total, p.message)
 
         done = self.client.run(
-            lambda job_id: CaptionJob(job_id, str(path), self.model_id, context, count, seed,
-                                      self.n_threads),
+            lambda job_id: CaptionJob(job_id, str(path), model_id, context, count, seed,
+                                      self.n_threads, backend),
             on_progress=relay, cancelled=cancelled)
         self.last_timings = done.timings
         return done.result

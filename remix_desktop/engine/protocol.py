@@ -18,6 +18,7 @@ class CaptionJob:
     count: int = 4
     seed: int = 0
     n_threads: int = 0  # 0: all cores
+    backend: str = "text"  # how the worker runs the model (core.model_kinds.CaptionBackend)
 
 
 @dataclass(frozen=True)

@@ -74,14 +74,15 @@ class Worker:
         return Done(job.job_id, run, timings)
 
     def text_model(self, job: CaptionJob):
-        key = (job.model_path, job.n_threads)
+        """The caption model of `job`, loaded by the back end the job names (kept loaded
+        between jobs; one caption model in memory at a time)."""
+        key = (job.model_path, job.n_threads, job.backend)
         if key not in self.text_models:
-            from .llama_text import LlamaTextModel
-
+            load = caption_backend(job.backend)
             self.conn.send(Progress(job.job_id, 0, 1, "loading the caption model"))
-            self.text_models.clear()  # one caption model in memory at a time
-            self.text_models[key] = LlamaTextModel(job.model_path, model_id=job.model_id,
-                                                   n_threads=job.n_threads or None)
+            self.text_models.clear()
+            self.text_models[key] = load(job.model_path, model_id=job.model_id,
+                                         n_threads=job.n_threads or None)
         return self.text_models[key]
 
     def img2img(self, job: Img2ImgJob) -> Done:
@@ -193,6 +194,25 @@ def _png(image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def _llama_text(path: str, **kwargs):
+    from .llama_text import LlamaTextModel
+
+    return LlamaTextModel(path, **kwargs)
+
+
+CAPTION_BACKENDS = {"text": _llama_text}
+"""The engine's caption back ends by the caption job's `backend` field; a vision back end
+(a language model with its projector) is one more entry."""
+
+
+def caption_backend(name: str):
+    try:
+        return CAPTION_BACKENDS[name]
+    except KeyError:
+        raise ValueError(f"no caption back end '{name}' in this version; it knows "
+                         f"{', '.join(CAPTION_BACKENDS)}") from None
 
 
 def _sentence(exc: Exception) -> str:

@@ -11,10 +11,10 @@ from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPainter, QPixma
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMenu, QMessageBox, QStyle,
                                QToolBar, QToolButton, QWidget)
 
+from ..core import ops
 from ..core.consent import Change, Consent
-from ..core.errors import RemixDesktopError
 from .jobs import Job
-from ..core.permissions_file import export_permissions, import_permissions
+from ..core.permissions_file import export_permissions
 from .delegates import BADGE_COLORS
 from .dialogs import AuditDialog, SettingsDialog, ask_save_path
 from .models_dialog import ModelsDialog
@@ -210,9 +210,10 @@ class ActionsMixin:
                 text += " The bulk opt-out is on, so no video may be remixed until it is off."
             self.show_message(text + " Undo with Ctrl+Z.")
 
-        return self.context.run_op(f"set permission to {value}",
-                                   lambda consent: consent.set_permission(ids, value),
-                                   finished=done, failed=self.show_message)
+        return self.context.run_op(
+            f"set permission to {value}",
+            lambda library, _c: ops.set_permission(library, ids, value),
+            finished=done, failed=self.show_message, initiator=self, exclusive=True)
 
     def undo(self) -> Job | None:
         """Undo the change the Undo action is labelled with, and only that one: when
@@ -232,8 +233,10 @@ class ActionsMixin:
             self.show_message(f"Undone: {what}{target} back from {new} to {old} "
                               f"({videos(change.count)}).")
 
-        return self.context.run_op("undo", lambda consent: consent.undo(expected=pending.id),
-                                   finished=done, failed=self.show_message)
+        return self.context.run_op("undo",
+                                   lambda library, _c: ops.undo(library, pending.id),
+                                   finished=done, failed=self.show_message, initiator=self,
+                                   exclusive=True)
 
     def _update_undo(self, pending=...) -> None:
         """Label Undo with the change it would undo now (`pending` when the caller read
@@ -289,8 +292,9 @@ class ActionsMixin:
             self.show_message(text)
 
         return self.context.run_op("bulk opt-out " + ("on" if on else "off"),
-                                   lambda consent: consent.set_optout(on),
-                                   finished=done, failed=failed)
+                                   lambda library, _c: ops.set_optout(library, on),
+                                   finished=done, failed=failed, initiator=self,
+                                   exclusive=True)
 
     # -- removing --------------------------------------------------------------------------
 
@@ -311,15 +315,14 @@ class ActionsMixin:
             QMessageBox.StandardButton.No)
         if answer != QMessageBox.StandardButton.Yes:
             return 0
-        try:
-            gone = self.context.library.remove(ids)
-        except RemixDesktopError as exc:
-            self.show_message(str(exc))
-            return 0
-        self.context.libraryChanged.emit()
-        self.show_message(f"Removed {videos(len(gone))} from the library; the files were not "
-                          "touched.")
-        return len(gone)
+        def done(gone) -> None:
+            self.show_message(f"Removed {videos(len(gone))} from the library; the files were "
+                              "not touched.")
+
+        self.remove_job = self.context.run_op(
+            "remove videos", lambda library, _c: ops.remove_videos(library, ids),
+            finished=done, failed=self.show_message, initiator=self)
+        return len(ids) if self.remove_job is not None else 0
 
     # -- permissions files -----------------------------------------------------------------
 
@@ -353,16 +356,14 @@ class ActionsMixin:
             source = Path(path)
         context = self.context
 
-        def work(control):
+        def work(library, control):
             def progress(done: int, total: int) -> None:
                 control.progress(done * 1000 // max(total, 1), 1000,
                                  f"Reading {Path(source).name}")
 
-            with context.background_library() as library:
-                return import_permissions(Consent(library), Path(source), progress=progress)
+            return ops.import_permissions(library, Path(source), progress=progress)
 
         def done(result):
-            context.consentChanged.emit()
             n = result.matched
             head = (f"Applied {n} permission{'s' if n != 1 else ''} from {Path(source).name}: "
                     f"{videos(result.change.count)} changed."
@@ -379,8 +380,8 @@ class ActionsMixin:
                 dialog.open()
                 self.permissions_report = dialog
 
-        return context.jobs.run("import permissions", work, finished=done,
-                                failed=self.show_message)
+        return context.run_op("import permissions", work, finished=done,
+                              failed=self.show_message, initiator=self, exclusive=True)
 
     # -- dialogs ---------------------------------------------------------------------------
 

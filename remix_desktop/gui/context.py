@@ -19,7 +19,9 @@ from typing import Callable, Iterator
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..core import audit
-from ..core.consent import Change, Consent, ConsentState
+from ..core.changes import OpChanges
+from ..core.consent import Consent, ConsentState
+from ..core.consent_rule import VideoFacts
 from ..core.home import Home
 from ..core.library import Library
 from ..core.remix import Remixer
@@ -28,39 +30,14 @@ from .jobs import Job, JobRunner
 
 log = logging.getLogger(__name__)
 
-CONSENT_ACTIONS = ("permission", "permissions-import", "default", "optout", "undo")
 WATCH_MS = 1000  # how often other processes' changes are looked for
-
-
-def read_stamp(conn) -> dict[str, tuple]:
-    """A small fingerprint of each part of the library views show: when a part's stamp
-    differs, that part changed (cheap: the audit table, settings and two counts)."""
-    marks = ", ".join("?" * len(CONSENT_ACTIONS))
-    consent = conn.execute(
-        f"SELECT max(id) FROM audit WHERE action IN ({marks})", CONSENT_ACTIONS).fetchone()
-    library = conn.execute(
-        f"SELECT (SELECT max(id) FROM audit WHERE action NOT IN ({marks})), "
-        "(SELECT count(*) FROM videos), (SELECT max(id) FROM videos)",
-        CONSENT_ACTIONS).fetchone()
-    settings = conn.execute("SELECT key, value FROM settings WHERE key NOT LIKE 'gui.%' "
-                            "ORDER BY key").fetchall()
-    consent_settings = tuple(kv for kv in settings if kv[0] in ("default_permission", "optout"))
-    other_settings = tuple(kv for kv in settings if kv[0] not in ("default_permission", "optout"))
-    previews = conn.execute("SELECT count(*), max(id) FROM previews").fetchone()
-    try:
-        models = conn.execute("SELECT count(*), group_concat(id) FROM models").fetchone()
-    except Exception:  # noqa: BLE001 - an older schema without the table
-        models = None
-    return {"consent": (tuple(consent), consent_settings), "library": tuple(library),
-            "settings": other_settings, "previews": tuple(previews),
-            "models": tuple(models or ())}
 
 
 @dataclass(frozen=True)
 class ConsentSnapshot:
     """What the window shows of consent, read off the GUI thread in one transaction."""
 
-    permissions: dict[int, str]  # video id -> its own permission
+    facts: dict[int, VideoFacts]  # video id -> what the consent rule knows of it
     state: ConsentState
     counts: dict[str, int]
     next_undo: audit.AuditEntry | None
@@ -69,10 +46,9 @@ class ConsentSnapshot:
 
 def read_snapshot(library: Library) -> ConsentSnapshot:
     consent = Consent(library)
-    with library.read() as conn:
-        permissions = dict(conn.execute("SELECT id, permission FROM videos"))
-        return ConsentSnapshot(permissions, consent.state(), consent.counts(),
-                               consent.next_undo(), read_stamp(conn))
+    with library.read():
+        return ConsentSnapshot(consent.facts(), consent.state(), consent.counts(),
+                               consent.next_undo(), library.stamp())
 
 
 class AppContext(QObject):
@@ -82,6 +58,7 @@ class AppContext(QObject):
     settingsChanged = Signal()
     modelsChanged = Signal()  # a model added, removed, downloaded or verified
     opChanged = Signal(bool)  # a consent op started (True) or ended (False)
+    opExecuted = Signal(object, object)  # (OpChanges, initiator) after run_op emitted them
 
     def __init__(self, home: Home, parent: QObject | None = None):
         super().__init__(parent)
@@ -100,7 +77,7 @@ class AppContext(QObject):
         self.importing = False  # an import reports its own progress: not polled meanwhile
         self._looking: Job | None = None
         self._version = self.library.data_version()
-        self._stamp = read_stamp(self.library.conn)
+        self._stamp = self.library.stamp()
         # connected first, so the stamp is read before any view reads the library again
         self.libraryChanged.connect(lambda: self._noted("library", "consent"))
         self.consentChanged.connect(lambda: self._noted("consent"))
@@ -126,43 +103,86 @@ class AppContext(QObject):
         finally:
             library.close()
 
-    # -- consent changes, one at a time, off the GUI thread ---------------------------------
+    # -- changes, off the GUI thread; the views told from what came back ------------------
 
-    def run_op(self, kind: str, change: Callable[[Consent], Change], *,
-               finished: Callable[[Change], None],
-               failed: Callable[[str], None]) -> Job | None:
-        """Run `change(consent)` on a job with its own connection, then show its result:
-        the snapshot is swapped into the views (consentChanged) before `finished(change)`.
-        None (and `failed` told why) while another op runs or the library is read-only."""
-        if self.op is not None:
+    def run_op(self, kind: str, change: Callable[[Library, object], OpChanges], *,
+               finished: Callable[[object], None] | None = None,
+               failed: Callable[[str], None] | None = None,
+               progress: Callable[[int, int, str], None] | None = None,
+               cancelled: Callable[[], None] | None = None,
+               initiator: object = None, exclusive: bool = False,
+               partial_changes: OpChanges | None = None) -> Job | None:
+        """Run `change(library, control)` on a job with its own connection. It returns an
+        OpChanges (core.ops); from it this emits, once each, the signals of the parts that
+        changed (after a consent change, with the snapshot read by the same job, so views
+        swap it in), then `opExecuted(changes, initiator)`, then `finished(result)`.
+        `exclusive` (every consent change): one at a time, so an Undo label never goes
+        stale. `partial_changes`: what a cancelled op may have kept (a folder search
+        relinks what it found before the stop). None (and `failed` told why) while another
+        exclusive op runs or the library is read-only."""
+        failed = failed or (lambda _message: None)
+        if exclusive and self.op is not None:
             failed("Another permission change is still being saved; try again when it is "
                    "done.")
             return None
         if self.library.read_only:
-            failed(f"The data folder {self.home.root} is read-only, so no permission can be "
+            failed(f"The data folder {self.home.root} is read-only, so nothing can be "
                    "changed.")
             return None
 
         def work(control):
             with self.background_library() as library:
-                result = change(Consent(library))
-                return result, read_snapshot(library)
+                changes = change(library, control)
+                snapshot = read_snapshot(library) if changes.consent else None
+                return changes, snapshot
 
         def done(result) -> None:
-            change_made, snapshot = result
-            self._end_op()
-            self.publish(snapshot)
-            finished(change_made)
+            changes, snapshot = result
+            if exclusive:
+                self._end_op()
+            self.emit_changes(changes, snapshot, initiator)
+            if finished is not None:
+                finished(changes.result)
 
         def fail(message: str) -> None:
-            self._end_op()
+            if exclusive:
+                self._end_op()
             failed(message)
             self.look_for_changes()  # what got in the way shows (labels, rows)
 
-        self.op = self.jobs.run(kind, work, finished=done, failed=fail,
-                                cancelled=self._end_op)
-        self.opChanged.emit(True)
-        return self.op
+        def stopped() -> None:
+            if exclusive:
+                self._end_op()
+            if partial_changes is not None:
+                self.emit_changes(partial_changes, None, initiator)
+            if cancelled is not None:
+                cancelled()
+
+        job = self.jobs.run(kind, work, finished=done, failed=fail, progress=progress,
+                            cancelled=stopped)
+        if exclusive:
+            self.op = job
+            self.opChanged.emit(True)
+        return job
+
+    def emit_changes(self, changes: OpChanges, snapshot: "ConsentSnapshot | None" = None,
+                     initiator: object = None) -> None:
+        """Tell the views what changed: one signal per part, then opExecuted."""
+        if changes.settings:
+            self.apply_settings()
+            self.settingsChanged.emit()
+        if changes.models:
+            self.modelsChanged.emit()
+        if changes.videos:
+            self.libraryChanged.emit()  # views read everything again, consent included
+        elif changes.consent:
+            if snapshot is not None:
+                self.publish(snapshot)
+            else:
+                self.consentChanged.emit()
+        for video_id in sorted(changes.previews):
+            self.previewsChanged.emit(video_id)
+        self.opExecuted.emit(changes, initiator)
 
     def _end_op(self) -> None:
         if self.op is not None:
@@ -184,10 +204,10 @@ class AppContext(QObject):
     def _noted(self, *parts: str) -> None:
         """A view is about to read these parts again: remember their stamp, so the watch
         does not report the same change a second time."""
-        if self.library.conn is None or getattr(self, "_closed", False):
+        if self.library.closed or getattr(self, "_closed", False):
             return
         try:
-            stamp = read_stamp(self.library.conn)
+            stamp = self.library.stamp()
         except Exception:  # noqa: BLE001 - a closed or restoring library: look next time
             return
         snapshot = self.snapshot
@@ -213,7 +233,7 @@ class AppContext(QObject):
 
         def work(control):
             with self.background_library() as library:
-                stamp = read_stamp(library.conn)
+                stamp = library.stamp()
                 if stamp["consent"] != known["consent"] and stamp["library"] == known["library"]:
                     snapshot = read_snapshot(library)
                     return snapshot.stamp, snapshot
@@ -282,7 +302,7 @@ class AppContext(QObject):
             self.watch.start()
 
     def remixer(self, library: Library) -> Remixer:
-        return Remixer(library, self.captions, self.images)
+        return Remixer(library, self.captions, self.images, caption_model=self.captions.model_id)
 
     def close(self) -> None:
         self._closed = True

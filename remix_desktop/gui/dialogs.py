@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from datetime import datetime
 from pathlib import Path
 
@@ -15,10 +14,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
                                QLineEdit, QMessageBox, QPushButton, QSpinBox, QTableView,
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from ..core import audit
+from ..core import audit, ops
 from ..core.errors import RemixDesktopError, Rejection, UsageError
-from ..core.export import DATA_MINING_CHOICES, check_target
+from ..core.export import check_target
 from ..core.permissions_file import write_atomically
+from ..core.settings import DATA_MINING_CHOICES, SETTINGS, declared  # noqa: F401
 from .context import AppContext
 
 
@@ -36,26 +36,18 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Settings")
         library = context.library
 
-        self.default_combo = QComboBox()
-        self.default_combo.addItem("Deny (recommended)", "deny")
-        self.default_combo.addItem("Allow", "allow")
-        self.default_combo.setToolTip("What videos left on Default follow, including every "
-                                      "newly imported video. The change is audited.")
-        self.default_combo.setCurrentIndex(
-            self.default_combo.findData(context.consent.state().default))
+        self.fields: dict[str, QWidget] = {}  # one per declared setting with a label
+        for setting in SETTINGS:
+            if setting.label:
+                self.fields[setting.key] = self._field(setting, library)
+        self.default_combo = self.fields["default_permission"]
+        self.data_mining_combo = self.fields["data_mining"]
+        self.threads_spin = self.fields["threads"]
+        self.caption_combo = self.fields["caption_model"]
+        self.diffusion_combo = self.fields["diffusion_model"]
         self.default_hint = QLabel()
         self.default_hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.default_combo.currentIndexChanged.connect(self._update_hint)
-
-        self.data_mining_combo = QComboBox()
-        current = library.setting("data_mining")
-        for value, label in DATA_MINING_CHOICES:
-            self.data_mining_combo.addItem(label, value)
-        if self.data_mining_combo.findData(current) < 0:  # another PLUS value, set elsewhere
-            self.data_mining_combo.addItem(current.rsplit("/", 1)[-1], current)
-        self.data_mining_combo.setCurrentIndex(self.data_mining_combo.findData(current))
-        self.data_mining_combo.setToolTip("The PLUS data-mining statement written into the "
-                                          "metadata of every exported remix")
 
         self.folder = QLineEdit(str(context.home.root))
         self.folder.setReadOnly(True)
@@ -66,18 +58,6 @@ class SettingsDialog(QDialog):
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(open_button)
-
-        self.threads_spin = QSpinBox()
-        self.threads_spin.setRange(0, max(64, os.cpu_count() or 1))
-        self.threads_spin.setSpecialValueText(f"All cores ({os.cpu_count() or 1})")
-        self.threads_spin.setValue(int(library.setting("threads") or 0))
-        self.threads_spin.setToolTip("Threads the local models use; 0 uses every core")
-
-        self.caption_combo, self.diffusion_combo = QComboBox(), QComboBox()
-        self.caption_combo.setToolTip("The language model that writes captions (add more in "
-                                      "File > Models…)")
-        self.diffusion_combo.setToolTip("The model the diffusion style redraws frames with "
-                                        "(add or download one in File > Models…)")
         self.models_job = self._load_models()
 
         self.backup_label = QLabel()
@@ -92,13 +72,11 @@ class SettingsDialog(QDialog):
         self._show_backups()
 
         form = QFormLayout()
-        form.addRow("Default permission:", self.default_combo)
-        form.addRow(self.default_hint)
-        form.addRow("Data mining in exports:", self.data_mining_combo)
+        for key, widget in self.fields.items():
+            form.addRow(f"{declared(key).label}:", widget)
+            if key == "default_permission":
+                form.addRow(self.default_hint)
         form.addRow("Data folder:", folder_row)
-        form.addRow("Caption model:", self.caption_combo)
-        form.addRow("Diffusion model:", self.diffusion_combo)
-        form.addRow("Model threads:", self.threads_spin)
         form.addRow("Backups:", backup_row)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
@@ -111,12 +89,33 @@ class SettingsDialog(QDialog):
         self._update_hint()
         self.shown = self._values()  # what the creator saw; caption models once read
 
+    @staticmethod
+    def _field(setting, library) -> QWidget:
+        """The field a declared setting gets: a list to pick from, a number, or the models
+        of its kind (filled when they have been read)."""
+        current = library.setting(setting.key)
+        if setting.type is int:
+            field = QSpinBox()
+            field.setRange(setting.minimum, setting.maximum)
+            if setting.special:
+                field.setSpecialValueText(setting.special)
+            field.setValue(setting.value(current))
+        else:
+            field = QComboBox()
+            for value, label in setting.choices:
+                field.addItem(label, value)
+            if setting.choices and field.findData(current) < 0 and setting.open:
+                field.addItem(current.rsplit("/", 1)[-1], current)  # set elsewhere: kept
+            field.setCurrentIndex(max(0, field.findData(current)))
+        field.setToolTip(setting.help)
+        return field
+
     def _values(self) -> dict[str, str | None]:
-        return {"default": self.default_combo.currentData(),
-                "data_mining": self.data_mining_combo.currentData(),
-                "threads": str(self.threads_spin.value()),
-                "caption_model": self.caption_combo.currentData(),
-                "diffusion_model": self.diffusion_combo.currentData()}
+        values = {}
+        for key, widget in self.fields.items():
+            values[key] = (str(widget.value()) if isinstance(widget, QSpinBox)
+                           else widget.currentData())
+        return values
 
     def _update_hint(self) -> None:
         value = self.default_combo.currentData()
@@ -200,23 +199,19 @@ class SettingsDialog(QDialog):
 
     def apply(self) -> list[str]:
         """Write what the creator changed in the dialog; returns what it did, in words."""
-        ctx, library, done = self.context, self.context.library, []
+        ctx, done = self.context, []
         now = self._values()
         edited = {key: value for key, value in now.items()
                   if value is not None and value != self.shown.get(key)}
-        default = edited.pop("default", None)
+        default = edited.pop("default_permission", None)
         if default is not None and default != ctx.consent.state().default:
             self.default_job = self._set_default(default)  # on a job, like every consent change
             if self.default_job is not None:
                 done.append(f"the default permission is being set to {default}")
-        changed = False
-        for key, value in edited.items():
-            if library.setting(key, "") != value:
-                library.set_setting(key, value)
-                changed = True
-        if changed:
-            ctx.apply_settings()
-            ctx.settingsChanged.emit()
+        if edited:  # written on a job; the window hears of it from what changed
+            self.settings_job = ctx.run_op(
+                "save settings", lambda library, _c: ops.set_settings(library, edited),
+                failed=getattr(self.parent(), "show_message", None), initiator=self)
             done.append("settings saved")
         return done
 
@@ -237,7 +232,8 @@ class SettingsDialog(QDialog):
                 f"{'s' if n != 1 else ''} changed). Undo with Ctrl+Z.")
 
         return self.context.run_op("set the default permission",
-                                   lambda consent: consent.set_default(default),
+                                   lambda library, _c: ops.set_default(library, default),
+                                   initiator=self, exclusive=True,
                                    finished=done, failed=say)
 
     def accept(self) -> None:
@@ -304,7 +300,7 @@ class AuditModel(QAbstractTableModel):
         e = self.entries[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             change = e.new if e.old in ("", "-") else f"{e.old} → {e.new}"
-            return (local_time(e.at), e.action, e.scope, change, str(e.count),
+            return (local_time(e.at), e.action, e.named_scope, change, str(e.count),
                     f"undone by #{e.undone_by}" if e.undone_by else
                     f"undoes #{e.undo_of}" if e.undo_of else "")[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -350,7 +346,7 @@ class AuditDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        self.model.set_entries(audit.entries(self.context.library.conn))
+        self.model.set_entries(self.context.consent.audit_entries())
         n = self.model.rowCount()
         self.summary.setText(f"{n} entr{'ies' if n != 1 else 'y'}, newest first")
         self.export_button.setEnabled(n > 0)
@@ -370,7 +366,7 @@ class AuditDialog(QDialog):
         return target
 
     def export_to(self, target: Path) -> None:
-        items = audit.entries(self.context.library.conn)
+        items = self.context.consent.audit_entries()
         text = audit.to_json(items) if target.suffix.lower() == ".json" else audit.to_csv(items)
         write_atomically(target, text.encode("utf-8"))
 

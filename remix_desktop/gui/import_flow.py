@@ -11,6 +11,7 @@ from PySide6.QtCore import QMimeData, QObject, QTimer, Signal
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
                                QProgressBar, QPushButton, QWidget)
 
+from ..core.changes import OpChanges
 from ..core.importer import ImportReport, import_videos
 from ..core.media import VIDEO_EXTENSIONS
 from .context import AppContext
@@ -25,6 +26,10 @@ def paths_from_mime(mime: QMimeData) -> list[str]:
     if not mime.hasUrls():
         return []
     return [url.toLocalFile() for url in mime.urls() if url.isLocalFile() and url.toLocalFile()]
+
+
+IMPORTED = OpChanges(videos=True)  # what an import changes: the views are told through the
+# context, as every change is (imports run on their own queue, so not through run_op)
 
 
 class ImportProgress(QWidget):
@@ -145,7 +150,7 @@ class ImportFlow(QObject):
     def _show_so_far(self) -> None:
         if self._fresh:
             self._fresh = False
-            self.context.libraryChanged.emit()
+            self.context.emit_changes(IMPORTED, initiator=self)
 
     def _next(self) -> None:
         self._refresh.stop()
@@ -161,7 +166,7 @@ class ImportFlow(QObject):
         self.last_report = report
         self._next()
         if report.imported or report.relinked:
-            self.context.libraryChanged.emit()
+            self.context.emit_changes(IMPORTED, initiator=self)
         self.window.statusBar().showMessage(import_summary(report), 10000)
         if report.rejected or report.cancelled:
             self.show_report(report)
@@ -178,7 +183,7 @@ class ImportFlow(QObject):
         done = self._outcomes.get("imported", 0) + self._outcomes.get("relinked", 0)
         self._next()
         if done:
-            self.context.libraryChanged.emit()
+            self.context.emit_changes(IMPORTED, initiator=self)
         self.window.statusBar().showMessage(
             f"Import cancelled; {done} video{'s' if done != 1 else ''} imported before the "
             "cancel stay in the library.", 10000)
@@ -187,7 +192,7 @@ class ImportFlow(QObject):
         done = self._outcomes.get("imported", 0) + self._outcomes.get("relinked", 0)
         self._next()
         if done:
-            self.context.libraryChanged.emit()
+            self.context.emit_changes(IMPORTED, initiator=self)
         box = QMessageBox(QMessageBox.Icon.Warning, "Import failed", message,
                           QMessageBox.StandardButton.Ok, self.window)
         box.open()

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
 
+from ..core import ops
 from ..core.consent_rule import ConsentState, Reason, Verdict, VideoFacts, verdict
 from ..core.video_files import FileState, problem_sentence
 from .context import AppContext
@@ -125,7 +126,7 @@ class LibraryModel(QAbstractTableModel):
         self._row_of: dict[int, int] = {}  # video id -> row shown
         self._search = ""
         self._filter = "all"
-        self._permission: dict[int, str] = {}  # video id -> its own permission
+        self._facts: dict[int, VideoFacts] = {}  # video id -> what the consent rule knows of it
         self._id_by_thumb: dict[str, int] = {}
         self._state = ConsentState("deny", False)
         self._sort_column = -1
@@ -137,15 +138,12 @@ class LibraryModel(QAbstractTableModel):
 
     # -- loading ---------------------------------------------------------------------------
 
-    def _query(self) -> tuple[list[Row], dict[int, str]]:
-        rows = self.context.library.conn.execute(
-            "SELECT id, path, duration_s, width, height, permission, thumbnail FROM videos"
-        ).fetchall()
+    def _query(self) -> tuple[list[Row], dict[int, VideoFacts]]:
         made = []
-        for i, p, d, w, h, _perm, t in rows:
+        for i, p, d, w, h, t in self.context.library.listing():
             name = os.path.basename(p)
             made.append(Row(i, name, os.path.dirname(p), d, w, h, t, name.casefold()))
-        return made, {r[0]: r[5] for r in rows}
+        return made, self.context.consent.facts()
 
     def reload(self) -> None:
         """Read every row again (videos added, removed or edited). When the same videos are
@@ -155,8 +153,8 @@ class LibraryModel(QAbstractTableModel):
             rows, permissions = self._query()
             self._state = self.context.consent.state()
         self._id_by_thumb = {r.thumbnail: r.id for r in rows if r.thumbnail}
-        if permissions.keys() == self._permission.keys():  # the same videos
-            changed = permissions != self._permission
+        if permissions.keys() == self._facts.keys():  # the same videos
+            changed = permissions != self._facts
             position = {r.id: i for i, r in enumerate(self._all)}
             renamed = False
             for r in rows:
@@ -168,17 +166,17 @@ class LibraryModel(QAbstractTableModel):
             if not changed:
                 return
             if self._filtering():  # the rows shown may be others now
-                self._reset(lambda: (setattr(self, "_permission", permissions),
+                self._reset(lambda: (setattr(self, "_facts", permissions),
                                      self._sort_rows()))
             else:
-                self._permission = permissions
+                self._facts = permissions
                 self._rows = self._all
                 self._rows_changed()
             self.check_files()  # a relinked video's file is another one
             return
         self.beginResetModel()
         self._all = rows
-        self._permission = permissions
+        self._facts = permissions
         self.thumbnails.forget_missing()
         self._sort_rows()
         self._apply_filter()
@@ -263,19 +261,19 @@ class LibraryModel(QAbstractTableModel):
         from `snapshot` (read by the change's job) or, without one, read here (one small
         query); swapped in, the rows stay where they are."""
         if snapshot is not None:
-            permissions, state = snapshot.permissions, snapshot.state
+            permissions, state = snapshot.facts, snapshot.state
         else:
-            with self.context.library.read() as conn:
-                permissions = dict(conn.execute("SELECT id, permission FROM videos"))
+            with self.context.library.read():
+                permissions = self.context.consent.facts()
                 state = self.context.consent.state()
-        if permissions.keys() != self._permission.keys():  # videos came or went meanwhile
+        if permissions.keys() != self._facts.keys():  # videos came or went meanwhile
             self.reload()
             return
         if self._filter != "all":  # the filter looks at permissions: the rows may change
-            self._reset(lambda: (setattr(self, "_permission", permissions),
+            self._reset(lambda: (setattr(self, "_facts", permissions),
                                  setattr(self, "_state", state)))
             return
-        self._permission, self._state = permissions, state
+        self._facts, self._state = permissions, state
         self._rows_changed((COL_PERMISSION, COL_EFFECTIVE))
 
     def _rows_changed(self, columns: tuple[int, int] = (0, len(HEADERS) - 1)) -> None:
@@ -315,23 +313,23 @@ class LibraryModel(QAbstractTableModel):
 
     def permission(self, row: int) -> str:
         """The video's own choice: allow, deny or default."""
-        return self._permission[self._rows[row].id]
+        return self._facts[self._rows[row].id].own
 
     def effective(self, row: int) -> Verdict:
-        return verdict(VideoFacts(self._permission[self._rows[row].id]), self._state)
+        return verdict(self._facts[self._rows[row].id], self._state)
 
     def accepted(self, search: str, key: str) -> list[Row]:
         """The rows a casefolded search and a filter key (see FILTERS) accept, in order:
         one pass in Python (a comprehension: 100,000 rows in milliseconds)."""
-        rows, own, state = self._all, self._permission, self._state
+        rows, own, state = self._all, self._facts, self._state
         if key == "all":
             return [r for r in rows if search in r.key]
         if key.startswith("own:"):
             wanted = key[4:]
-            return [r for r in rows if own[r.id] == wanted and search in r.key]
+            return [r for r in rows if own[r.id].own == wanted and search in r.key]
         allowed = key == "allowed"
         return [r for r in rows if search in r.key
-                and verdict(VideoFacts(own[r.id]), state).allowed == allowed]
+                and verdict(own[r.id], state).allowed == allowed]
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal:
@@ -349,7 +347,7 @@ class LibraryModel(QAbstractTableModel):
             return None
         r = self._rows[index.row()]
         col = index.column()
-        permission = self._permission[r.id]
+        permission = self._facts[r.id].own
         problem = self._problems.get(r.id) if self._problems else None
         if role == Qt.ItemDataRole.DisplayRole:
             if col == COL_NAME:
@@ -405,7 +403,7 @@ class LibraryModel(QAbstractTableModel):
             return False
         r = self._rows[index.row()]
         value = str(value)
-        if value == self._permission[r.id]:
+        if value == self._facts[r.id].own:
             return True
         if value not in PERMISSION_LABELS:
             self.message.emit(f"'{value}' is not a permission; use allow, deny or default.")
@@ -418,9 +416,9 @@ class LibraryModel(QAbstractTableModel):
                 self.message.emit(f"{r.name}: permission set to {PERMISSION_LABELS[value]} "
                                   f"({eff}).")
 
-        job = self.context.run_op("set permission",
-                                  lambda consent: consent.set_permission([r.id], value),
-                                  finished=done, failed=self.message.emit)
+        job = self.context.run_op(
+            "set permission", lambda library, _c: ops.set_permission(library, [r.id], value),
+            finished=done, failed=self.message.emit, initiator=self, exclusive=True)
         return job is not None
 
     # -- sorting ---------------------------------------------------------------------------
@@ -444,14 +442,14 @@ class LibraryModel(QAbstractTableModel):
                 rows.sort(key=lambda r: r.id)
             return
         rank = {"allow": 0, "default": 1, "deny": 2}
-        state, own = self._state, self._permission
+        state, own = self._state, self._facts
         keys = {
             COL_NAME: lambda r: (r.name.casefold(), r.id),
             COL_DURATION: lambda r: (r.duration_s, r.id),
             COL_RESOLUTION: lambda r: (r.width * r.height, r.width, r.id),
-            COL_PERMISSION: lambda r: (rank[own[r.id]], r.id),
+            COL_PERMISSION: lambda r: (rank[own[r.id].own], r.id),
             COL_EFFECTIVE: lambda r: (
-                not (e := verdict(VideoFacts(own[r.id]), state)).allowed, e.reason.value,
+                not (e := verdict(own[r.id], state)).allowed, e.reason.value,
                 r.id),
         }
         for rows in shown:

@@ -9,7 +9,9 @@ import os
 
 from PySide6.QtWidgets import QFileDialog, QLabel, QProgressDialog
 
-from ..core.relink import locate, relink
+from ..core import ops
+from ..core.changes import OpChanges
+from ..core.relink import locate
 from ..core.video_files import VIDEO_EXTENSIONS, FileState
 from .jobs import Job
 
@@ -27,11 +29,9 @@ def locate_file(parent, context, video, path: str | None = None, *, finished,
             return None
     video_id = video.id
 
-    def work(control):
-        with context.background_library() as library:
-            return relink(library, video_id, path)
-
-    return context.jobs.run("locate a video", work, finished=finished, failed=failed)
+    return context.run_op("locate a video",
+                          lambda library, _c: ops.relink(library, video_id, path),
+                          finished=finished, failed=failed, initiator=parent)
 
 
 class LocateMixin:
@@ -69,7 +69,6 @@ class LocateMixin:
 
         def done(found) -> None:
             self.show_message(f"Found {found.name}: the video points at {found.path} again.")
-            context.libraryChanged.emit()
 
         return locate_file(self, context, context.library.video(video_id), path,
                            finished=done, failed=self.show_message)
@@ -85,16 +84,16 @@ class LocateMixin:
         dialog.setWindowTitle("Locate moved videos")
         dialog.setMinimumDuration(400)
 
-        def work(control):
-            with context.background_library() as library:
-                job = locate(library, folder, cancelled=control.cancelled)
-                while True:
-                    try:
-                        step = next(job)
-                    except StopIteration as stop:
-                        return stop.value
-                    if step.done % 20 == 0:
-                        control.progress(step.done, 0, f"{step.found} found")
+        def work(library, control):
+            job = locate(library, folder, cancelled=control.cancelled)
+            while True:
+                try:
+                    step = next(job)
+                except StopIteration as stop:
+                    report = stop.value
+                    return OpChanges(videos=bool(report.found), result=report)
+                if step.done % 20 == 0:
+                    control.progress(step.done, 0, f"{step.found} found")
 
         def progress(done: int, _total: int, text: str) -> None:
             dialog.setLabelText(f"Looked at {done} files: {text}…")
@@ -110,20 +109,18 @@ class LocateMixin:
             if still and not report.cancelled:
                 text += f"; {still} still missing"
             self.show_message(text + ".")
-            if found:
-                context.libraryChanged.emit()
 
         def failed(message: str) -> None:
             dialog.reset()
             self.locate_job = None
             self.show_message(message)
 
-        def stopped() -> None:  # what was found before the stop is relinked
+        def stopped() -> None:  # what was found before the stop is relinked (and shown)
             failed("Stopped.")
-            context.libraryChanged.emit()
 
-        self.locate_job = context.jobs.run("locate moved videos", work, finished=done,
-                                           failed=failed, progress=progress,
-                                           cancelled=stopped)
+        self.locate_job = context.run_op("locate moved videos", work, finished=done,
+                                         failed=failed, progress=progress, cancelled=stopped,
+                                         initiator=self,
+                                         partial_changes=OpChanges(videos=True))
         dialog.canceled.connect(self.locate_job.cancel)
         return self.locate_job

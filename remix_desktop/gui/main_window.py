@@ -11,15 +11,14 @@ import logging
 import os
 import time
 
-from PySide6.QtCore import (QByteArray, QEvent, QItemSelection, QItemSelectionModel, Qt,
-                            QTimer, QUrl)
+from PySide6.QtCore import (QByteArray, QEvent, QItemSelection, QItemSelectionModel,
+                            QSettings, Qt, QTimer, QUrl)
 from PySide6.QtGui import QDesktopServices, QPalette
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QMainWindow, QMenu, QSplitter, QStackedWidget,
                                QTableView, QVBoxLayout, QWidget)
 
 from ..core.errors import RemixDesktopError
-from ..core.library import Library
 from ..core.video_files import FileState
 from .actions import ActionsMixin, videos
 from .context import AppContext
@@ -38,6 +37,13 @@ EMPTY_PAGE, LIBRARY_PAGE = 0, 1
 SEARCH_DELAY_MS = 150  # typing in a big library filters once the typist pauses
 SEARCH_DELAY_ROWS = 5000  # below this many videos each keystroke filters at once
 STATE_KEYS = ("gui.geometry", "gui.window_state", "gui.splitter", "gui.header")
+
+
+def window_settings(home) -> QSettings:
+    """Where the window's geometry, toolbars, splitter and columns are kept: an INI file of
+    this machine beside the library, not in it, so restoring a library backup does not move
+    the windows (and each data home, a test's too, has its own)."""
+    return QSettings(str(home.root / "window.ini"), QSettings.Format.IniFormat)
 
 
 class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
@@ -390,7 +396,11 @@ class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
 
     def _restore_state(self) -> None:
         setting = self.context.library.setting
-        blobs = {key: QByteArray.fromBase64(setting(key, "").encode()) for key in STATE_KEYS}
+        saved = window_settings(self.context.home)
+        # the window's layout is the machine's (QSettings); a library from before kept it
+        blobs = {key: saved.value(key) if saved.contains(key) else
+                 QByteArray.fromBase64(setting(key, "").encode()) for key in STATE_KEYS}
+        blobs = {key: b if isinstance(b, QByteArray) else QByteArray() for key, b in blobs.items()}
         if not blobs["gui.geometry"].isEmpty():
             self.restoreGeometry(blobs["gui.geometry"])
         if not blobs["gui.window_state"].isEmpty():
@@ -417,15 +427,16 @@ class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
             "gui.splitter": self.splitter.saveState(),
             "gui.header": self.table.horizontalHeader().saveState(),
         }
-        text = {k: bytes(v.toBase64()).decode("ascii") for k, v in values.items()}
+        saved = window_settings(self.context.home)
+        for key, value in values.items():
+            saved.setValue(key, value)
+        saved.sync()
         ids = self.selected_ids()
         last = ids[0] if len(ids) == 1 else getattr(self, "_last_video", None)
-        text["gui.last_video"] = str(last) if last is not None else ""
-        text["gui.search"] = self.search.text()
-        text["gui.filter"] = self.filter_combo.currentData()
-        with self.context.library.write() as conn:  # one transaction for all of it
-            for key, value in text.items():
-                Library.put_setting(conn, key, value)
+        self.context.library.set_settings({  # what it showed: the library's, one transaction
+            "gui.last_video": str(last) if last is not None else "",
+            "gui.search": self.search.text(),
+            "gui.filter": self.filter_combo.currentData() or "all"})
 
     def closeEvent(self, event) -> None:
         if self._closed:

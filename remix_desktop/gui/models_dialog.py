@@ -16,12 +16,14 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QDialogBut
                                QVBoxLayout, QWidget)
 
 from ..core.download import DownloadProgress
+from ..core import ops
+from ..core.model_kinds import FAMILIES as MODEL_FAMILIES
 from ..core.model_store import ModelStatus, ModelStore
 from .context import AppContext
 from .jobs import Job, JobState
 
 COLUMNS = ("Model", "Kind", "Family", "Size", "Status")
-FAMILIES = {"sd1": "SD 1.x", "sd2": "SD 2.x", "sdxl": "SDXL", "sdxs": "SDXS", "?": "—"}
+FAMILIES = {**{key: f.short for key, f in MODEL_FAMILIES.items()}, "?": "—"}
 
 
 def _usable(item: ModelStatus) -> bool:
@@ -173,10 +175,9 @@ class ModelsDialog(QDialog):
         copy = self.copy_check.isChecked() if copy is None else copy
         source = Path(path)
 
-        def work(control):
+        def work(library, control):
             control.progress(0, 0, "Reading the file's header")
-            with self.context.background_library() as library:
-                return ModelStore(library).add(source, copy=copy)
+            return ModelStore(library).add(source, copy=copy)
 
         def done(status: ModelStatus) -> None:
             family = FAMILIES.get(status.family, status.family)
@@ -192,10 +193,9 @@ class ModelsDialog(QDialog):
         if model_id is None and self.selected() is not None:
             model_id = self.selected().id
 
-        def work(control):
+        def work(library, control):
             control.progress(0, 0, "Checking")
-            with self.context.background_library() as library:
-                return ModelStore(library).verify(model_id)
+            return ModelStore(library).verify(model_id)
 
         def done(checked: list[ModelStatus]) -> None:
             if len(checked) == 1:
@@ -224,9 +224,8 @@ class ModelsDialog(QDialog):
         if answer != QMessageBox.StandardButton.Yes:
             return None
 
-        def work(control):
-            with self.context.background_library() as library:
-                return ModelStore(library).remove(item.id)
+        def work(library, control):
+            return ModelStore(library).remove(item.id)
 
         return self._run("remove model", work, lambda text: self._say(text + "."),
                          "Removing…")
@@ -237,23 +236,20 @@ class ModelsDialog(QDialog):
         if item is None or self._busy() or not _usable(item):
             return None
 
-        def work(control):
-            with self.context.background_library() as library:
-                return ModelStore(library).choose(item.id)
+        def work(library, control):
+            return ModelStore(library).choose(item.id)
 
         def done(chosen: ModelStatus) -> None:
             self._say(f"Remixes now use {chosen.id} as their {chosen.kind} model.")
-            self.context.apply_settings()
-            self.context.settingsChanged.emit()
 
-        return self._run("choose model", work, done, "Choosing…")
+        return self._run("choose model", work, done, "Choosing…", settings=True)
 
     def download(self, model_id: str | None = None) -> Job | None:
         item = self.row(model_id) if model_id else self.selected()
         if item is None or self._busy() or item.status != "not downloaded":
             return None
 
-        def work(control):
+        def work(library, control):  # a cancel raises Cancelled
             def report(p: DownloadProgress) -> None:
                 if p.total:
                     control.progress(int(p.done * 1000 / p.total), 1000,
@@ -262,9 +258,8 @@ class ModelsDialog(QDialog):
                 else:
                     control.progress(0, 0, f"Downloading {item.id}: {human_size(p.done)}")
 
-            with self.context.background_library() as library:  # a cancel raises Cancelled
-                return ModelStore(library).download(item.id, progress=report,
-                                                    cancelled=control.cancelled)
+            return ModelStore(library).download(item.id, progress=report,
+                                                cancelled=control.cancelled)
 
         return self._run("download model", work,
                          lambda path: self._say(f"Downloaded {item.id} to {path}."),
@@ -276,10 +271,11 @@ class ModelsDialog(QDialog):
 
     # -- jobs ------------------------------------------------------------------------------
 
-    def _run(self, kind, work, done, message: str) -> Job:
+    def _run(self, kind, work, done, message: str, *, settings: bool = False) -> Job:
+        """Run a change of the models as an op: the window hears what changed from it (the
+        models, and for a choice the settings)."""
         def finished(result) -> None:
             done(result)
-            self.context.modelsChanged.emit()
             self.refresh()
 
         def cancelled() -> None:
@@ -290,8 +286,13 @@ class ModelsDialog(QDialog):
             self._say(text)
             self.refresh()
 
-        self.job = self.context.jobs.run(kind, work, finished=finished, failed=failed,
-                                         progress=self._progress, cancelled=cancelled)
+        self.job = self.context.run_op(
+            kind, lambda library, control: ops.model_change(work(library, control),
+                                                            settings=settings),
+            finished=finished, failed=failed, progress=self._progress, cancelled=cancelled,
+            initiator=self)
+        if self.job is None:
+            return None
         self.job.signals.stateChanged.connect(self._update_buttons)
         self.progress.setRange(0, 0)
         self.progress.show()

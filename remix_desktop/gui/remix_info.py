@@ -10,7 +10,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import (QFormLayout, QGroupBox, QLabel, QLineEdit,
                                QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
 
-from ..core.consent import Consent
+from ..core import ops
 from ..core.consent_rule import Verdict
 from ..core.library import Video
 from ..core.video_files import FileState, problem_sentence
@@ -101,17 +101,13 @@ class VideoInfoEditor(QGroupBox):
         self._saved = (title, description, tags)  # a second editingFinished saves nothing
         ctx = self.context
 
-        def work(control):
-            with ctx.background_library() as library:
-                return library.set_info(video_id, title=title, description=description,
-                                        tags=tags)
+        def work(library, control):
+            return ops.set_video_info(library, video_id, title=title, description=description,
+                                      tags=tags)
 
-        self.save_job = ctx.jobs.run("save video info", work, finished=self._saved_ok,
-                                     failed=self.failed)
+        self.save_job = ctx.run_op("save video info", work, failed=self.failed.emit,
+                                   initiator=self)
         return self.save_job
-
-    def _saved_ok(self, _video) -> None:
-        self.context.libraryChanged.emit()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt
         if watched is self.description_edit and event.type() == QEvent.Type.FocusOut:
@@ -199,7 +195,6 @@ class FileBanner(Notice):
         return self.locate_job
 
     def _done(self, video) -> None:
-        self.context.libraryChanged.emit()
         self.relinked.emit(video.id)
 
     def _failed(self, message: str) -> None:
@@ -245,16 +240,10 @@ class ConsentBanner(Notice):
         video_id, ctx = self.video_id, self.context
         self.allow_button.setEnabled(False)
 
-        def work(control):
-            with ctx.background_library() as library:
-                return Consent(library).set_permission([video_id], "allow")
-
-        self.allow_job = ctx.jobs.run("allow remixing", work, finished=self._allowed,
-                                      failed=self._allow_failed)
+        self.allow_job = ctx.run_op(
+            "allow remixing", lambda library, _c: ops.set_permission(library, [video_id], "allow"),
+            failed=self._allow_failed, initiator=self, exclusive=True)
         return self.allow_job
-
-    def _allowed(self, _change) -> None:
-        self.context.consentChanged.emit()
 
     def _allow_failed(self, message: str) -> None:
         self.allow_button.setEnabled(True)

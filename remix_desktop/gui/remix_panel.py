@@ -28,6 +28,8 @@ from ..core.errors import (Cancelled, RemixDesktopError, RemixNotAllowed, UsageE
                            VideoFileProblem)
 from ..core.library import Video
 from ..core.model_store import ModelStore
+from ..core import ops
+from ..core.changes import OpChanges
 from ..core.remix import DIFFUSION, RenderProgress, diffusion_defaults
 from ..core.topic import has_context
 from .context import AppContext
@@ -437,7 +439,10 @@ class RemixPanel(RemixPanelUi, QWidget):
 
         if style == DIFFUSION:
             if extra["image_model"] != ctx.library.setting("diffusion_model", ""):
-                ctx.library.set_setting("diffusion_model", extra["image_model"])  # remembered
+                chosen = {"diffusion_model": extra["image_model"]}  # remembered
+                ctx.run_op("remember the diffusion model",
+                           lambda library, _c: ops.set_settings(library, chosen),
+                           failed=self._status, initiator=self)
             self.step_view.set_image(None)
             self.step_label.setText("")
             self.step_box.hide()
@@ -530,7 +535,7 @@ class RemixPanel(RemixPanelUi, QWidget):
 
     def _generated(self, result) -> None:
         token, video_id, made = result
-        self.context.previewsChanged.emit(video_id)
+        self.context.emit_changes(OpChanges(previews=frozenset({video_id})), initiator=self)
         if token == self._token and made:
             self.gallery.select(next(i for i in self.gallery.preview_ids() + made if i in made))
             self._status(f"Made {len(made)} preview{'s' if len(made) != 1 else ''}.")
@@ -589,7 +594,8 @@ class RemixPanel(RemixPanelUi, QWidget):
         if not self._mine():
             return
         if self.sender() is getattr(self.generate_job, "signals", None):
-            self.context.previewsChanged.emit(self.video_id or 0)
+            self.context.emit_changes(OpChanges(previews=frozenset({self.video_id or 0})),
+                                      initiator=self)
         self._status("Stopped.")
 
     def _update_controls(self, *_args) -> None:

@@ -20,7 +20,8 @@ class SpyCaptions:
     def __init__(self):
         self.calls = []
 
-    def captions(self, context, *, count=4, seed=0, progress=None, cancelled=lambda: False):
+    def captions(self, context, *, count=4, seed=0, progress=None, cancelled=lambda: False,
+                 model=None):
         self.calls.append(context)
         return CaptionRun([Caption(f"Me when test {i}", "Me when", seed, 0.0)
                            for i in range(count)], count)

@@ -128,3 +128,29 @@ def test_one_field_list_makes_the_video_the_new_video_and_the_insert(library):
             width=2, height=2, rotation=0, codec="h264", tags=("a", "b")))
     video = library.video(vid)
     assert video.tags == ("a", "b") and video.permission == "default" and video.added_at
+
+
+def test_model_families_carry_their_defaults():
+    from remix_desktop.core.model_kinds import FAMILIES, ModelKind, family
+    from remix_desktop.core.model_headers import FAMILY_LABELS
+
+    assert FAMILIES["sd2"].defaults("sd-turbo") == (2, 1.0)
+    assert FAMILIES["sd1"].defaults("dreamshaper") == (20, 7.0)
+    assert FAMILIES["sdxs"].defaults("anything") == (2, 1.0)
+    assert [k for k, f in FAMILIES.items() if f.taesd] == ["sd1", "sd2", "sdxs"]
+    assert remix.diffusion_defaults("sdxl", "sdxl-turbo") == (2, 1.0)
+    assert family("sd9").defaults() == (20, 7.0) and not family("sd9").taesd
+    assert FAMILY_LABELS["sd2"] == FAMILIES["sd2"].label
+    assert ModelKind.DIFFUSION == "diffusion"  # the stored strings are the kinds
+
+
+def test_the_caption_job_is_handed_the_model_core_resolved(library):
+    from remix_desktop.core.model_kinds import CaptionBackend
+    from remix_desktop.core.model_manifest import DEFAULT_CAPTION_MODEL
+
+    model = Remixer(library).caption_model_for()
+    assert model.id == DEFAULT_CAPTION_MODEL and model.backend == CaptionBackend.TEXT
+    assert model.path.name.endswith(".gguf")
+    chosen = Remixer(library, caption_model="no-such-model")
+    with pytest.raises(Exception, match="no-such-model"):
+        chosen.caption_model_for()

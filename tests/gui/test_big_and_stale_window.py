@@ -101,6 +101,7 @@ def test_settings_ok_keeps_a_default_changed_meanwhile(qtbot, filled, cli_defaul
     cli(context.home, "default", cli_default)
     dialog.threads_spin.setValue(2)  # the creator changes something else
     dialog.accept()
+    assert context.jobs.wait(10_000)  # settings are written on a job (run_op)
     assert context.consent.state().default == cli_default
     assert context.library.setting("threads") == "2"
     actions = [e.action for e in audit.entries(context.library.conn)]

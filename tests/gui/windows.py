@@ -73,4 +73,7 @@ def finish(qtbot, window, job, timeout: int = 15_000):
     (the context clears its op when the result or failure has reached the views)."""
     assert job is not None, "the command started no job"
     qtbot.waitUntil(lambda: window.context.op is not job, timeout=timeout)
+    # an op that is not exclusive (not a consent change) is done when its job is, and its
+    # result has reached the views once the events it posted are handled
+    assert window.context.jobs.wait(timeout)
     return job

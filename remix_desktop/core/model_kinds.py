@@ -1,0 +1,58 @@
+"""What kinds of model the app uses and which families of diffusion model it knows, as
+tables: a family's defaults (steps, guidance, whether TAESD decodes it) live on the family,
+and a caption model's back end (how the engine runs it) is named by the model's kind.
+
+A new family is one Family entry here (and its detection in model_headers); a new caption
+back end (a vision-language model with its projector) is one CaptionBackend value here and
+one entry in the engine's table of back ends.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class ModelKind(enum.StrEnum):
+    CAPTION = "caption"  # a GGUF language model that writes captions
+    DIFFUSION = "diffusion"  # an image model that redraws frames (img2img)
+    TAESD = "taesd"  # a tiny autoencoder that encodes and decodes for SD 1.x/2.x latents
+
+
+class CaptionBackend(enum.StrEnum):
+    """How the engine runs a caption model; the caption job carries it."""
+
+    TEXT = "text"  # llama.cpp over the clip's words (engine.llama_text)
+
+
+@dataclass(frozen=True)
+class Family:
+    key: str
+    label: str  # in the model manager's words
+    short: str  # in a table column
+    steps: int = 20  # sampling steps when the creator does not say
+    cfg: float = 7.0  # guidance scale when the creator does not say
+    taesd: bool = False  # TAESD can encode and decode its latents (fast previews)
+    turbo_steps: int = 2  # a turbo (distilled) model of this family wants few steps at cfg 1
+
+    def defaults(self, model_id: str = "") -> tuple[int, float]:
+        """Steps and cfg for a model of this family: distilled (turbo) models, and every
+        SDXS, want 1-4 steps at cfg 1; the others 20 at 7."""
+        if self.key == "sdxs" or "turbo" in model_id.lower():
+            return self.turbo_steps, 1.0
+        return self.steps, self.cfg
+
+
+FAMILIES = {f.key: f for f in (
+    Family("sd1", "SD 1.x", "SD 1.x", taesd=True),
+    Family("sd2", "SD 2.x (incl. SD-Turbo)", "SD 2.x", taesd=True),
+    Family("sdxl", "SDXL (incl. SDXL-Turbo)", "SDXL"),
+    Family("sdxs", "SDXS / tiny UNet", "SDXS", taesd=True),
+    Family("taesd", "TAESD tiny autoencoder", "TAESD"),
+)}
+
+
+def family(key: str) -> Family:
+    """The family `key`, or a plain one for a family this version does not know (a model
+    added by a newer version): SD 1.x-like defaults, no TAESD."""
+    return FAMILIES.get(key) or Family(key, key, key)

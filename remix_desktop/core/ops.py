@@ -1,0 +1,73 @@
+"""The changes the window makes, each as one op that says what it changed.
+
+An op runs one core change (on a job, with the job's own connection) and returns an
+`OpChanges` naming the parts of the library it touched, with the change's own result in
+`result`. `AppContext.run_op` runs any of them and emits the window's signals from what
+came back, so no view refreshes by hand (the shape of Anki's CollectionOp).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .changes import EVERY_VIDEO, OpChanges
+from .consent import Change, Consent
+from .library import Library
+
+
+def _consent(change: Change) -> OpChanges:
+    return OpChanges(consent=change.audit_id is not None,
+                     previews=EVERY_VIDEO if change.previews_removed else frozenset(),
+                     result=change)
+
+
+def set_permission(library: Library, selection, permission: str) -> OpChanges:
+    return _consent(Consent(library).set_permission(selection, permission))
+
+
+def undo(library: Library, expected: int | None = None) -> OpChanges:
+    return _consent(Consent(library).undo(expected=expected))
+
+
+def set_optout(library: Library, on: bool) -> OpChanges:
+    return _consent(Consent(library).set_optout(on))
+
+
+def set_default(library: Library, permission: str) -> OpChanges:
+    return _consent(Consent(library).set_default(permission))
+
+
+def import_permissions(library: Library, source: Path,
+                       progress: Callable[[int, int], None] | None = None) -> OpChanges:
+    from .permissions_file import import_permissions as read_in
+
+    result = read_in(Consent(library), Path(source), progress=progress)
+    changes = _consent(result.change)
+    return OpChanges(consent=changes.consent, previews=changes.previews, result=result)
+
+
+def set_video_info(library: Library, video_id: int, **info) -> OpChanges:
+    """title, description and tags (they feed captions)."""
+    return OpChanges(videos=True, result=library.set_info(video_id, **info))
+
+
+def remove_videos(library: Library, ids: Iterable[int]) -> OpChanges:
+    return OpChanges(videos=True, consent=True, previews=EVERY_VIDEO,
+                     result=library.remove(ids))
+
+
+def relink(library: Library, video_id: int, path: str) -> OpChanges:
+    from .relink import relink as point
+
+    return OpChanges(videos=True, result=point(library, video_id, path))
+
+
+def set_settings(library: Library, values: dict[str, str]) -> OpChanges:
+    changed = library.set_settings(values) if values else []
+    return OpChanges(settings=bool(changed), result=changed)
+
+
+def model_change(result: object, *, settings: bool = False) -> OpChanges:
+    """A model added, removed, downloaded or verified (and, choosing one, a setting)."""
+    return OpChanges(models=True, settings=settings, result=result)
