@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import math
 import os
-import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -20,11 +18,9 @@ import cv2
 import numpy as np
 
 from . import media
+from .faces import CASCADE_NAME, detect_faces, face_detector, has_face  # noqa: F401
 from .media import MediaError
 
-CASCADE_NAME = "haarcascade_frontalface_default.xml"
-CASCADE_ENV = "REMIX_DESKTOP_FACE_CASCADE"  # a path to the cascade file, if installed elsewhere
-_SYSTEM_CASCADE_DIRS = ("/usr/share/opencv4/haarcascades", "/usr/local/share/opencv4/haarcascades")
 ANALYSIS_SIDE = 320  # frames are scored and described at this longest side, in pixels
 FRAME_THREADS = max(1, min(4, os.cpu_count() or 1))  # more add latency after each seek
 RESUME_S = 1.0  # a later time this close ahead is reached by decoding on rather than seeking
@@ -222,52 +218,6 @@ def grab_frames(path: str | os.PathLike, times: Iterable[float], *,
     return out  # type: ignore[return-value]
 
 
-# --- faces ----------------------------------------------------------------------------------
-
-_CASCADE_LOCK = threading.Lock()
-
-
-@lru_cache(maxsize=1)
-def _face_cascade():
-    """(the loaded classifier or None, what was loaded or why nothing was); loaded once."""
-    if not hasattr(cv2, "CascadeClassifier"):
-        return None, (f"OpenCV {cv2.__version__} has no CascadeClassifier "
-                      "(Haar cascades live in opencv-contrib from OpenCV 5)")
-    bundled = getattr(getattr(cv2, "data", None), "haarcascades", "")  # opencv-python 4.x
-    places = [os.environ.get(CASCADE_ENV, ""), *([Path(bundled) / CASCADE_NAME] if bundled
-              else []), *sorted(Path(cv2.__file__).parent.rglob(CASCADE_NAME)),
-              *(Path(folder) / CASCADE_NAME for folder in _SYSTEM_CASCADE_DIRS)]
-    for path in map(Path, filter(None, places)):
-        if path.is_file():
-            classifier = cv2.CascadeClassifier(str(path))
-            if not classifier.empty():
-                return classifier, str(path)
-    return None, f"{CASCADE_NAME} is not installed with OpenCV {cv2.__version__}"
-
-
-def face_detector() -> tuple[bool, str]:
-    """Whether faces can be found here, and the cascade file used or the reason not."""
-    classifier, detail = _face_cascade()
-    return classifier is not None, detail
-
-
-def detect_faces(pixels: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Frontal faces as (x, y, w, h) in `pixels` (RGB), largest first; [] when none are
-    found or no face detector is installed (see `face_detector`)."""
-    classifier, _ = _face_cascade()
-    if classifier is None:
-        return []
-    grey = cv2.equalizeHist(_small(_grey(pixels)))  # a small grey picture: fast enough
-    scale = grey.shape[0] / pixels.shape[0]
-    with _CASCADE_LOCK:  # one classifier, shared by every thread
-        found = classifier.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=5,
-                                            minSize=(24, 24))
-    boxes = [tuple(round(v / scale) for v in box) for box in np.asarray(found).reshape(-1, 4)]
-    return sorted(boxes, key=lambda b: (-b[2] * b[3], b[0], b[1]))  # type: ignore[misc]
-
-
-def has_face(pixels: np.ndarray) -> bool:
-    return bool(detect_faces(pixels))
 
 
 # --- describing a frame ---------------------------------------------------------------------
@@ -382,7 +332,7 @@ def _judge(time_s: float, pixels: np.ndarray) -> tuple[FrameSuggestion, bool]:
     bright = mean / 255.0
     exposure = max(0.0, 1.0 - ((bright - 0.5) / 0.45) ** 2)
     contrast = min(1.0, std / 60.0)
-    face = has_face(pixels)
+    face = bool(detect_faces(pixels))  # through this module: tests swap the detector
     score = 0.45 * sharp + 0.3 * exposure + 0.25 * contrast + (0.3 if face else 0.0)
     unusable = std < UNIFORM_STD  # black, white or one flat colour: nothing to see
     return FrameSuggestion(round(time_s, 6), round(score, 6), round(sharp, 4),

@@ -17,7 +17,7 @@ from typing import Callable, Protocol
 
 from PIL import Image
 
-from . import frames, sweep
+from . import faces, frames, sweep
 from .captions import CaptionContext, CaptionRun, clean_user_caption, visible_text
 from .captions_store import CaptionStore
 from .compose import LAYOUTS, SIZES, compose
@@ -323,7 +323,7 @@ class Remixer:
         pixels = frames.grab_frame(video.path, _clamp(request.frame_s, video))
         timings["frame_s"] = _lap(start)
         start = time.perf_counter()
-        face = frames.has_face(pixels)
+        face = faces.has_face(pixels)
         if request.style == DIFFUSION:
             styled_image, info = self._diffuse(Image.fromarray(pixels), request, progress,
                                                cancelled, step_preview)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSizePolicy, QS
 
 from ..core import frames
 from ..core.errors import UsageError
+from ..core.faces import has_face
 from ..core.library import Video
 from ..core.media import MediaError
 from .context import AppContext
@@ -346,7 +347,7 @@ class FrameScrubber(QWidget):
 
         def work(control):
             pixels = _read(lambda: frames.grab_frame(path, at, max_side=FRAME_SIDE))
-            face = frames.has_face(pixels) if faces else None
+            face = has_face(pixels) if faces else None
             return token, at, faces, qimage_from_rgb(pixels), face
 
         self._frame_job = self.context.jobs.run(
