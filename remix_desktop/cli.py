@@ -281,6 +281,14 @@ def video_dict(video: Video, consent: Consent, home: Home, state=None,
     }
 
 
+def _n(count: int, word: str, verb: str = "") -> str:
+    """'1 video', '3 videos'; with a verb: '1 video has', '3 videos have'."""
+    text = f"{count} {word}{'' if count == 1 else 's'}"
+    if verb == "has":
+        text += " has" if count == 1 else " have"
+    return text
+
+
 def json_lines(items: list[dict]) -> str:
     """A JSON array with one object per line: readable, grep-able, and encoded by the fast C
     encoder (json.dumps with `indent` falls back to pure Python: 10x slower on 100,000 rows)."""
@@ -306,7 +314,7 @@ def _import(library: Library, args) -> int:
             "replaced": [r.to_dict() for r in report.replaced],
         }, indent=2, ensure_ascii=False))
     else:
-        print(f"Imported {len(report.imported)} video(s), relinked {len(report.relinked)}, "
+        print(f"Imported {_n(len(report.imported), 'video')}, relinked {len(report.relinked)}, "
               f"{len(report.skipped)} already in the library, {len(report.rejected)} rejected.")
         for r in report.rejected:
             print(f"  rejected {r.path}: {r.reason}")
@@ -343,14 +351,14 @@ def _list(library: Library, args) -> int:
     problems = {s: [i for i, f in files.items() if f is s] for s in FileState
                 if s is not FileState.OK}
     if problems[FileState.MISSING]:
-        print(f"{len(problems[FileState.MISSING])} video(s) have a missing file (moved, renamed "
+        print(f"{_n(len(problems[FileState.MISSING]), 'video', 'has')} a missing file (moved, renamed "
               "or deleted): relink with 'remix-desktop relink ID NEW_PATH' or "
               "'remix-desktop locate FOLDER'.")
     if problems[FileState.UNREADABLE]:
-        print(f"{len(problems[FileState.UNREADABLE])} video(s) have a file this user may not "
+        print(f"{_n(len(problems[FileState.UNREADABLE]), 'video', 'has')} a file this user may not "
               "read.")
     if problems[FileState.CHANGED]:
-        print(f"{len(problems[FileState.CHANGED])} video(s) have a file whose content changed "
+        print(f"{_n(len(problems[FileState.CHANGED]), 'video', 'has')} a file whose content changed "
               "since it was imported: import it again to decide about it.")
     return EXIT_OK
 
@@ -367,12 +375,12 @@ def _locate(library: Library, args) -> int:
     from .core.relink import locate
 
     report = _drain(locate(library, args.folder, args.ids or None), True,
-                    lambda step: f"Looked at {step.done} file(s), found {step.found}")
+                    lambda step: f"Looked at {_n(step.done, 'file')}, found {step.found}")
     for video, old in report.found:
         print(f"Relinked video {video.id} ('{video.name}'): {old} -> {video.path}")
     for video in report.still_missing:
         print(f"Still missing: video {video.id} ('{video.name}', was {video.path})")
-    print(f"Looked at {report.files_looked_at} file(s); relinked {len(report.found)}, "
+    print(f"Looked at {_n(report.files_looked_at, 'file')}; relinked {len(report.found)}, "
           f"{len(report.still_missing)} still missing.")
     return EXIT_PARTIAL if report.still_missing else EXIT_OK
 
@@ -422,10 +430,10 @@ def _permissions(library: Library, args) -> int:
     path = Path(args.file)
     if args.action == "export":
         count = export_permissions(consent, path, force=args.force)
-        print(f"Wrote the permissions of {count} video(s) to {path}.")
+        print(f"Wrote the permissions of {_n(count, 'video')} to {path}.")
         return EXIT_OK
     result = import_permissions(consent, path)
-    print(f"Matched {result.matched} video(s) from {result.rows} "
+    print(f"Matched {_n(result.matched, 'video')} from {result.rows} "
           f"entr{'y' if result.rows == 1 else 'ies'}; {_change_sentence(result.change)}")
     for r in result.conflicts:
         print(f"  conflict for {r.path}: {r.reason}", file=sys.stderr)
@@ -443,7 +451,7 @@ def _permissions(library: Library, args) -> int:
 
 def _remove(library: Library, args) -> int:
     gone = library.remove(args.ids)
-    print(f"Removed {len(gone)} video(s) from the library; the video files were not touched.")
+    print(f"Removed {_n(len(gone), 'video')} from the library; the video files were not touched.")
     return EXIT_OK
 
 
@@ -522,7 +530,7 @@ def _library(home: Home, args) -> int:
             count = library.count()
         kept = f" The file it replaced is kept as {moved}." if moved else ""
         if chosen:
-            print(f"Restored {chosen.name}: {count} video(s).{kept}")
+            print(f"Restored {chosen.name}: {_n(count, 'video')}.{kept}")
         else:
             print(f"Started a new, empty library.{kept}")
     return EXIT_OK
@@ -558,9 +566,9 @@ COMMANDS = {
 def _change_sentence(change) -> str:
     if change.audit_id is None:
         return f"Nothing changed ({change.summary})."
-    text = f"Changed {change.count} video(s): {change.summary} (audit #{change.audit_id})."
+    text = f"Changed {_n(change.count, 'video')}: {change.summary} (audit #{change.audit_id})."
     if change.previews_removed:
-        text += f" Deleted {change.previews_removed} preview(s) of videos now denied."
+        text += f" Deleted {_n(change.previews_removed, 'preview')} of videos now denied."
     return text
 
 
@@ -568,7 +576,7 @@ def _print_status(consent: Consent) -> None:
     state = consent.state()
     counts = consent.counts()
     switch = "ON: no video may be remixed" if state.optout else "off"
-    print(f"Bulk opt-out is {switch}. {counts['allowed']} of {counts['videos']} video(s) may "
+    print(f"Bulk opt-out is {switch}. {counts['allowed']} of {_n(counts['videos'], 'video')} may "
           f"be remixed; the library default is {state.default}.")
 
 

@@ -126,7 +126,7 @@ def remix_command(library: Library, args) -> int:
             print(f"preview {r['id']}: {r['caption']!r} -> {r['path']}")
         if faces:
             print("Note: a frame shows a face; this remix uses a person's likeness.")
-        print(f"Made {len(results)} preview(s) in {timings['total_s']:.1f} s.")
+        print(f"Made {len(results)} preview{'' if len(results) == 1 else 's'} in {timings['total_s']:.1f} s.")
     return 0
 
 

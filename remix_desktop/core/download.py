@@ -30,6 +30,18 @@ _HASH_BLOCK = 1 << 20
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)", re.IGNORECASE)
 
 
+def human_size(size: int | None) -> str:
+    """1.2 GB, 340.0 MB, 512 B (decimal units, as publishers state sizes); — when unknown."""
+    if not size:
+        return "—"
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{size} B"
+
+
 @dataclass(frozen=True)
 class DownloadProgress:
     done: int  # bytes of the file on disk so far
@@ -74,8 +86,9 @@ def download(url: str, target: Path, *, sha256: str | None, size: int | None = N
             if failures > retries:
                 kept = part.stat().st_size if part.exists() else 0
                 raise DownloadError(
-                    f"The download of {target.name} kept failing ({exc}); try again later, "
-                    f"the {kept} bytes received so far are kept") from None
+                    f"The download of {target.name} kept failing ({exc}); try again later"
+                    + (f": the {human_size(kept)} received so far are kept and it goes on "
+                       "from there" if kept else "")) from None
             time.sleep(RETRY_DELAY * 2 ** (failures - 1))
     _verify(part, target, size=size, sha256=expected)
     os.replace(part, target)
@@ -167,8 +180,9 @@ def _transfer(opener, url: str, part: Path, *, size: int | None, progress, cance
                 while True:
                     if cancelled():
                         raise DownloadCancelled(
-                            f"The download of {part.name[:-5]} was cancelled; the {done} "
-                            "bytes received so far are kept to resume later")
+                            f"The download of {part.name[:-5]} was cancelled"
+                            + (f"; the {human_size(done)} received so far are kept to resume "
+                               "later" if done else ""))
                     block = response.read(chunk)
                     if not block:
                         break

@@ -273,10 +273,12 @@ class Library:
         return [Video.from_row(row) for row in rows]
 
     def listing(self) -> list[tuple]:
-        """(id, path, duration_s, width, height, thumbnail) of every video: what a table of
-        the library shows, in one query (100,000 rows in well under a second)."""
+        """(id, path, duration_s, width, height, thumbnail, title, search text) of every
+        video: what a table of the library shows and searches, in one query. The search
+        text holds the title, description and tags (the file name is the view's own)."""
         return self.conn.execute(
-            "SELECT id, path, duration_s, width, height, thumbnail FROM videos").fetchall()
+            "SELECT id, path, duration_s, width, height, thumbnail, title, "
+            "title || ' ' || description || ' ' || tags FROM videos").fetchall()
 
     def video(self, video_id: int) -> Video:
         row = self.conn.execute(

@@ -69,7 +69,7 @@ class ActionsMixin:
                                       shortcut="Ctrl+Shift+I", icon=SP.SP_DirOpenIcon,
                                       tip="Add every video in a folder and its subfolders")
         self.export_permissions_action = a(
-            "&Export permissions…", self.export_permissions_file, shortcut="Ctrl+E",
+            "&Export permissions…", self.export_permissions_file, shortcut="Ctrl+Alt+E",
             tip="Save every video's permission to a CSV or JSON file")
         self.import_permissions_action = a(
             "Import &permissions…", self.import_permissions_file, shortcut="Ctrl+Shift+E",
@@ -111,6 +111,10 @@ class ActionsMixin:
                                shortcut="Ctrl+Shift+O", checkable=True,
                                tip="Deny AI remixes of every video at once; your per-video "
                                    "choices are kept")
+        self.shortcuts_action = a("&Keyboard shortcuts", self.open_shortcuts,
+                                  shortcut="Ctrl+/", tip="Every key the window answers to")
+        self.about_action = a("&About Remix Desktop", self.open_about,
+                              tip="Versions of the app and its parts, and where your data is")
         self.audit_action = a("&Audit trail", self.open_audit, shortcut="Ctrl+Shift+L",
                               icon=SP.SP_FileDialogContentsView,
                               tip="Every change to permissions and the library")
@@ -150,6 +154,22 @@ class ActionsMixin:
         permission.addActions([self.remove_action])
         view = bar.addMenu("&View")
         view.addActions([self.audit_action])
+        help_menu = bar.addMenu("&Help")
+        help_menu.addActions([self.shortcuts_action, self.about_action])
+
+    def open_shortcuts(self):
+        from .help import ShortcutsDialog
+
+        self.shortcuts_dialog = ShortcutsDialog(self)
+        self.shortcuts_dialog.open()
+        return self.shortcuts_dialog
+
+    def open_about(self):
+        from .help import AboutDialog
+
+        self.about_dialog = AboutDialog(self, self.context.home)
+        self.about_dialog.open()
+        return self.about_dialog
 
     def _build_toolbar(self) -> QToolBar:
         toolbar = QToolBar("Main toolbar", self)

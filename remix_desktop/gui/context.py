@@ -111,21 +111,23 @@ class AppContext(QObject):
                progress: Callable[[int, int, str], None] | None = None,
                cancelled: Callable[[], None] | None = None,
                initiator: object = None, exclusive: bool = False,
-               partial_changes: OpChanges | None = None) -> Job | None:
+               partial_changes: OpChanges | None = None, reads: bool = False) -> Job | None:
         """Run `change(library, control)` on a job with its own connection. It returns an
         OpChanges (core.ops); from it this emits, once each, the signals of the parts that
         changed (after a consent change, with the snapshot read by the same job, so views
         swap it in), then `opExecuted(changes, initiator)`, then `finished(result)`.
         `exclusive` (every consent change): one at a time, so an Undo label never goes
         stale. `partial_changes`: what a cancelled op may have kept (a folder search
-        relinks what it found before the stop). None (and `failed` told why) while another
-        exclusive op runs or the library is read-only."""
+        relinks what it found before the stop). `reads`: the op may only read (a queue of
+        loads and writes), so a read-only library does not refuse it up front (a write in it
+        fails in core, saying so). None (and `failed` told why) while another exclusive op
+        runs or the library is read-only."""
         failed = failed or (lambda _message: None)
         if exclusive and self.op is not None:
             failed("Another permission change is still being saved; try again when it is "
                    "done.")
             return None
-        if self.library.read_only:
+        if self.library.read_only and not reads:
             failed(f"The data folder {self.home.root} is read-only, so nothing can be "
                    "changed.")
             return None

@@ -46,6 +46,7 @@ class SettingsDialog(QDialog):
         self.caption_combo = self.fields["caption_model"]
         self.diffusion_combo = self.fields["diffusion_model"]
         self.default_hint = QLabel()
+        self.default_hint.setWordWrap(True)  # its sentence is never cut
         self.default_hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.default_combo.currentIndexChanged.connect(self._update_hint)
 
@@ -61,6 +62,7 @@ class SettingsDialog(QDialog):
         self.models_job = self._load_models()
 
         self.backup_label = QLabel()
+        self.backup_label.setWordWrap(True)
         self.backup_button = QPushButton("Back up now")
         self.backup_button.setToolTip("Copy the library (every permission and the audit "
                                       "trail) into the backups folder now; a copy is also "
@@ -146,7 +148,12 @@ class SettingsDialog(QDialog):
         library = self.context.library
         chosen = {"caption": library.setting("caption_model"),
                   "diffusion": library.setting("diffusion_model", "")}
-        self.diffusion_combo.addItem("None chosen (the only one installed is used)", "")
+        installed = [i for i in items if i.kind == "diffusion"
+                     and i.status in ("installed", "verified")]
+        self.diffusion_combo.addItem(
+            "None installed: add or download one in File > Models…" if not installed else
+            f"The one installed ({installed[0].id})" if len(installed) == 1 else
+            "None chosen: choose one", "")
         for item in items:
             combo = {"caption": self.caption_combo,
                      "diffusion": self.diffusion_combo}.get(item.kind)

@@ -63,6 +63,20 @@ FILTERS = (  # key, label
 )
 
 
+WINDOW_REASONS = {  # the reasons said to the creator, in the words of the row's short label
+    Reason.OPTED_OUT: "the bulk opt-out is on for the whole library",
+    Reason.OWN_ALLOW: "you allowed this video (your choice)",
+    Reason.OWN_DENY: "you denied this video (your choice)",
+    Reason.DEFAULT_ALLOW: "it follows the library default, which is allow",
+    Reason.DEFAULT_DENY: "it follows the library default, which is deny",
+}
+
+
+def reason_for_you(said: Verdict) -> str:
+    """The verdict's reason in the window's words ("you denied this video (your choice)")."""
+    return WINDOW_REASONS[said.reason]
+
+
 def effective_label(said: Verdict) -> str:
     """'Denied — bulk opt-out is on': the verdict and the short form of the core's reason."""
     return f"{'Allowed' if said.allowed else 'Denied'} — {SHORT_REASONS[said.reason]}"
@@ -84,7 +98,8 @@ class Row:
     width: int
     height: int
     thumbnail: str | None
-    key: str  # the name, casefolded: what search compares with
+    key: str  # the name, title, description and tags, casefolded: what search looks in
+    title: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,9 +155,10 @@ class LibraryModel(QAbstractTableModel):
 
     def _query(self) -> tuple[list[Row], dict[int, VideoFacts]]:
         made = []
-        for i, p, d, w, h, t in self.context.library.listing():
+        for i, p, d, w, h, t, title, words in self.context.library.listing():
             name = os.path.basename(p)
-            made.append(Row(i, name, os.path.dirname(p), d, w, h, t, name.casefold()))
+            key = f"{name}\n{words}".casefold() if words.strip(" []") else name.casefold()
+            made.append(Row(i, name, os.path.dirname(p), d, w, h, t, key, title))
         return made, self.context.consent.facts()
 
     def reload(self) -> None:
@@ -378,7 +394,7 @@ class LibraryModel(QAbstractTableModel):
                                    f"({self._state.default})."}[permission]
             if col == COL_EFFECTIVE:
                 eff = self.effective(index.row())
-                return f"{'Allowed' if eff.allowed else 'Denied'}: {eff.sentence}."
+                return f"{'Allowed' if eff.allowed else 'Denied'}: {reason_for_you(eff)}."
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_DURATION, COL_RESOLUTION):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

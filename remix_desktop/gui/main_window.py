@@ -15,8 +15,8 @@ from PySide6.QtCore import (QByteArray, QEvent, QItemSelection, QItemSelectionMo
                             QSettings, Qt, QTimer, QUrl)
 from PySide6.QtGui import QDesktopServices, QPalette
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit, QMainWindow, QMenu, QSplitter, QStackedWidget,
-                               QTableView, QVBoxLayout, QWidget)
+                               QMainWindow, QMenu, QSplitter, QStackedWidget,
+                               QTableView, QToolButton, QVBoxLayout, QWidget)
 
 from ..core.errors import RemixDesktopError
 from ..core.video_files import FileState
@@ -30,7 +30,7 @@ from .library_model import (COL_DURATION, COL_EFFECTIVE, COL_NAME, COL_PERMISSIO
 from .remix_panel import RemixPanel
 from .remix_widgets import Notice
 from .thumbnails import THUMB_SIZE
-from .widgets import DropOverlay, EmptyState, OptOutBanner
+from .widgets import DropOverlay, EmptyState, OptOutBanner, SearchBox
 
 log = logging.getLogger(__name__)
 EMPTY_PAGE, LIBRARY_PAGE = 0, 1
@@ -90,10 +90,12 @@ class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
     # -- building --------------------------------------------------------------------------
 
     def _build_body(self) -> None:
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search by name")
+        self.search = SearchBox()
+        self.search.down.connect(self.enter_results)
+        self.search.setPlaceholderText("Search names, titles, tags")
         self.search.setClearButtonEnabled(True)
-        self.search.setToolTip("Show only videos whose file name contains this (Ctrl+F)")
+        self.search.setToolTip("Show only videos whose file name, title, description or tags "
+                               "contain this (Ctrl+F)")
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(lambda: self.proxy.set_search(self.search.text()))
         self.search.textChanged.connect(self._search_typed)
@@ -106,10 +108,16 @@ class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
             lambda _i: self.proxy.set_filter(self.filter_combo.currentData()))
         self.filter_note = QLabel()
         self.filter_note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.clear_filter = QToolButton()
+        self.clear_filter.setText("Show all")
+        self.clear_filter.setObjectName("clearFilter")
+        self.clear_filter.clicked.connect(self.show_all)
+        self.clear_filter.hide()
         bar = QHBoxLayout()
         bar.addWidget(self.search, 3)
         bar.addWidget(self.filter_combo, 2)
         bar.addWidget(self.filter_note)
+        bar.addWidget(self.clear_filter)
 
         self.table = QTableView()
         self.table.setModel(self.proxy)
@@ -120,6 +128,7 @@ class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (to the remix panel)
         self.table.setIconSize(THUMB_SIZE)
         self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -239,9 +248,27 @@ class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
         self._update_filter_note()
 
     def _update_filter_note(self, *args) -> None:
+        """'3 of 23' and a Show all button whenever a search or a filter is on (one that
+        came back from the last session too), with what is on in the tooltip."""
         shown, total = self.proxy.rowCount(), self.model.total()
-        self.filter_note.setText("" if shown == total else
+        search = self.search.text().strip()
+        key = self.filter_combo.currentData() or "all"
+        active = bool(search) or key != "all"
+        on = ([f"search “{search}”"] if search else []) + (
+            [f"filter: {self.filter_combo.currentText()}"] if key != "all" else [])
+        self.filter_note.setText("" if not active and shown == total else
                                  "No videos match" if shown == 0 else f"{shown} of {total}")
+        self.filter_note.setToolTip("Showing only videos that match: " + ", ".join(on)
+                                    if active else "")
+        self.clear_filter.setVisible(active)
+        self.clear_filter.setToolTip("Clear the " + " and the ".join(on) if active else "")
+
+    def show_all(self) -> None:
+        """Clear the search and the filter: every video shows again."""
+        self.search.clear()
+        self.proxy.set_search("")
+        self.filter_combo.setCurrentIndex(0)
+        self._update_filter_note()
 
     def changeEvent(self, event) -> None:
         if event.type() == QEvent.Type.PaletteChange and hasattr(self, "table"):  # dark mode
@@ -296,6 +323,12 @@ class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
     def select_all(self) -> None:
         self.table.setFocus()
         self.table.selectAll()
+
+    def enter_results(self) -> None:
+        """Down in the search box: into the list, on its first row unless one is chosen."""
+        self.table.setFocus()
+        if not self.selected_ids() and self.proxy.rowCount():
+            self.table.selectRow(0)
 
     def focus_search(self) -> None:
         self.search.setFocus()

@@ -17,12 +17,21 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QDialogBut
 
 from ..core.download import DownloadProgress
 from ..core import ops
+from ..core.download import human_size
 from ..core.model_kinds import FAMILIES as MODEL_FAMILIES
 from ..core.model_store import ModelStatus, ModelStore
 from .context import AppContext
 from .jobs import Job, JobState
 
 COLUMNS = ("Model", "Kind", "Family", "Size", "Status")
+STATUS_SENTENCES = {  # what a check found, in words (Verify)
+    "verified": "verified: its SHA-256 is the one its publisher gives",
+    "installed": "installed and readable: its header and size are right (there is no "
+                 "published checksum to compare it with)",
+    "missing": "missing: the file is not where it was",
+    "damaged": "damaged: the file does not match what was added or published",
+    "not downloaded": "not downloaded yet",
+}
 FAMILIES = {**{key: f.short for key, f in MODEL_FAMILIES.items()}, "?": "—"}
 
 
@@ -30,15 +39,6 @@ def _usable(item: ModelStatus) -> bool:
     return item.kind in ("caption", "diffusion") and item.status in ("installed", "verified")
 
 
-def human_size(size: int | None) -> str:
-    if not size:
-        return "—"
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{size} B"
 
 
 class ModelsDialog(QDialog):
@@ -200,7 +200,8 @@ class ModelsDialog(QDialog):
         def done(checked: list[ModelStatus]) -> None:
             if len(checked) == 1:
                 item = checked[0]
-                self._say(f"{item.id}: {item.status}" + (f" ({item.detail})." if item.detail
+                self._say(f"{item.id}: " + STATUS_SENTENCES.get(item.status, item.status)
+                          + (f" ({item.detail})." if item.detail
                                                          else "."))
             else:
                 bad = [m.id for m in checked if m.status in ("damaged", "missing")]
@@ -247,6 +248,17 @@ class ModelsDialog(QDialog):
     def download(self, model_id: str | None = None) -> Job | None:
         item = self.row(model_id) if model_id else self.selected()
         if item is None or self._busy() or item.status != "not downloaded":
+            return None
+        size = (f"It is {human_size(item.size)}" if item.size else
+                "Its publisher states no size, so it may be large")
+        answer = QMessageBox.question(
+            self, "Download model",
+            f"Download {item.label}?\n\n{size}; it is saved in the models folder and checked "
+            "before it is used. You can cancel, and a cancelled download goes on from where "
+            "it stopped next time.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes)
+        if answer != QMessageBox.StandardButton.Yes:
             return None
 
         def work(library, control):  # a cancel raises Cancelled

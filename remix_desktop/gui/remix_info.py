@@ -16,6 +16,7 @@ from ..core.library import Video
 from ..core.video_files import FileState, problem_sentence
 from .context import AppContext
 from .jobs import Job
+from .library_model import reason_for_you
 from .locate_actions import locate_file
 from .remix_widgets import Notice
 
@@ -221,14 +222,14 @@ class ConsentBanner(Notice):
         self.hide()
 
     def show_for(self, video_id: int, verdict: Verdict, optout: bool) -> None:
-        self.video_id, self.reason = video_id, verdict.sentence
+        self.video_id, self.reason = video_id, reason_for_you(verdict)
         if optout:
             self.setText("<b>Remixing is off for this video:</b> "
-                         f"{verdict.sentence}.<br>To remix it, turn the bulk opt-out off "
+                         f"{self.reason}.<br>To remix it, turn the bulk opt-out off "
                          "first; then allow this video if it still follows a deny.")
             self.allow_button.hide()
         else:
-            self.setText(f"<b>Remixing is off for this video:</b> {verdict.sentence}.<br>"
+            self.setText(f"<b>Remixing is off for this video:</b> {self.reason}.<br>"
                          "No model reads any of it until you allow it.")
             self.allow_button.show()
             self.allow_button.setEnabled(True)

@@ -34,6 +34,7 @@ from ..core.remix import DIFFUSION, RenderProgress, diffusion_defaults
 from ..core.topic import has_context
 from .context import AppContext
 from .jobs import Job, JobState
+from .library_model import reason_for_you
 from .remix_layout import CAPTION_COUNT, RemixPanelUi
 
 ACTIVE = (JobState.QUEUED, JobState.RUNNING)
@@ -104,8 +105,11 @@ class RemixPanel(RemixPanelUi, QWidget):
             "export": QShortcut(QKeySequence("Ctrl+E"), self, self.gallery.export_selected),
             "cancel": QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.cancel),
         }
-        for shortcut in self.shortcuts.values():  # only while the focus is in this panel
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # Ctrl+G and Ctrl+E work wherever the focus is in the window (the library too);
+        # Escape only in this panel (elsewhere it clears a search or closes a dialog)
+        for name, shortcut in self.shortcuts.items():
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut if
+                                name == "cancel" else Qt.ShortcutContext.WindowShortcut)
 
     # -- the video -------------------------------------------------------------------------
 
@@ -180,7 +184,7 @@ class RemixPanel(RemixPanelUi, QWidget):
         self._update_controls()
         if was != self.allowed:
             self._status("Remixing of this video is allowed." if self.allowed else
-                         f"Remixing is off for this video: {self.verdict.sentence}.")
+                         f"Remixing is off for this video: {reason_for_you(self.verdict)}.")
 
     def _library_changed(self) -> None:
         if self.video is None:
@@ -291,9 +295,9 @@ class RemixPanel(RemixPanelUi, QWidget):
         with self._keep_lock:
             self._keep_waiting.append((token, key, change, done))
 
-        def work(control):
+        def work(library, control):
             ran = []
-            with self._keep_lock, ctx.background_library() as library:
+            with self._keep_lock:
                 store = CaptionStore(library)
                 while self._keep_waiting:
                     token, key, change, done = self._keep_waiting.popleft()
@@ -301,9 +305,10 @@ class RemixPanel(RemixPanelUi, QWidget):
                         ran.append((done, True, (token, key, change(store))))
                     except RemixDesktopError as exc:
                         ran.append((done, False, str(exc)))
-            return ran
+            return OpChanges(result=ran)  # the video's captions: this panel shows them
 
-        self.store_job = ctx.jobs.run(kind, work, finished=self._kept, failed=self._status)
+        self.store_job = ctx.run_op(kind, work, finished=self._kept, failed=self._status,
+                                    initiator=self, reads=True)
         return self.store_job
 
     def _kept(self, ran) -> None:
@@ -400,7 +405,15 @@ class RemixPanel(RemixPanelUi, QWidget):
     def generate(self) -> Job | None:
         """One preview per checked caption, on one job; a cancel drops the ones not made."""
         captions = self.caption_list.checked()
-        if self.video is None or not self.allowed or self._busy() or not captions:
+        why_not = ("Select a video to remix first." if self.video is None else
+                   f"Remixing is off for this video: {reason_for_you(self.verdict)}."
+                   if self.verdict is not None and not self.verdict.allowed else
+                   "This video's file cannot be read; locate it first." if not self.allowed
+                   else "Wait for the running job, or stop it with Esc." if self._busy() else
+                   "Check a caption first: write captions, or type your own."
+                   if not captions else None)
+        if why_not is not None:
+            self._status(why_not)
             return None
         ctx, token, video = self.context, self._token, self.video
         at, model = self.scrubber.time(), ctx.captions.model_id

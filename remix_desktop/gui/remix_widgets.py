@@ -49,12 +49,15 @@ def choices() -> dict[str, list[tuple[str, str]]]:
 def format_time(seconds: float, *, precise: bool = True) -> str:
     """0:01.20 (minutes, seconds and hundredths); 1:02:03.40 past an hour."""
     seconds = max(0.0, float(seconds))
-    whole = int(seconds)
+    # rounded once, as a whole count of hundredths (or seconds), so 1.999 s reads 0:02.00,
+    # never 0:01.00 (the whole second and the hundredths rounded apart)
+    hundredths = round(seconds * 100) if precise else round(seconds) * 100
+    whole, frac = divmod(int(hundredths), 100)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     text = f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
     if precise:
-        text += f".{int(round((seconds - whole) * 100)) % 100:02d}"
+        text += f".{frac:02d}"
     return text
 
 

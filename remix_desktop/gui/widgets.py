@@ -3,10 +3,10 @@ and the overlay shown while files are dragged over the window."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QPainter, QPalette
-from PySide6.QtWidgets import (QAbstractButton, QFrame, QHBoxLayout, QLabel, QPushButton,
-                               QSizePolicy, QStyle, QVBoxLayout, QWidget)
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPainter, QPalette
+from PySide6.QtWidgets import (QAbstractButton, QFrame, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QSizePolicy, QStyle, QVBoxLayout, QWidget)
 
 BANNER_BACKGROUND = "#ffb300"  # amber: readable with dark text on light and dark themes
 BANNER_TEXT = "#1f1600"
@@ -169,3 +169,24 @@ class DropOverlay(QLabel):
         self.setGeometry(parent.rect().adjusted(12, 12, -12, -12))
         self.raise_()
         self.show()
+
+
+class SearchBox(QLineEdit):
+    """The library's search field. Ctrl+Z here undoes the last permission change (the
+    window's Undo), not the typing; Down moves into the results."""
+
+    down = Signal()
+
+    def event(self, event) -> bool:  # noqa: N802 - Qt
+        if event.type() == QEvent.Type.ShortcutOverride and (
+                event.matches(QKeySequence.StandardKey.Undo)
+                or event.matches(QKeySequence.StandardKey.Redo)):
+            event.ignore()  # not the field's own: the window's shortcut gets it
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt
+        if event.key() == Qt.Key.Key_Down and not event.modifiers():
+            self.down.emit()
+            return
+        super().keyPressEvent(event)

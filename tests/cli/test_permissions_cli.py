@@ -63,7 +63,7 @@ def test_conflicting_rows_apply_the_strictest_and_exit_1(home4, tmp_path):
     assert "the strictest, deny, was applied" in result.stderr
     assert "skipped /videos/clip2.mp4: entry 4's fingerprint is that of video 2" in \
         result.stderr
-    assert result.stdout.startswith("Matched 1 video(s) from 3 entries;")
+    assert result.stdout.startswith("Matched 1 video from 3 entries;")  # no "(s)"
 
 
 def test_a_files_optout_and_default_are_said_with_what_to_run(home4, tmp_path):

@@ -174,8 +174,9 @@ def test_a_stalled_connection_times_out_and_resumes(server, tmp_path):
 def test_a_connection_that_keeps_dropping_fails_and_keeps_the_part(server, tmp_path):
     server.drop_always = 100_000
     target = tmp_path / "model.gguf"
-    with pytest.raises(DownloadError, match="kept failing"):
+    with pytest.raises(DownloadError, match="kept failing") as failed:
         get(server, target, retries=2)
+    assert "the 300.0 KB received so far are kept" in str(failed.value)  # in bytes a person reads
     assert len(server.requests) == 3
     part = tmp_path / "model.gguf.part"
     assert part.stat().st_size == 300_000 and not target.exists()
@@ -293,3 +294,9 @@ def test_progress_is_monotonic_and_ends_at_the_total(server, tmp_path):
     assert done == sorted(done) and done[-1] == len(DATA)
     assert {p.total for p in seen} == {len(DATA)}
     assert {p.resumed_from for p in seen} == {0}
+
+
+def test_a_cancel_before_any_byte_says_nothing_is_kept(server, tmp_path):
+    with pytest.raises(DownloadCancelled) as stopped:
+        get(server, tmp_path / "model.gguf", cancelled=lambda: True)
+    assert "received so far" not in str(stopped.value)  # never "the 0 bytes … are kept"

@@ -99,10 +99,11 @@ def test_verify_reports_the_status(qtbot, context, dialog, sdxs):
     settle(qtbot, context, dialog.add_file(model))
     dialog.select(model.name)
     settle(qtbot, context, dialog.verify())
-    assert dialog.message.text() == f"{model.name}: installed."
+    assert dialog.message.text().startswith(f"{model.name}: installed and readable: its header")
 
 
-def test_download_shows_progress_and_cancel_stops_it(qtbot, context, dialog, monkeypatch):
+def test_download_shows_progress_and_cancel_stops_it(qtbot, context, dialog, monkeypatch,
+                                                      questions):
     entry = next(m for m in dialog.items if m.status == "not downloaded")
     started = threading.Event()
 

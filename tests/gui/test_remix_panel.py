@@ -208,7 +208,7 @@ def test_revoking_permission_clears_the_previews_at_once(qtbot, context, panel, 
     context.consentChanged.emit()
     assert panel.preview_list.count() == 0 and panel.gallery.selected() is None
     assert not panel.export_button.isEnabled()
-    assert "the creator denied this video" in panel.denied_banner.text()
+    assert "you denied this video (your choice)" in panel.denied_banner.text()  # as the row
     for control in remix_controls(panel):
         assert not control.isEnabled(), control
     assert not any(p.exists() for p in paths), "the core deleted the files"

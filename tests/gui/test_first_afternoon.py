@@ -1,0 +1,160 @@
+"""What a first afternoon with the window ran into (issue 13), one test per item fixed."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("PySide6")
+
+from PySide6.QtCore import Qt  # noqa: E402
+
+from remix_desktop.core import ops  # noqa: E402
+from remix_desktop.gui.library_model import COL_NAME  # noqa: E402
+from remix_desktop.gui.remix_widgets import format_time  # noqa: E402
+from tests.gui.windows import (column, filled, finish, open_window,  # noqa: E402,F401
+                               questions, row_of)
+
+
+def test_the_time_label_rounds_once():
+    assert format_time(1.999) == "0:02.00"  # not 0:01.00
+    assert format_time(59.996) == "1:00.00"
+    assert format_time(1.234) == "0:01.23"
+    assert format_time(3599.999) == "1:00:00.00"
+
+
+def test_search_looks_in_titles_descriptions_and_tags(qtbot, filled):
+    window = filled
+    library = window.context.library
+    h264 = window.proxy.video_id(row_of(window, "h264.mp4"))
+    vp9 = window.proxy.video_id(row_of(window, "vp9.webm"))
+    job = window.context.run_op("info", lambda lib, _c: ops.set_video_info(
+        lib, h264, title="Campaign shoot", tags=["bts"]))
+    finish(qtbot, window, job)
+    library.set_info(vp9, description="first coffee of the day", tags=["coffee"])
+    window.context.libraryChanged.emit()
+    window.search.setText("campaign")
+    assert column(window, COL_NAME) == ["h264.mp4"]
+    window.search.setText("COFFEE")
+    assert column(window, COL_NAME) == ["vp9.webm"]
+    window.search.setText("webm")  # the file name still counts
+    assert column(window, COL_NAME) == ["vp9.webm"]
+
+
+def test_a_search_and_filter_that_come_back_say_so_and_clear_in_one_click(qtbot, filled,
+                                                                          home):
+    window = filled
+    window.search.setText("mp4")
+    window.filter_combo.setCurrentIndex(window.filter_combo.findData("own:default"))
+    window.close()
+    again = open_window(qtbot, home)
+    assert again.search.text() == "mp4"
+    assert again.clear_filter.isVisible()
+    assert "of 7" in again.filter_note.text()
+    assert "search “mp4”" in again.filter_note.toolTip()
+    assert "Own choice: default" in again.filter_note.toolTip()
+    again.clear_filter.click()
+    assert again.search.text() == "" and again.filter_combo.currentData() == "all"
+    assert len(column(again, COL_NAME)) == 7 and not again.clear_filter.isVisible()
+
+
+def test_no_key_is_bound_twice(qtbot, filled):
+    from PySide6.QtGui import QAction, QShortcut
+
+    window = filled
+    keys = {}
+    for action in window.findChildren(QAction):
+        for sequence in action.shortcuts():
+            keys.setdefault(sequence.toString(), []).append(action.text())
+    for shortcut in window.findChildren(QShortcut):
+        if shortcut.context() != Qt.ShortcutContext.WidgetWithChildrenShortcut:
+            keys.setdefault(shortcut.key().toString(), []).append("panel shortcut")
+    twice = {k: v for k, v in keys.items() if k and len(v) > 1}
+    assert not twice, twice
+    assert keys["Ctrl+E"] == ["panel shortcut"]  # export the preview
+    assert keys["Ctrl+Alt+E"] == ["&Export permissions…"]
+
+
+def test_keys_in_the_search_box_reach_the_window(qtbot, filled):
+    window = filled
+    window.activateWindow()
+    qtbot.waitActive(window)
+    ids = sorted(v.id for v in window.context.library.videos())
+    window.select_ids(ids[:1], ids[0])
+    finish(qtbot, window, window.set_permission_for_selection("allow"))
+    window.search.setFocus()
+    qtbot.keyClicks(window.search, "mp")
+    qtbot.keyClick(window.search, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    finish(qtbot, window, window.context.op)  # Ctrl+Z undid the permission, not the typing
+    assert window.context.library.video(ids[0]).permission == "default"
+    assert window.search.text() == "mp"
+    window.table.clearSelection()
+    qtbot.keyClick(window.search, Qt.Key.Key_Down)  # Down goes into the results
+    assert window.table.hasFocus() and len(window.selected_ids()) == 1
+    assert not window.table.tabKeyNavigation()  # Tab leaves the table for the panel
+
+
+def test_generate_from_the_library_says_why_it_cannot(qtbot, filled):
+    window = filled
+    window.activateWindow()
+    qtbot.waitActive(window)
+    window.table.setFocus()
+    window.select_ids([window.proxy.video_id(0)], window.proxy.video_id(0))
+    qtbot.keyClick(window.table, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "Remixing is off for this video" in window.panel.status_label.text(),
+                    timeout=3000)
+
+
+def test_help_lists_every_shortcut_and_about_says_versions_and_where_the_data_is(qtbot,
+                                                                                 filled):
+    from importlib import metadata
+
+    window = filled
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert "&Help" in menus
+    dialog = window.open_shortcuts()
+    rows = dict((keys, what) for what, keys in dialog.rows())
+    assert rows["Ctrl+G"] == "Generate previews of the checked captions"
+    assert rows["Ctrl+E"] == "Export the selected preview"
+    assert rows["Ctrl+Alt+E"] == "Export permissions"
+    assert rows["Ctrl+Z"] == "Undo" and rows["Ctrl+/"] == "Keyboard shortcuts"
+    about = window.open_about()
+    text = about.label.text()
+    assert metadata.version("llama-cpp-python") in text
+    assert metadata.version("stable-diffusion-cpp-python") in text
+    assert str(window.context.home.root) in text
+
+
+def test_the_opt_out_switch_stays_off_while_its_question_is_open(qtbot, filled,
+                                                                 monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    window = filled
+    seen = []
+
+    def question(*args, **kwargs):
+        seen.append((window.optout_switch.isChecked(), window.optout_action.isChecked()))
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    window.optout_switch.click()
+    assert seen == [(False, False)]
+    assert not window.optout_switch.isChecked()
+
+
+def test_words_a_creator_reads(qtbot, filled, home):
+    from remix_desktop.core.download import human_size
+    from remix_desktop.gui.dialogs import SettingsDialog
+
+    window = filled
+    dialog = SettingsDialog(window.context, window)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.diffusion_combo.isEnabled(), timeout=10_000)
+    assert dialog.diffusion_combo.itemText(0).startswith("None installed")
+    assert dialog.default_hint.wordWrap() and dialog.backup_label.wordWrap()
+    assert human_size(0) == "—" and human_size(2_500_000_000) == "2.5 GB"
+    # the denied banner and the row say it in the same words
+    from remix_desktop.core.consent_rule import Reason, Verdict
+    from remix_desktop.gui.library_model import SHORT_REASONS, reason_for_you
+
+    mine = Verdict("deny", Reason.OWN_DENY)
+    assert SHORT_REASONS[mine.reason] in reason_for_you(mine)
