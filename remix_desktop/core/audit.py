@@ -29,6 +29,7 @@ class AuditEntry:
     undone_by: int | None
     undo_of: int | None
     video_name: str = ""  # the file name of the one video the change was about, if any
+    previews_removed: int = 0  # remix previews the change deleted (undo does not restore)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -41,6 +42,9 @@ class AuditEntry:
     def sentence(self) -> str:
         text = (f"{self.action} {self.named_scope}: {self.old} -> {self.new} "
                 f"({self.count} videos)")
+        if self.previews_removed:
+            text += (f" [{self.previews_removed} preview"
+                     f"{'s' if self.previews_removed != 1 else ''} deleted]")
         if self.undone_by:
             text += f" [undone by #{self.undone_by}]"
         return text
@@ -72,11 +76,13 @@ def summarize_counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{value} ×{n}" for value, n in sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
-_COLUMNS = "id, at, action, scope, old, new, count, undoable, undone_by, undo_of"
+_COLUMNS = ("id, at, action, scope, old, new, count, undoable, undone_by, undo_of, "
+            "previews_removed")
 
 
 def _entry(r: tuple) -> AuditEntry:
-    return AuditEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8], r[9])
+    return AuditEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8], r[9],
+                      previews_removed=r[10])
 
 
 def entries(conn: sqlite3.Connection, limit: int | None = None) -> list[AuditEntry]:

@@ -8,6 +8,7 @@ all in one transaction.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable
@@ -36,6 +37,7 @@ class Change:
     count: int
     summary: str
     previews_removed: int = 0
+    previews_not_restored: int = 0  # an undo: previews the undone change deleted stay gone
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,22 @@ class Consent:
     def audit_entries(self, limit: int | None = None) -> list[audit.AuditEntry]:
         """The audit trail, newest first, each change of one video with that video's file
         name (the window's audit view and the CLI's `audit`)."""
-        entries = audit.entries(self.library.conn, limit)
+        return self._named(audit.entries(self.library.conn, limit))
+
+    def changed_videos(self, audit_id: int, limit: int = 200) -> tuple[list[tuple], int]:
+        """The videos one permission change changed, by name: ([(video id, name or '',
+        old permission)], how many there were in all); a removed video has no name."""
+        conn = self.library.conn
+        total = conn.execute("SELECT count(*) FROM audit_changes WHERE audit_id = ?",
+                             (audit_id,)).fetchone()[0]
+        rows = conn.execute(
+            "SELECT c.video_id, v.path, c.old FROM audit_changes c LEFT JOIN videos v "
+            "ON v.id = c.video_id WHERE c.audit_id = ? ORDER BY c.video_id LIMIT ?",
+            (audit_id, limit)).fetchall()
+        return [(vid, os.path.basename(path) if path else "", old)
+                for vid, path, old in rows], total
+
+    def _named(self, entries: list[audit.AuditEntry]) -> list[audit.AuditEntry]:
         ids = {int(e.scope[6:]) for e in entries
                if e.scope.startswith("video ") and e.scope[6:].isdigit()}
         names = {v.id: v.name for v in self.library.videos(sorted(ids))} if ids else {}
@@ -233,7 +250,7 @@ class Consent:
         row = self.library.conn.execute(
             "SELECT id FROM audit WHERE undoable = 1 AND undone_by IS NULL "
             "ORDER BY id DESC LIMIT 1").fetchone()
-        return audit.entry(self.library.conn, row[0]) if row else None
+        return self._named([audit.entry(self.library.conn, row[0])])[0] if row else None
 
     def undo(self, expected: int | None = None) -> Change:
         """Undo the most recent change that has not been undone yet (repeat to go further).
@@ -245,15 +262,15 @@ class Consent:
 
         def mutate(conn: sqlite3.Connection) -> Change:
             row = conn.execute(
-                "SELECT id, action, scope, old, new FROM audit WHERE undoable = 1 "
-                "AND undone_by IS NULL ORDER BY id DESC LIMIT 1").fetchone()
+                "SELECT id, action, scope, old, new, previews_removed FROM audit "
+                "WHERE undoable = 1 AND undone_by IS NULL ORDER BY id DESC LIMIT 1").fetchone()
             if row is None:
                 if expected is not None:
                     raise UndoConflict(f"Change #{expected} was already undone (perhaps in "
                                        "another window or the command line)",
                                        expected=expected, newest=None)
                 raise UsageError("There is no change left to undo")
-            target, action, scope, old, new = row
+            target, action, scope, old, new, gone = row
             if expected is not None and target != expected:
                 done = conn.execute("SELECT undone_by FROM audit WHERE id = ?",
                                     (expected,)).fetchone()
@@ -282,7 +299,8 @@ class Consent:
             undo_id = audit.record(conn, action="undo", scope=f"#{target} {action} {scope}",
                                    old=new, new=old, count=count, undo_of=target)
             conn.execute("UPDATE audit SET undone_by = ? WHERE id = ?", (undo_id, target))
-            return Change(undo_id, count, f"undid #{target} {action} {scope}: {new} -> {old}")
+            return Change(undo_id, count, f"undid #{target} {action} {scope}: {new} -> {old}",
+                          previews_not_restored=gone)
 
         return self._change(mutate)
 
@@ -308,10 +326,32 @@ class Consent:
         with self.library.write() as conn:
             change = mutate(conn)
             removed = self._drop_denied_previews(conn) if change.audit_id else []
+            if removed:  # the audit row says it: undo does not bring them back
+                conn.execute("UPDATE audit SET previews_removed = ? WHERE id = ?",
+                             (len(removed), change.audit_id))
         previews.delete_files(self.library.home, removed)  # after the commit (else: swept)
         if removed:
-            change = Change(change.audit_id, change.count, change.summary, len(removed))
+            change = replace(change, previews_removed=len(removed))
         return change
+
+    def previews_lost(self, *, selection=None, permission: str | None = None,
+                      optout: bool | None = None, default: str | None = None) -> int:
+        """How many remix previews a change would delete (for its confirmation): those of
+        videos the change leaves denied. `selection` (ids, or ALL) with `permission` is a
+        permission change; `optout` or `default` a change of the library's state."""
+        with self.library.read() as conn:
+            state = self._read_state(conn)
+            after = ConsentState(default or state.default,
+                                 state.optout if optout is None else optout)
+            ids = None if selection in (None, ALL) else {int(i) for i in selection}
+            lost = 0
+            for row in previews.counts_by_video(conn, FACTS_SQL):
+                video_id, facts, n = row[0], VideoFacts._make(row[1:-1]), row[-1]
+                if permission is not None and (ids is None or video_id in ids):
+                    facts = facts._replace(own=permission)
+                if not verdict(facts, after).allowed:
+                    lost += n
+            return lost
 
     def _drop_denied_previews(self, conn: sqlite3.Connection) -> list[str]:
         state = self._read_state(conn)

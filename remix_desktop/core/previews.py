@@ -135,6 +135,13 @@ def videos_with_previews(conn: sqlite3.Connection, columns: str) -> list[tuple]:
                         "(SELECT DISTINCT video_id FROM previews)").fetchall()
 
 
+def counts_by_video(conn: sqlite3.Connection, columns: str) -> list[tuple]:
+    """(id, *columns, previews) of every video that has a preview."""
+    return conn.execute(f"SELECT v.id, {', '.join('v.' + c for c in columns.split(', '))}, "
+                        "count(*) FROM previews p JOIN videos v ON v.id = p.video_id "
+                        "GROUP BY v.id").fetchall()
+
+
 def drop_for_videos(conn: sqlite3.Connection, video_ids: Iterable[int]) -> list[str]:
     """Delete the preview rows of these videos inside the caller's transaction; returns
     their file names, for `delete_files` after the commit."""

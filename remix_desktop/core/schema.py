@@ -153,6 +153,10 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE previews ADD COLUMN kind TEXT NOT NULL DEFAULT 'still';
     """,
+    # 9: how many remix previews a consent change deleted (they are not brought back by undo).
+    """
+    ALTER TABLE audit ADD COLUMN previews_removed INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

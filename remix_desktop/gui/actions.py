@@ -40,6 +40,13 @@ def videos(n: int) -> str:
     return f"{n} video{'s' if n != 1 else ''}"
 
 
+PERMISSION_WORDS = {"allow": "Allow", "deny": "Deny", "default": "Default"}
+
+
+def previews(n: int) -> str:
+    return f"{n} remix preview{'s' if n != 1 else ''}"
+
+
 class ActionsMixin:
     # -- building --------------------------------------------------------------------------
 
@@ -216,6 +223,19 @@ class ActionsMixin:
         if not ids:
             self.show_message("Select one or more videos first.")
             return None
+        if value != "allow":  # deny, or default under a deny: previews may go with it
+            lost = self.context.consent.previews_lost(selection=ids, permission=value)
+            if lost:
+                answer = QMessageBox.question(
+                    self, "Delete remix previews?",
+                    f"Setting {videos(len(ids))} to {PERMISSION_WORDS[value]} means they may "
+                    f"not be remixed, so their {previews(lost)} will be deleted (exported "
+                    "files are kept). Undo brings the permission back, not the previews.",
+                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                    QMessageBox.StandardButton.No)
+                if answer != QMessageBox.StandardButton.Yes:
+                    return None
+        names = self.names_of(ids[:1])
 
         def done(change: Change) -> None:
             self.last_change = change
@@ -223,7 +243,10 @@ class ActionsMixin:
                 self.show_message(f"Nothing changed: the selected {videos(len(ids))} were "
                                   f"already {'on ' if value == 'default' else ''}{value}.")
                 return
-            text = f"{VERBS[value]} {videos(change.count)}."
+            # one video by its name; a bulk change by its count (the audit trail's row
+            # lists its videos by name when opened)
+            text = (f"{VERBS[value]} {names}." if len(ids) == 1 and change.count == 1 else
+                    f"{VERBS[value]} {videos(change.count)}.")
             if change.previews_removed:
                 text += f" {change.previews_removed} cached previews deleted."
             if self.model.state.optout and value != "deny":
@@ -250,8 +273,13 @@ class ActionsMixin:
             what = {"permission": "permission of", "permissions-import": "permissions",
                     "default": "library default", "optout": "bulk opt-out"}.get(action, action)
             target = "" if scope == "library" else f" {scope}"
+            gone = change.previews_not_restored
             self.show_message(f"Undone: {what}{target} back from {new} to {old} "
-                              f"({videos(change.count)}).")
+                              f"({videos(change.count)})."
+                              + (f" The {previews(gone)} that change deleted "
+                                 f"{'is' if gone == 1 else 'are'} not brought back: make "
+                                 f"{'it' if gone == 1 else 'them'} again if you want." if gone
+                                 else ""))
 
         return self.context.run_op("undo",
                                    lambda library, _c: ops.undo(library, pending.id),
@@ -268,9 +296,11 @@ class ActionsMixin:
         if pending is None:
             tip = "Nothing to undo"
         else:
-            action, scope, old, new, count = (pending.action, pending.scope, pending.old,
-                                              pending.new, pending.count)
-            tip = f"Undo {action} ({scope}: {old} → {new}, {videos(count)})"
+            action, old, new, count = pending.action, pending.old, pending.new, pending.count
+            tip = f"Undo {action} ({pending.named_scope}: {old} → {new}, {videos(count)})"
+            if pending.previews_removed:
+                tip += (f"; the {previews(pending.previews_removed)} it deleted "
+                        "are not brought back")
         self.undo_action.setToolTip(f"{tip} (Ctrl+Z)")
 
     # -- the bulk opt-out ------------------------------------------------------------------
@@ -288,11 +318,14 @@ class ActionsMixin:
         self.optout_action.setChecked(state.optout)  # until the change is written
         if on:
             n = self.counts["allowed"]  # the videos that may be remixed now: all denied
+            lost = self.context.consent.previews_lost(optout=True)
             answer = QMessageBox.question(
                 self, "Turn on the bulk opt-out?",
                 f"No video may be remixed while the bulk opt-out is on. This denies "
-                f"{videos(n)} that may be remixed now.\n\nYour per-video choices are kept and "
-                "come back when you turn it off.",
+                f"{videos(n)} that may be remixed now"
+                + (f" and deletes their {previews(lost)} (exported files are kept; turning "
+                   "the opt-out off again does not bring previews back)" if lost else "")
+                + ".\n\nYour per-video choices are kept and come back when you turn it off.",
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                 QMessageBox.StandardButton.No)
             if answer != QMessageBox.StandardButton.Yes:

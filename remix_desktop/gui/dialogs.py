@@ -307,6 +307,9 @@ class AuditModel(QAbstractTableModel):
         e = self.entries[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             change = e.new if e.old in ("", "-") else f"{e.old} → {e.new}"
+            if e.previews_removed:
+                change += (f" · {e.previews_removed} preview"
+                           f"{'s' if e.previews_removed != 1 else ''} deleted")
             return (local_time(e.at), e.action, e.named_scope, change, str(e.count),
                     f"undone by #{e.undone_by}" if e.undone_by else
                     f"undoes #{e.undo_of}" if e.undo_of else "")[index.column()]
@@ -334,6 +337,7 @@ class AuditDialog(QDialog):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.activated.connect(self.show_videos)  # double-click or Enter: which videos
         self.summary = QLabel()
         self.export_button = QPushButton("Export…")
         self.export_button.setToolTip("Save the audit trail as CSV or JSON")
@@ -352,10 +356,32 @@ class AuditDialog(QDialog):
         context.libraryChanged.connect(self.refresh)
         self.refresh()
 
+    def videos_text(self, row: int) -> str:
+        """Which videos the change of `row` changed, by name (at most 200 listed)."""
+        entry = self.model.entries[row]
+        changed, total = self.context.consent.changed_videos(entry.id)
+        if not total:
+            return f"#{entry.id} {entry.action} of {entry.named_scope}: " + (
+                "it changed the whole library's state, not videos one by one."
+                if entry.scope == "library" else "no per-video record is kept for it.")
+        lines = [f"{name or f'video {vid} (removed since)'}: was {old}"
+                 for vid, name, old in changed]
+        more = f"\n… and {total - len(changed)} more" if total > len(changed) else ""
+        return (f"#{entry.id} {entry.action}: {entry.old} → {entry.new}, "
+                f"{total} video{'s' if total != 1 else ''}\n\n" + "\n".join(lines) + more)
+
+    def show_videos(self, index) -> QMessageBox:
+        box = QMessageBox(QMessageBox.Icon.Information, "Videos in this change",
+                          self.videos_text(index.row()), QMessageBox.StandardButton.Close, self)
+        box.open()
+        self.videos_box = box
+        return box
+
     def refresh(self) -> None:
         self.model.set_entries(self.context.consent.audit_entries())
         n = self.model.rowCount()
-        self.summary.setText(f"{n} entr{'ies' if n != 1 else 'y'}, newest first")
+        self.summary.setText(f"{n} entr{'ies' if n != 1 else 'y'}, newest first; "
+                             "double-click one to see its videos")
         self.export_button.setEnabled(n > 0)
 
     def export(self) -> Path | None:

@@ -201,6 +201,8 @@ class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
         self.drop_overlay = DropOverlay(body)
 
     def _build_status(self) -> None:
+        self.selection_label = QLabel()  # "6 selected": what a bulk action acts on
+        self.statusBar().addPermanentWidget(self.selection_label)
         self.counts_label = QLabel()
         self.counts_label.setToolTip("Videos in the library, and how many AI may remix now")
         self.statusBar().addPermanentWidget(self.counts_label)
@@ -296,6 +298,19 @@ class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
             rows.update(range(selected.top(), selected.bottom() + 1))
         return sorted(rows)
 
+    def names_of(self, ids: list[int], shown: int = 3) -> str:
+        """'clip.mp4', 'a.mp4 and b.mp4', or '6 videos (a.mp4, b.mp4, c.mp4 and 3 more)':
+        the videos a change is about, by name (only the first few are looked up)."""
+        names = []
+        for video_id in ids[:shown]:
+            row = self.model.row_of(video_id)
+            names.append(self.model.row(row).name if row is not None else f"video {video_id}")
+        if len(ids) == 1:
+            return names[0]
+        if len(ids) <= shown:
+            return ", ".join(names[:-1]) + f" and {names[-1]}"
+        return f"{len(ids)} videos ({', '.join(names)} and {len(ids) - shown} more)"
+
     def selected_ids(self) -> list[int]:
         ranges = [(r.top(), r.bottom()) for r in self.table.selectionModel().selection()]
         return sorted(set(self.proxy.video_ids_in(ranges)))
@@ -339,6 +354,7 @@ class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
         count = sum(r.bottom() - r.top() + 1 for r in ranges)
         if count == 2:  # perhaps one row in two overlapping ranges
             count = len(self.selected_rows())
+        self.selection_label.setText(f"{count:,} selected" if count > 1 else "")
         busy = self.context.op is not None
         for action in self.selection_actions:
             action.setEnabled(bool(count) and not (busy and action in self.consent_actions))

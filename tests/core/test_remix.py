@@ -92,6 +92,24 @@ def test_revoking_permission_deletes_the_previews(setup):
     assert remixer.previews(video.id) == []
 
 
+def test_a_change_says_beforehand_how_many_previews_it_deletes_and_its_row_keeps_it(setup):
+    remixer, video, reads, spy = setup
+    consent = Consent(remixer.library)
+    consent.set_permission([video.id], "allow")
+    for i in range(2):
+        remixer.render(request_for(video, caption=f"POV: take {i}"))
+    assert consent.previews_lost(selection=[video.id], permission="deny") == 2
+    assert consent.previews_lost(selection=[video.id], permission="default") == 2  # deny default
+    assert consent.previews_lost(selection=[video.id], permission="allow") == 0
+    assert consent.previews_lost(optout=True) == 2
+    assert consent.previews_lost(default="allow") == 0  # its own allow keeps it allowed
+    change = consent.set_permission([video.id], "deny")
+    entry = consent.audit_entries(limit=1)[0]
+    assert change.previews_removed == entry.previews_removed == 2
+    undone = consent.undo()
+    assert undone.previews_not_restored == 2 and remixer.previews(video.id) == []
+
+
 def test_permission_revoked_during_a_render_leaves_nothing(setup, monkeypatch):
     remixer, video, reads, spy = setup
     consent = Consent(remixer.library)

@@ -158,3 +158,67 @@ def test_words_a_creator_reads(qtbot, filled, home):
 
     mine = Verdict("deny", Reason.OWN_DENY)
     assert SHORT_REASONS[mine.reason] in reason_for_you(mine)
+
+
+def _make_previews(window, video_id, n=2):
+    """Real previews of a video (OpenCV styles, no model): allowed first."""
+    from remix_desktop.core.consent import Consent
+    from remix_desktop.core.library import Library
+    from remix_desktop.core.remix import Remixer
+
+    with Library(window.context.home) as library:
+        Consent(library).set_permission([video_id], "allow")
+        remixer = Remixer(library)
+        requests = remixer.plan(video_id, [(f"Me when test {i}", None) for i in range(n)],
+                                [0.5], style="cartoon")
+        remixer.render_all(requests)
+    window.context.consentChanged.emit()
+
+
+def test_a_deny_that_deletes_previews_asks_first_and_the_trail_and_undo_say_so(
+        qtbot, filled, questions):
+    from tests.gui.windows import NO
+
+    asked, answers = questions
+    window = filled
+    video_id = window.proxy.video_id(row_of(window, "h264.mp4"))
+    _make_previews(window, video_id)
+    window.select_ids([video_id], video_id)
+    answers.append(NO)
+    assert window.set_permission_for_selection("deny") is None  # kept on No
+    assert "their 2 remix previews will be deleted" in asked[-1][1]
+    assert len(window.context.remixer(window.context.library).previews(video_id)) == 2
+    finish(qtbot, window, window.set_permission_for_selection("deny"))
+    assert "Denied h264.mp4." in window.last_message  # the video by name
+    entry = window.context.consent.audit_entries(limit=1)[0]
+    assert entry.previews_removed == 2 and "2 previews deleted" in entry.sentence()
+    assert "h264.mp4" in window.undo_action.toolTip()
+    assert "not brought back" in window.undo_action.toolTip()
+    finish(qtbot, window, window.undo())
+    assert "The 2 remix previews that change deleted are not brought back" in \
+        window.last_message
+
+
+def test_the_opt_out_question_counts_the_previews_it_deletes(qtbot, filled, questions):
+    from tests.gui.windows import NO
+
+    asked, answers = questions
+    window = filled
+    _make_previews(window, window.proxy.video_id(0), n=3)
+    answers.append(NO)
+    window.set_optout(True)
+    assert "deletes their 3 remix previews" in asked[-1][1]
+
+
+def test_the_audit_trail_lists_a_bulk_change_by_name_and_the_selection_is_counted(
+        qtbot, filled):
+    window = filled
+    ids = sorted(v.id for v in window.context.library.videos())
+    window.select_ids(ids[:3], ids[0])
+    assert window.selection_label.text() == "3 selected"
+    finish(qtbot, window, window.set_permission_for_selection("allow"))
+    names = [window.context.library.video(i).name for i in ids[:3]]
+    assert window.last_message.startswith("Allowed 3 videos.")
+    dialog = window.open_audit()
+    text = dialog.videos_text(0)
+    assert all(f"{name}: was default" in text for name in names), text
