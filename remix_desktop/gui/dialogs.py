@@ -125,8 +125,12 @@ class SettingsDialog(QDialog):
         self.default_hint.setVisible(not same)
         if not same:
             n = self.context.consent.affected_by(default=value)
-            self.default_hint.setText(f"This changes whether {n} video{'s' if n != 1 else ''}"
-                                      " may be remixed. The change is audited and undoable.")
+            lost = self.context.consent.previews_lost(default=value)
+            self.default_hint.setText(
+                f"This changes whether {n} video{'s' if n != 1 else ''} may be remixed"
+                + (f" and deletes {lost} remix preview{'s' if lost != 1 else ''} (undo does "
+                   "not bring them back)" if lost else "")
+                + ". The change is audited and undoable.")
 
     def _load_models(self):
         """Read the models on a job: listing reads every model's header and may hash the

@@ -456,6 +456,19 @@ class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
             self.restoreState(blobs["gui.window_state"])
         if not blobs["gui.splitter"].isEmpty():
             self.splitter.restoreState(blobs["gui.splitter"])
+        share = saved.value("gui.panel_share")
+        if share is not None:
+            self._panel_share = min(0.75, max(0.25, float(share)))
+            QTimer.singleShot(0, self._apply_panel_share)  # once the window has its size
+        panel = self.panel
+        for key, combo in (("remix/style", panel.style_combo), ("remix/layout",
+                           panel.layout_combo), ("remix/size", panel.size_combo)):
+            position = combo.findData(saved.value(key))
+            if position >= 0:
+                combo.setCurrentIndex(position)
+        inner = saved.value("remix/splitter")
+        if isinstance(inner, QByteArray) and not inner.isEmpty():
+            panel.splitter.restoreState(inner)
         header = self.table.horizontalHeader()
         if not blobs["gui.header"].isEmpty() and header.restoreState(blobs["gui.header"]):
             header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
@@ -469,6 +482,16 @@ class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
             self.table.scrollTo(self.proxy.index(self.proxy.proxy_row_of(int(last)), 0),
                                 QAbstractItemView.ScrollHint.PositionAtCenter)
 
+    def _apply_panel_share(self) -> None:
+        """Give the remix panel its share of the width the window has now (a window that
+        was maximised when it closed opens maximised, and its panel is not squashed)."""
+        total = sum(self.splitter.sizes())
+        share = getattr(self, "_panel_share", None)
+        if share is None or total <= 0:
+            return
+        panel = max(self.panel.minimumSizeHint().width(), round(total * share))
+        self.splitter.setSizes([total - panel, panel])
+
     def save_state(self) -> None:
         values = {
             "gui.geometry": self.saveGeometry(),
@@ -479,6 +502,14 @@ class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
         saved = window_settings(self.context.home)
         for key, value in values.items():
             saved.setValue(key, value)
+        total = sum(self.splitter.sizes())
+        if total > 0:  # the panel's share of the width: right whatever size the window opens at
+            saved.setValue("gui.panel_share", round(self.splitter.sizes()[1] / total, 4))
+        panel = self.panel
+        for key, combo in (("remix/style", panel.style_combo), ("remix/layout",
+                           panel.layout_combo), ("remix/size", panel.size_combo)):
+            saved.setValue(key, combo.currentData())
+        saved.setValue("remix/splitter", panel.splitter.saveState())
         saved.sync()
         ids = self.selected_ids()
         last = ids[0] if len(ids) == 1 else getattr(self, "_last_video", None)

@@ -222,3 +222,25 @@ def test_the_audit_trail_lists_a_bulk_change_by_name_and_the_selection_is_counte
     dialog = window.open_audit()
     text = dialog.videos_text(0)
     assert all(f"{name}: was default" in text for name in names), text
+
+
+def test_the_remix_panel_comes_back_as_it_was_left(qtbot, filled, home):
+    window = filled
+    panel = window.panel
+    panel.style_combo.setCurrentIndex(panel.style_combo.findData("sketch"))
+    panel.layout_combo.setCurrentIndex(panel.layout_combo.count() - 1)
+    panel.size_combo.setCurrentIndex(panel.size_combo.count() - 1)
+    chosen = (panel.style_combo.currentData(), panel.layout_combo.currentData(),
+              panel.size_combo.currentData())
+    window.resize(1600, 900)
+    total = sum(window.splitter.sizes())
+    window.splitter.setSizes([total - 700, 700])
+    share = window.splitter.sizes()[1] / sum(window.splitter.sizes())
+    window.close()
+    again = open_window(qtbot, home)
+    again.resize(1600, 900)
+    qtbot.wait(50)
+    assert (again.panel.style_combo.currentData(), again.panel.layout_combo.currentData(),
+            again.panel.size_combo.currentData()) == chosen
+    again_share = again.splitter.sizes()[1] / sum(again.splitter.sizes())
+    assert abs(again_share - share) < 0.05, (again_share, share)
