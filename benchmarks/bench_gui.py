@@ -280,6 +280,21 @@ def big_library(n: int) -> list[tuple[str, float, float]]:
     measure("bulk opt-out on", lambda: window.set_optout(True), optout(True))
     measure("bulk opt-out off", lambda: window.set_optout(False), optout(False))
     measure("Undo (the opt-out back on)", window.undo_action.trigger, optout(True))
+    measure("bulk opt-out off (for the next two)", lambda: window.set_optout(False),
+            optout(False))
+    # the baseline, in the same run: the same bulk Deny over every video written on the GUI
+    # thread (as before run_op), then shown, against the window's own (run_op: on a job)
+    from remix_desktop.core.consent import ALL
+
+    def deny_on_gui_thread():
+        context.consent.set_permission(ALL, "deny")
+        context.consentChanged.emit()
+
+    measure("Deny all, written on the GUI thread (baseline)", deny_on_gui_thread, own("deny"))
+    measure("Allow all through run_op (the window's way)",
+            lambda: context.run_op("allow all", lambda library, _c: __import__(
+                "remix_desktop.core.ops", fromlist=["x"]).set_permission(library, ALL, "allow"),
+                exclusive=True), own("allow"))
 
     def type_search():
         window.search.setFocus()

@@ -20,6 +20,7 @@ EVERY_VIDEO = frozenset({0})  # `previews` of a change that touched several vide
 @dataclass(frozen=True)
 class OpChanges:
     consent: bool = False  # a permission, the default, the opt-out, an undo
+    facts: bool = True  # with consent: videos' own facts changed, not only the library state
     videos: bool = False  # videos added, removed, relinked or their info edited
     previews: frozenset[int] = field(default_factory=frozenset)  # videos whose previews
     # changed (EVERY_VIDEO: several)
@@ -28,9 +29,9 @@ class OpChanges:
     result: object = None  # what the change itself returned (a Change, a Video, …)
 
     def __or__(self, other: "OpChanges") -> "OpChanges":
-        return OpChanges(self.consent or other.consent, self.videos or other.videos,
-                         self.previews | other.previews, self.settings or other.settings,
-                         self.models or other.models,
+        return OpChanges(self.consent or other.consent, self.facts or other.facts,
+                         self.videos or other.videos, self.previews | other.previews,
+                         self.settings or other.settings, self.models or other.models,
                          other.result if other.result is not None else self.result)
 
     @property

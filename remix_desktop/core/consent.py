@@ -15,8 +15,8 @@ from typing import Callable, Iterable
 
 from . import audit, previews
 from .errors import RemixNotAllowed, UndoConflict, UsageError, VideoFileProblem
-from .consent_rule import (FACTS_SQL, ConsentState, Reason, Verdict, VideoFacts,  # noqa: F401
-                           verdict)
+from .consent_rule import (FACTS_KEY_SQL, FACTS_SQL, ConsentState, Reason,  # noqa: F401
+                           Verdict, VideoFacts, facts_by_id, verdict)
 from .library import PERMISSIONS, SETTING_DEFAULTS, Library, Video
 from .video_files import (FileState, fingerprint, problem_sentence, quick_state, quick_states,
                           verify)
@@ -38,6 +38,7 @@ class Change:
     summary: str
     previews_removed: int = 0
     previews_not_restored: int = 0  # an undo: previews the undone change deleted stay gone
+    per_video: bool = True  # videos' own permissions changed (not only the library's state)
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,7 @@ class Consent:
 
     def facts(self) -> dict[int, VideoFacts]:
         """What the consent rule knows of every video (id -> facts), in one query."""
-        return {row[0]: VideoFacts._make(row[1:]) for row in self.library.conn.execute(
-            f"SELECT id, {FACTS_SQL} FROM videos")}
+        return facts_by_id(self.library.conn.execute(f"SELECT id, {FACTS_KEY_SQL} FROM videos"))
 
     def audit_entries(self, limit: int | None = None) -> list[audit.AuditEntry]:
         """The audit trail, newest first, each change of one video with that video's file
@@ -300,7 +300,8 @@ class Consent:
                                    old=new, new=old, count=count, undo_of=target)
             conn.execute("UPDATE audit SET undone_by = ? WHERE id = ?", (undo_id, target))
             return Change(undo_id, count, f"undid #{target} {action} {scope}: {new} -> {old}",
-                          previews_not_restored=gone)
+                          previews_not_restored=gone,
+                          per_video=action in ("permission", "permissions-import"))
 
         return self._change(mutate)
 
@@ -318,7 +319,7 @@ class Consent:
                                 else value)
             audit_id = audit.record(conn, action=action, scope="library", old=old, new=value,
                                     count=count, undoable=True)
-            return Change(audit_id, count, f"{action}: {old} -> {value}")
+            return Change(audit_id, count, f"{action}: {old} -> {value}", per_video=False)
 
         return self._change(mutate)
 
@@ -343,9 +344,12 @@ class Consent:
             state = self._read_state(conn)
             after = ConsentState(default or state.default,
                                  state.optout if optout is None else optout)
+            rows = previews.counts_by_video(conn, FACTS_SQL)
+            if not rows:
+                return 0  # no previews at all: nothing to look up (a selection of 100,000)
             ids = None if selection in (None, ALL) else {int(i) for i in selection}
             lost = 0
-            for row in previews.counts_by_video(conn, FACTS_SQL):
+            for row in rows:
                 video_id, facts, n = row[0], VideoFacts._make(row[1:-1]), row[-1]
                 if permission is not None and (ids is None or video_id in ids):
                     facts = facts._replace(own=permission)

@@ -46,6 +46,17 @@ class VideoFacts(NamedTuple):
 
 FACT_COLUMNS = ("permission",)  # the columns of `videos` that VideoFacts is read from
 FACTS_SQL = ", ".join(FACT_COLUMNS)
+# every video's facts as one text (fields joined by the unit separator), so a library's
+# facts come back as one dict built in C, and the few distinct texts become VideoFacts
+FACTS_KEY_SQL = " || char(31) || ".join(f"ifnull({c}, '')" for c in FACT_COLUMNS)
+
+
+def facts_by_id(rows) -> dict[int, VideoFacts]:
+    """{video id: VideoFacts} from (id, FACTS_KEY_SQL) rows: one VideoFacts per distinct
+    combination, shared (100,000 videos in a few milliseconds)."""
+    raw = dict(rows)
+    kinds = {key: VideoFacts._make(key.split("\x1f")) for key in set(raw.values())}
+    return {video_id: kinds[key] for video_id, key in raw.items()}
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from .library import Library
 
 
 def _consent(change: Change) -> OpChanges:
-    return OpChanges(consent=change.audit_id is not None,
+    return OpChanges(consent=change.audit_id is not None, facts=change.per_video,
                      previews=EVERY_VIDEO if change.previews_removed else frozenset(),
                      result=change)
 

@@ -37,17 +37,20 @@ WATCH_MS = 1000  # how often other processes' changes are looked for
 class ConsentSnapshot:
     """What the window shows of consent, read off the GUI thread in one transaction."""
 
-    facts: dict[int, VideoFacts]  # video id -> what the consent rule knows of it
+    facts: dict[int, VideoFacts] | None  # video id -> what the rule knows (None: unchanged)
     state: ConsentState
     counts: dict[str, int]
     next_undo: audit.AuditEntry | None
     stamp: dict[str, tuple]
 
 
-def read_snapshot(library: Library) -> ConsentSnapshot:
+def read_snapshot(library: Library, *, facts: bool = True) -> ConsentSnapshot:
+    """`facts`: read every video's facts too (a change of the library's state alone, the
+    opt-out or the default, leaves them as the views have them: None)."""
     consent = Consent(library)
     with library.read():
-        return ConsentSnapshot(consent.facts(), consent.state(), consent.counts(),
+        return ConsentSnapshot(consent.facts() if facts else None, consent.state(),
+                               consent.counts(),
                                consent.next_undo(), library.stamp())
 
 
@@ -135,7 +138,8 @@ class AppContext(QObject):
         def work(control):
             with self.background_library() as library:
                 changes = change(library, control)
-                snapshot = read_snapshot(library) if changes.consent else None
+                snapshot = (read_snapshot(library, facts=changes.facts) if changes.consent
+                            else None)
                 return changes, snapshot
 
         def done(result) -> None:

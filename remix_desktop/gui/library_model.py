@@ -40,6 +40,19 @@ EffectiveRole = Qt.ItemDataRole.UserRole + 3  # the core's Verdict (permission a
 FolderRole = Qt.ItemDataRole.UserRole + 4  # the folder the video file is in
 FileStateRole = Qt.ItemDataRole.UserRole + 5  # a FileState when the file is not usable
 
+TitleRole = Qt.ItemDataRole.UserRole + 6  # the title the creator gave the video, or ""
+
+_DISPLAY, _EDIT, _DECORATION, _TOOLTIP, _ALIGNMENT = (
+    int(Qt.ItemDataRole.DisplayRole), int(Qt.ItemDataRole.EditRole),
+    int(Qt.ItemDataRole.DecorationRole), int(Qt.ItemDataRole.ToolTipRole),
+    int(Qt.ItemDataRole.TextAlignmentRole))
+_VIDEO_ID, _PERMISSION, _EFFECTIVE, _FOLDER, _FILE_STATE, _TITLE = (
+    int(VideoIdRole), int(PermissionRole), int(EffectiveRole), int(FolderRole),
+    int(FileStateRole), int(TitleRole))
+_ANSWERED = frozenset({_DISPLAY, _EDIT, _DECORATION, _TOOLTIP, _ALIGNMENT, _VIDEO_ID,
+                       _PERMISSION, _EFFECTIVE, _FOLDER, _FILE_STATE, _TITLE})
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
 FILE_LABELS = {FileState.MISSING: "File missing", FileState.UNREADABLE: "File unreadable",
                FileState.CHANGED: "File changed"}
 FILE_HINTS = {FileState.MISSING: "right-click: Locate…", FileState.UNREADABLE: "permission",
@@ -278,6 +291,8 @@ class LibraryModel(QAbstractTableModel):
         query); swapped in, the rows stay where they are."""
         if snapshot is not None:
             permissions, state = snapshot.facts, snapshot.state
+            if permissions is None:  # only the library's state changed: the facts stand
+                permissions = self._facts
         else:
             with self.context.library.read():
                 permissions = self.context.consent.facts()
@@ -359,13 +374,14 @@ class LibraryModel(QAbstractTableModel):
         return None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
+        # Called hundreds of times a repaint (a delegate asks a cell for a dozen roles):
+        # roles as plain ints, the roles no column answers turned away first.
+        role = int(role)
+        if role not in _ANSWERED or not index.isValid():
             return None
         r = self._rows[index.row()]
         col = index.column()
-        permission = self._facts[r.id].own
-        problem = self._problems.get(r.id) if self._problems else None
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             if col == COL_NAME:
                 return r.name
             if col == COL_DURATION:
@@ -373,39 +389,43 @@ class LibraryModel(QAbstractTableModel):
             if col == COL_RESOLUTION:
                 return f"{r.width}×{r.height}"
             if col == COL_PERMISSION:
-                return PERMISSION_LABELS[permission]
+                return PERMISSION_LABELS[self._facts[r.id].own]
             return effective_label(self.effective(index.row()))  # the delegate adds the file
-        if role == FileStateRole:
-            return problem
-        if role == Qt.ItemDataRole.EditRole and col == COL_PERMISSION:
-            return permission
-        if role == Qt.ItemDataRole.DecorationRole and col == COL_NAME:
-            return self.thumbnails.get(r.thumbnail)  # painted rows only: the lazy load
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _FILE_STATE:
+            return self._problems.get(r.id) if self._problems else None
+        if role == _EDIT:
+            return self._facts[r.id].own if col == COL_PERMISSION else None
+        if role == _DECORATION:
+            return self.thumbnails.get(r.thumbnail) if col == COL_NAME else None  # lazy load
+        if role == _TOOLTIP:
+            problem = self._problems.get(r.id) if self._problems else None
             if problem is not None and col in (COL_NAME, COL_EFFECTIVE):
                 return (f"{os.path.join(r.folder, r.name)}\n"
                         f"{problem_sentence(_Named(r), problem, window=True)}.")
             if col == COL_NAME:
-                return os.path.join(r.folder, r.name)
+                path = os.path.join(r.folder, r.name)
+                return f"{r.title}\n{path}" if r.title else path
             if col == COL_PERMISSION:
                 return {"allow": "You allowed AI remixes of this video.",
                         "deny": "You denied AI remixes of this video.",
                         "default": "This video follows the library default "
-                                   f"({self._state.default})."}[permission]
+                                   f"({self._state.default})."}[self._facts[r.id].own]
             if col == COL_EFFECTIVE:
                 eff = self.effective(index.row())
                 return f"{'Allowed' if eff.allowed else 'Denied'}: {reason_for_you(eff)}."
             return None
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_DURATION, COL_RESOLUTION):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == VideoIdRole:
+        if role == _ALIGNMENT:
+            return _RIGHT if col in (COL_DURATION, COL_RESOLUTION) else None
+        if role == _VIDEO_ID:
             return r.id
-        if role == PermissionRole:
-            return permission
-        if role == EffectiveRole:
+        if role == _PERMISSION:
+            return self._facts[r.id].own
+        if role == _EFFECTIVE:
             return self.effective(index.row())
-        if role == FolderRole:
+        if role == _FOLDER:
             return r.folder
+        if role == _TITLE:
+            return r.title
         return None
 
     def flags(self, index):  # called for every selected cell: keep it to one comparison
