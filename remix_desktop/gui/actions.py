@@ -118,6 +118,10 @@ class ActionsMixin:
                                shortcut="Ctrl+Shift+O", checkable=True,
                                tip="Deny AI remixes of every video at once; your per-video "
                                    "choices are kept")
+        self.panel_action = a("Remix &panel", self.toggle_panel, shortcut="Ctrl+Shift+R",
+                              checkable=True, tip="Show or fold away the remix panel (the "
+                              "library gets all the room)")
+        self.panel_action.setChecked(True)
         self.shortcuts_action = a("&Keyboard shortcuts", self.open_shortcuts,
                                   shortcut="Ctrl+/", tip="Every key the window answers to")
         self.about_action = a("&About Remix Desktop", self.open_about,
@@ -160,9 +164,21 @@ class ActionsMixin:
         permission.addSeparator()
         permission.addActions([self.remove_action])
         view = bar.addMenu("&View")
-        view.addActions([self.audit_action])
+        view.addActions([self.audit_action, self.panel_action])
         help_menu = bar.addMenu("&Help")
         help_menu.addActions([self.shortcuts_action, self.about_action])
+
+    def toggle_panel(self, shown: bool) -> None:
+        """Fold the remix panel away (its width goes to the library) or bring it back."""
+        sizes = self.splitter.sizes()
+        total = sum(sizes)
+        if shown and sizes[1] == 0:
+            panel = getattr(self, "_panel_width", 0) or total * 2 // 5
+            self.splitter.setSizes([total - panel, panel])
+        elif not shown and sizes[1]:
+            self._panel_width = sizes[1]
+            self.splitter.setSizes([total, 0])
+        self.panel_action.setChecked(self.splitter.sizes()[1] > 0)
 
     def open_shortcuts(self):
         from .help import ShortcutsDialog

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QStyle, QStyledItemDeleg
 
 from ..core.video_files import FileState
 from .library_model import (FILE_HINTS, FILE_LABELS, PERMISSION_LABELS, EffectiveRole,
-                            FileStateRole, FolderRole, PermissionRole)
+                            FileStateRole, FolderRole, PermissionRole, TitleRole)
 from .thumbnails import THUMB_SIZE
 
 ALLOW_COLOR = QColor("#2e7d32")  # green 800: white text passes contrast on it
@@ -39,7 +39,9 @@ def _text_color(option: QStyleOptionViewItem, role=QPalette.ColorRole.Text) -> Q
 
 
 class NameDelegate(QStyledItemDelegate):
-    """Thumbnail on the left; the file name, and below it the folder, dimmed and elided."""
+    """Thumbnail on the left; the title the creator gave the video (or its file name), and
+    below it the file name (or, without a title, the folder), dimmed; both elided in the
+    middle, the whole of both in the tooltip."""
 
     def paint(self, painter, option, index):
         # no initStyleOption: the view set the state, palette, font and widget already, and
@@ -67,14 +69,16 @@ class NameDelegate(QStyledItemDelegate):
         painter.setFont(font)
         painter.setPen(_text_color(option, QPalette.ColorRole.PlaceholderText) if gone
                        else _text_color(option))
-        name = fm.elidedText(index.data() or "", Qt.TextElideMode.ElideMiddle, text_rect.width())
+        title = index.data(TitleRole) or ""
+        name = fm.elidedText(title or index.data() or "", Qt.TextElideMode.ElideMiddle,
+                             text_rect.width())
         painter.drawText(QRect(text_rect.left(), y, text_rect.width(), fm.height()),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
         painter.setFont(small)
         dim = _text_color(option, QPalette.ColorRole.PlaceholderText)
         painter.setPen(dim)
-        folder = sfm.elidedText(index.data(FolderRole) or "", Qt.TextElideMode.ElideMiddle,
-                                text_rect.width())
+        folder = sfm.elidedText((index.data() if title else index.data(FolderRole)) or "",
+                                Qt.TextElideMode.ElideMiddle, text_rect.width())
         painter.drawText(QRect(text_rect.left(), y + fm.height() + 2, text_rect.width(),
                                sfm.height()),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, folder)

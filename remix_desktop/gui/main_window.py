@@ -39,6 +39,18 @@ SEARCH_DELAY_ROWS = 5000  # below this many videos each keystroke filters at onc
 STATE_KEYS = ("gui.geometry", "gui.window_state", "gui.splitter", "gui.header")
 
 
+def default_size() -> tuple[int, int]:
+    """1360 x 820, or less: never larger than the screen's free area (a 1366 x 768 laptop
+    sees its status bar)."""
+    from PySide6.QtGui import QGuiApplication
+
+    screen = QGuiApplication.primaryScreen()
+    if screen is None:
+        return 1360, 820
+    free = screen.availableGeometry()
+    return min(1360, free.width()), min(820, free.height())
+
+
 def window_settings(home) -> QSettings:
     """Where the window's geometry, toolbars, splitter and columns are kept: an INI file of
     this machine beside the library, not in it, so restoring a library backup does not move
@@ -56,7 +68,7 @@ class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
         self.setWindowTitle("Remix Desktop")
         self.setObjectName("mainWindow")
         self.setAcceptDrops(True)
-        self.resize(1360, 820)
+        self.resize(*default_size())
 
         self.model = LibraryModel(context, self)
         self.proxy = LibraryProxy(self)
@@ -176,6 +188,10 @@ class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
+        self.splitter.setCollapsible(1, True)  # the remix panel folds away: all the room for
+        # the library (drag it back, or View > Remix panel)
+        self.splitter.splitterMoved.connect(
+            lambda *_: self.panel_action.setChecked(self.splitter.sizes()[1] > 0))
         self.splitter.setSizes([760, 520])
         self.library_page = self.splitter
 

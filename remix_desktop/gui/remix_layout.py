@@ -7,7 +7,8 @@ from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QGroupBox,
                                QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
-                               QScrollArea, QSlider, QSpinBox, QSplitter, QStackedWidget,
+                               QScrollArea, QSizePolicy, QSlider, QSpinBox, QSplitter,
+                               QStackedWidget,
                                QTabWidget, QVBoxLayout, QWidget)
 
 from ..core.remix import PRESETS
@@ -20,6 +21,28 @@ from .remix_widgets import ImageView, choices
 
 CAPTION_COUNT = 4  # caption candidates per model run
 WIDE_MIN = 900  # narrower than this, the controls and the previews share tabs
+
+
+class FitScrollArea(QScrollArea):
+    """A scroll area as tall as its contents when there is room, and scrolling (up and down
+    only) when there is not; it never asks for more than a few rows' height."""
+
+    MIN_HEIGHT = 96
+
+    def __init__(self, widget: QWidget):
+        super().__init__()
+        self.setWidget(widget)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt
+        inner = self.widget().sizeHint()
+        return QSize(inner.width(), inner.height() + 2 * self.frameWidth())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt
+        inner = self.widget().minimumSizeHint()
+        return QSize(inner.width(), min(inner.height(), self.MIN_HEIGHT))
 
 
 class RemixPanelUi:
@@ -42,6 +65,10 @@ class RemixPanelUi:
         self.tags_edit = self.info.tags_edit
 
         self.caption_list = CaptionList()
+        # the list takes what room is left (at least four lines): the look and Generate
+        # below it are served first
+        self.caption_list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
+        self.caption_list.setMinimumHeight(4 * self.caption_list.fontMetrics().height() + 12)
         self.write_button = QPushButton("&Write captions")
         self.write_button.setToolTip(f"Ask the caption model on this computer for "
                                      f"{CAPTION_COUNT} captions for the chosen frame; they "
@@ -109,8 +136,16 @@ class RemixPanelUi:
         column = QVBoxLayout(self.caption_page)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(captions, 1)
-        column.addWidget(look)
-        column.addWidget(self.diffusion_box)
+        # the look (and the diffusion settings under it) scroll, up and down only, when the
+        # window is short: the panel never grows the window past the screen, and Generate,
+        # outside this, stays in view
+        settings = QWidget()
+        settings_column = QVBoxLayout(settings)
+        settings_column.setContentsMargins(0, 0, 0, 0)
+        settings_column.addWidget(look)
+        settings_column.addWidget(self.diffusion_box)
+        self.settings_area = FitScrollArea(settings)
+        column.addWidget(self.settings_area)
         self.actions = actions
 
         controls = QWidget()
@@ -120,6 +155,7 @@ class RemixPanelUi:
         self.controls_area.setWidget(controls)
         self.controls_area.setWidgetResizable(True)
         self.controls_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.controls_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.controls_area.setMinimumWidth(340)
 
         self.gallery = PreviewGallery(ctx)
@@ -281,8 +317,15 @@ class RemixPanelUi:
         if self._shares is None or total < 400:
             return
         first, second = self._shares
-        self.splitter.setSizes([total * first // (first + second),
-                                total * second // (first + second)])
+        below = total * second // (first + second)
+        lower = self.splitter.widget(1)
+        # what the lower part needs: its minimum, with the look (and diffusion settings)
+        # shown whole rather than scrolled
+        want = (lower.minimumSizeHint().height() + self.settings_area.sizeHint().height()
+                - self.settings_area.minimumSizeHint().height())
+        if below < want:  # the controls first (a short window): the frame gives way
+            below = min(want, total - self.splitter.widget(0).minimumSizeHint().height())
+        self.splitter.setSizes([total - below, below])
         self._shares = None
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt

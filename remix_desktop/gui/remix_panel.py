@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import QWidget
 
@@ -479,6 +479,10 @@ class RemixPanel(RemixPanelUi, QWidget):
     def _style_changed(self, *_args) -> None:
         diffusion = self.style_combo.currentData() == DIFFUSION
         self.diffusion_box.setVisible(diffusion)
+        self.settings_area.updateGeometry()  # its height follows what it holds now
+        if self.wide is False:  # narrow: the frame gives the settings room, if it can
+            self._shares = (11, 10)
+            QTimer.singleShot(0, self._share_out)
         if diffusion and self._models_stale:
             self.load_models()
         self._update_controls()

@@ -244,3 +244,50 @@ def test_the_remix_panel_comes_back_as_it_was_left(qtbot, filled, home):
             again.panel.size_combo.currentData()) == chosen
     again_share = again.splitter.sizes()[1] / sum(again.splitter.sizes())
     assert abs(again_share - share) < 0.05, (again_share, share)
+
+
+def test_the_window_fits_the_screen_and_the_panel_folds_away(qtbot, filled):
+    from remix_desktop.gui.main_window import default_size
+
+    window = filled
+    free = window.screen().availableGeometry()
+    width, height = default_size()
+    assert width <= free.width() and height <= free.height()
+    smallest = window.minimumSizeHint()  # and a 1366 x 768 laptop holds the window whole
+    assert smallest.width() <= 1366 and smallest.height() <= 740, smallest
+    window.panel_action.trigger()  # View > Remix panel: off
+    assert window.splitter.sizes()[1] == 0 and not window.panel_action.isChecked()
+    window.panel_action.trigger()
+    assert window.splitter.sizes()[1] > 0 and window.panel_action.isChecked()
+
+
+def test_a_title_is_shown_with_the_file_name_beneath(qtbot, filled):
+    from remix_desktop.gui.library_model import TitleRole
+
+    window = filled
+    video_id = window.proxy.video_id(row_of(window, "h264.mp4"))
+    finish(qtbot, window, window.context.run_op(
+        "title", lambda lib, _c: ops.set_video_info(lib, video_id, title="Morning espresso")))
+    index = window.proxy.index(row_of(window, "h264.mp4"), COL_NAME)
+    assert index.data(TitleRole) == "Morning espresso"
+    assert index.data(Qt.ItemDataRole.ToolTipRole).startswith("Morning espresso\n")
+    assert index.data(Qt.ItemDataRole.ToolTipRole).endswith("h264.mp4")
+
+
+def test_the_diffusion_settings_never_push_generate_out_of_a_short_window(qtbot, filled):
+    from remix_desktop.core.remix import DIFFUSION
+
+    window = filled
+    window.resize(1366, 740)
+    video_id = window.proxy.video_id(0)
+    window.select_ids([video_id], video_id)
+    panel = window.panel
+    panel.style_combo.setCurrentIndex(panel.style_combo.findData(DIFFUSION))
+    qtbot.wait(50)
+    assert panel.diffusion_box.isVisibleTo(panel)
+    # the settings scroll instead of growing the window past a 1366 x 768 screen
+    assert window.minimumSizeHint().height() <= 740, window.minimumSizeHint()
+    assert panel.settings_area.minimumSizeHint().height() <= panel.settings_area.MIN_HEIGHT
+    assert panel.settings_area.horizontalScrollBarPolicy() == \
+        Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    assert panel.generate_button.isVisible()
