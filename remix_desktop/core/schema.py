@@ -157,6 +157,27 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE audit ADD COLUMN previews_removed INTEGER NOT NULL DEFAULT 0;
     """,
+    # 10: preview numbers are never used twice (an export is named after its preview's number:
+    # a number reused after a deletion gave two different pictures one name). A rebuild with
+    # AUTOINCREMENT; foreign keys are off around it, see Library._migrate.
+    """
+    CREATE TABLE previews_v10 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        request_hash TEXT NOT NULL UNIQUE,
+        file TEXT NOT NULL,
+        caption TEXT NOT NULL DEFAULT '',
+        params TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL,
+        face INTEGER NOT NULL DEFAULT 0,
+        kind TEXT NOT NULL DEFAULT 'still'
+    );
+    INSERT INTO previews_v10 SELECT id, video_id, request_hash, file, caption, params,
+        created_at, face, kind FROM previews;
+    DROP TABLE previews;
+    ALTER TABLE previews_v10 RENAME TO previews;
+    CREATE INDEX previews_by_video ON previews(video_id);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

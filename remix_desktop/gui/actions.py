@@ -397,7 +397,7 @@ class ActionsMixin:
 
     def export_permissions_file(self, target: Path | None = None):
         target = target or ask_save_path(self, "Export permissions",
-                                         "remix-desktop-permissions.csv")
+                                         "remix-desktop-permissions.csv", self.context)
         if target is None:
             return None
         context = self.context

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterator
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -306,6 +307,30 @@ class AppContext(QObject):
                 signal.emit()
             self.previewsChanged.emit(0)
             self.watch.start()
+
+    def window_settings(self):
+        """The window's own settings (geometry, panel sizes, the folders file dialogs last
+        used): an INI file of this machine beside the library, not in it, so restoring a
+        library backup does not move the windows (and each data home has its own)."""
+        from PySide6.QtCore import QSettings
+
+        return QSettings(str(self.home.root / "window.ini"), QSettings.Format.IniFormat)
+
+    def last_folder(self, kind: str, default: Path | None = None) -> Path:
+        """The folder a file dialog of `kind` used last (it still exists), else `default`
+        (the Pictures folder, or home)."""
+        value = self.window_settings().value(f"folders/{kind}")
+        if value and Path(str(value)).is_dir():
+            return Path(str(value))
+        if default is not None:
+            return default
+        pictures = Path.home() / "Pictures"
+        return pictures if pictures.is_dir() else Path.home()
+
+    def remember_folder(self, kind: str, folder: Path) -> None:
+        saved = self.window_settings()
+        saved.setValue(f"folders/{kind}", str(folder))
+        saved.sync()
 
     def remixer(self, library: Library) -> Remixer:
         return Remixer(library, self.captions, self.images, caption_model=self.captions.model_id)

@@ -256,14 +256,19 @@ class SettingsDialog(QDialog):
         super().accept()
 
 
-def ask_save_path(parent: QWidget, title: str, suggested: str) -> Path | None:
+def ask_save_path(parent: QWidget, title: str, suggested: str,
+                  context: "AppContext | None" = None) -> Path | None:
     """A .csv or .json file to write. QFileDialog asks before replacing a file; a name typed
-    without a suffix gets one, and then we ask ourselves if that file exists."""
+    without a suffix gets one, and then we ask ourselves if that file exists. With a
+    `context`, the dialog opens in the folder it saved into last time."""
+    folder = context.last_folder("files", Path.home()) if context is not None else Path.home()
     path, chosen = QFileDialog.getSaveFileName(
-        parent, title, str(Path.home() / suggested), "CSV (*.csv);;JSON (*.json)")
+        parent, title, str(folder / suggested), "CSV (*.csv);;JSON (*.json)")
     if not path:
         return None
     target = Path(path)
+    if context is not None:
+        context.remember_folder("files", target.parent)
     if target.suffix.lower() not in (".csv", ".json"):
         target = target.with_name(target.name + (".json" if "json" in chosen.lower()
                                                  else ".csv"))
@@ -390,7 +395,8 @@ class AuditDialog(QDialog):
 
     def export(self) -> Path | None:
         """Ask where (the file dialog asks before replacing a file), then write."""
-        target = ask_save_path(self, "Export the audit trail", "remix-desktop-audit.csv")
+        target = ask_save_path(self, "Export the audit trail", "remix-desktop-audit.csv",
+                               self.context)
         if target is None:
             return None
         try:

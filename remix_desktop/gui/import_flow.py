@@ -77,13 +77,19 @@ class ImportFlow(QObject):
     # -- choosing --------------------------------------------------------------------------
 
     def choose_files(self) -> Job | None:
+        start = self.context.last_folder("videos", Path.home())
         files, _ = QFileDialog.getOpenFileNames(
-            self.window, "Import videos", str(Path.home()), f"{VIDEO_FILTER};;All files (*)")
+            self.window, "Import videos", str(start), f"{VIDEO_FILTER};;All files (*)")
+        if files:
+            self.context.remember_folder("videos", Path(files[0]).parent)
         return self.start(files) if files else None
 
     def choose_folder(self) -> Job | None:
+        start = self.context.last_folder("videos", Path.home())
         folder = QFileDialog.getExistingDirectory(
-            self.window, "Import a folder of videos (with its subfolders)", str(Path.home()))
+            self.window, "Import a folder of videos (with its subfolders)", str(start))
+        if folder:
+            self.context.remember_folder("videos", Path(folder).parent)
         return self.start([folder]) if folder else None
 
     # -- running ---------------------------------------------------------------------------

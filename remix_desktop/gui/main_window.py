@@ -54,7 +54,8 @@ def default_size() -> tuple[int, int]:
 def window_settings(home) -> QSettings:
     """Where the window's geometry, toolbars, splitter and columns are kept: an INI file of
     this machine beside the library, not in it, so restoring a library backup does not move
-    the windows (and each data home, a test's too, has its own)."""
+    the windows (and each data home, a test's too, has its own). See
+    AppContext.window_settings."""
     return QSettings(str(home.root / "window.ini"), QSettings.Format.IniFormat)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 from typing import Iterable
 
-from PySide6.QtCore import QEvent, QRect, Qt, Signal
+from PySide6.QtCore import QEvent, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QPainter, QPalette
 from PySide6.QtWidgets import (QAbstractItemView, QListWidget, QListWidgetItem, QMenu,
                                QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget)
@@ -77,6 +77,20 @@ class CaptionDelegate(QStyledItemDelegate):
         reduced = QStyleOptionViewItem(option)
         reduced.rect = text_rect
         super().paint(painter, reduced, index)
+        if style is not None and index.flags() & Qt.ItemFlag.ItemIsUserCheckable:
+            # Fusion draws the check box's edge a shade off the background: lost on a dark
+            # palette. A rim in the placeholder colour shows it in both themes.
+            check = QStyleOptionViewItem(reduced)
+            self.initStyleOption(check, index)
+            check.rect = text_rect
+            box = style.subElementRect(QStyle.SubElement.SE_ItemViewItemCheckIndicator, check,
+                                       widget)
+            painter.save()
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(option.palette.color(QPalette.ColorRole.PlaceholderText))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(QRectF(box).adjusted(0.5, 0.5, -0.5, -0.5), 2, 2)
+            painter.restore()
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         group = QPalette.ColorGroup.Normal
         painter.save()

@@ -550,8 +550,15 @@ class RemixPanel(RemixPanelUi, QWidget):
         self.step_label.setText(f"Step {step} of {steps}")
         self.step_box.show()
 
+    def _end_steps(self) -> None:
+        """A run is over: its last noisy step is not left on show."""
+        self.step_view.set_image(None)
+        self.step_label.setText("")
+        self.step_box.hide()
+
     def _generated(self, result) -> None:
         token, video_id, made = result
+        self._end_steps()
         self.context.emit_changes(OpChanges(previews=frozenset({video_id})), initiator=self)
         if token == self._token and made:
             self.gallery.select(next(i for i in self.gallery.preview_ids() + made if i in made))
@@ -602,6 +609,8 @@ class RemixPanel(RemixPanelUi, QWidget):
         if not self._mine():
             return
         self._status(message)
+        if self.sender() is getattr(self.generate_job, "signals", None):
+            self._end_steps()
         job = next((j for j in (self.caption_job, self.generate_job)
                     if j is not None and self.sender() is j.signals), None)
         if isinstance(getattr(job, "error", None), (RemixNotAllowed, VideoFileProblem)):
@@ -611,6 +620,7 @@ class RemixPanel(RemixPanelUi, QWidget):
         if not self._mine():
             return
         if self.sender() is getattr(self.generate_job, "signals", None):
+            self._end_steps()
             self.context.emit_changes(OpChanges(previews=frozenset({self.video_id or 0})),
                                       initiator=self)
         self._status("Stopped.")

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QImage, QPainter, QPalette, QPixmap
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtGui import (QDesktopServices, QGuiApplication, QIcon, QImage, QPainter,
+                           QPalette, QPixmap)
 from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QLabel,
                                QListWidget, QListWidgetItem, QMessageBox, QPushButton,
                                QSplitter, QVBoxLayout, QWidget)
@@ -24,6 +25,16 @@ THUMB_SIDE = 120
 DETAIL_SIDE = 1080
 ID_ROLE = Qt.ItemDataRole.UserRole
 FILTERS = {f.name_filter: f.suffixes[0][1:] for f in EXPORT_FORMATS}  # the save dialog's
+
+
+def free_name(target: Path) -> Path:
+    """`target`, or "name (2).png", "name (3).png" … when that is taken."""
+    n = 2
+    chosen = target
+    while chosen.exists():
+        chosen = target.with_name(f"{target.stem} ({n}){target.suffix}")
+        n += 1
+    return chosen
 
 
 def describe(preview: Preview) -> str:
@@ -79,8 +90,8 @@ class PreviewGallery(QWidget):
         self._blank = QPixmap(THUMB_SIDE, THUMB_SIDE)
         self._blank.fill(Qt.GlobalColor.transparent)
         self._detail_job: Job | None = None
-        pictures = Path.home() / "Pictures"
-        self.last_folder = pictures if pictures.is_dir() else Path.home()
+        self.last_folder = context.last_folder("exports")  # remembered across restarts
+        self.last_export: Path | None = None
 
         self.preview_list = PreviewGrid()
         self.preview_list.setViewMode(QListWidget.ViewMode.IconMode)
@@ -91,7 +102,8 @@ class PreviewGallery(QWidget):
         self.preview_list.setWordWrap(True)
         self.preview_list.setUniformItemSizes(True)
         self.preview_list.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.preview_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # several can be chosen (Ctrl/Shift-click) and exported into a folder at once
+        self.preview_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.preview_list.setToolTip("The previews made for this video, newest first")
         self.preview_list.currentItemChanged.connect(self._current_changed)
         self.detail = ImageView("Select a preview to see it larger.", minimum=QSize(120, 90))
@@ -103,14 +115,24 @@ class PreviewGallery(QWidget):
         self.export_button.setToolTip("Save the selected preview as PNG, JPEG or WebP, "
                                       "labelled as AI-made in its metadata (Ctrl+E)")
         self.export_button.clicked.connect(self.export_selected)
+        self.copy_button = QPushButton("&Copy")
+        self.copy_button.setToolTip("Copy the selected preview to the clipboard, as a picture "
+                                    "(a pasted picture carries no AI label: export to keep it)")
+        self.copy_button.clicked.connect(self.copy_selected)
+        self.open_folder_button = QPushButton("Open folder")
+        self.open_folder_button.setToolTip("Show the folder of the last export")
+        self.open_folder_button.clicked.connect(self.open_export_folder)
+        self.open_folder_button.setEnabled(False)
 
-        side = QWidget()
+        self.side = side = QWidget()  # hidden while there is no preview: no empty pane
         column = QVBoxLayout(side)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.detail, 1)
         column.addWidget(self.detail_label)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
+        buttons.addWidget(self.open_folder_button)
+        buttons.addWidget(self.copy_button)
         buttons.addWidget(self.export_button)
         column.addLayout(buttons)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -148,6 +170,7 @@ class PreviewGallery(QWidget):
             item.setIcon(QIcon(QPixmap.fromImage(image) if image is not None else self._blank))
             self.preview_list.addItem(item)
         self.preview_list.blockSignals(False)
+        self.side.setVisible(bool(previews))
         if keep is not None and keep.id in self.previews:
             self.select(keep.id)
         else:
@@ -176,6 +199,7 @@ class PreviewGallery(QWidget):
 
     def _show_detail(self, preview: Preview | None) -> None:
         self.export_button.setEnabled(preview is not None)
+        self.copy_button.setEnabled(preview is not None)
         self.detail.set_image(None)
         if preview is None:
             self.detail_label.setText("")
@@ -236,8 +260,19 @@ class PreviewGallery(QWidget):
         return default_export_name(self.video.name if self.video is not None else "video",
                                    preview.id)
 
+    def chosen(self) -> list[Preview]:
+        """Every preview selected in the grid, in the grid's order."""
+        ids = {item.data(ID_ROLE) for item in self.preview_list.selectedItems()}
+        return [self.previews[i] for i in self.preview_ids() if i in ids and i in self.previews]
+
     def export_selected(self) -> Job | None:
-        """Ask where to save the selected preview, then export it on a job."""
+        """Ask where to save the selected preview, then export it on a job; several
+        selected: ask for a folder and export them all into it."""
+        many = self.chosen()
+        if len(many) > 1:
+            folder = QFileDialog.getExistingDirectory(
+                self, f"Export {len(many)} previews into…", str(self.last_folder))
+            return self.export_many([p.id for p in many], Path(folder)) if folder else None
         preview = self.selected()
         if preview is None:
             return None
@@ -261,8 +296,68 @@ class PreviewGallery(QWidget):
                                           f"{target.name} already exists. Replace it?")
             if answer != QMessageBox.StandardButton.Yes:
                 return None
-        self.last_folder = target.parent
+        self._remember(target.parent)
         return self.export_preview(preview.id, target, force=target.exists())
+
+    def _remember(self, folder: Path) -> None:
+        self.last_folder = folder
+        self.context.remember_folder("exports", folder)
+
+    def export_many(self, preview_ids: list[int], folder: Path) -> Job:
+        """Export these previews into `folder` on one job, each under its own name; a name
+        taken already gets " (2)", " (3)" …: nothing there is replaced."""
+        ctx, folder = self.context, Path(folder)
+        self._remember(folder)
+        names = {p: self.default_name(self.previews[p]) if p in self.previews
+                 else f"preview-{p}.png" for p in preview_ids}
+
+        def work(control):
+            written = []
+            with ctx.background_library() as library:
+                remixer = ctx.remixer(library)
+                for i, preview_id in enumerate(preview_ids):
+                    if control.cancelled():
+                        break
+                    control.progress(i, len(preview_ids), f"Exporting {i + 1} of "
+                                                          f"{len(preview_ids)}")
+                    target = free_name(folder / names[preview_id])
+                    written.append(remixer.export(preview_id, target))
+            return written
+
+        self.export_job = ctx.jobs.run("export previews", work, finished=self._exported_many,
+                                       failed=self._export_failed)
+        return self.export_job
+
+    def _exported_many(self, written: list[Path]) -> None:
+        if written:
+            self.last_export = written[-1]
+            self.open_folder_button.setEnabled(True)
+        self.statusMessage.emit(f"Exported {len(written)} previews to {self.last_folder}, "
+                                "each labelled as AI-made in its metadata.")
+
+    def copy_selected(self) -> Job | None:
+        """Put the selected preview on the clipboard (read on a job, set on the GUI
+        thread)."""
+        preview = self.selected()
+        if preview is None:
+            return None
+        path = str(preview.path)
+
+        def done(image: QImage) -> None:
+            if image.isNull():
+                self.statusMessage.emit("The preview's file is missing; make it again.")
+                return
+            QGuiApplication.clipboard().setImage(image)
+            self.statusMessage.emit("Copied the preview. A pasted picture carries no AI "
+                                    "label; export it to keep the label.")
+
+        self.copy_job = self.context.jobs.run("copy preview", lambda control: QImage(path),
+                                              finished=done)
+        return self.copy_job
+
+    def open_export_folder(self) -> bool:
+        folder = self.last_export.parent if self.last_export else self.last_folder
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     def export_preview(self, preview_id: int, path: str | Path, *, force: bool = False) -> Job:
         """Export a preview to `path` on a job (never over a file unless `force`)."""
@@ -277,6 +372,8 @@ class PreviewGallery(QWidget):
         return self.export_job
 
     def _exported(self, target) -> None:
+        self.last_export = Path(target)
+        self.open_folder_button.setEnabled(True)
         self.statusMessage.emit(f"Exported to {target}, labelled as AI-made in its metadata.")
 
     def _export_failed(self, message: str) -> None:

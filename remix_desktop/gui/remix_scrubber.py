@@ -79,6 +79,9 @@ class FrameStrip(QWidget):
         self._position = seconds
         self.update()
 
+    def position(self) -> float:
+        return self._position
+
     def set_marks(self, times: list[float], best: float | None) -> None:
         self._marks, self._best = list(times), best
         self.update()
@@ -230,6 +233,7 @@ class FrameScrubber(QWidget):
             self.slider.blockSignals(True)
             self.slider.setRange(0, 0)
             self.slider.blockSignals(False)
+            self.strip.set_position(0.0)
             self._show_time()
             return
         if unavailable:
@@ -248,6 +252,7 @@ class FrameScrubber(QWidget):
         self.slider.setPageStep(1000)
         self.slider.setValue(int(video.duration_s * 500))  # start in the middle
         self.slider.blockSignals(False)
+        self.strip.set_position(self.time())  # the strip's cursor too (not the last video's)
         self._show_time()
         self._load_strip()
         self._load_frame()

@@ -148,3 +148,14 @@ def test_bad_requests_are_clear_errors(setup):
         request_for(video, style="vaporwave")
     with pytest.raises(UsageError, match="needs a caption"):
         request_for(video, caption="  ")
+
+
+def test_a_preview_number_is_never_used_twice(setup):
+    remixer, video, reads, spy = setup
+    consent = Consent(remixer.library)
+    consent.set_permission([video.id], "allow")
+    first = remixer.render(request_for(video, caption="POV: the first one"))
+    consent.set_permission([video.id], "deny")  # its previews are deleted, the last one too
+    consent.set_permission([video.id], "allow")
+    second = remixer.render(request_for(video, caption="POV: another picture"))
+    assert second.id > first.id  # so "clip-remix-N.png" names one picture only

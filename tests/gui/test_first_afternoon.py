@@ -291,3 +291,48 @@ def test_the_diffusion_settings_never_push_generate_out_of_a_short_window(qtbot,
     assert panel.settings_area.horizontalScrollBarPolicy() == \
         Qt.ScrollBarPolicy.ScrollBarAlwaysOff
     assert panel.generate_button.isVisible()
+
+
+def test_the_strip_cursor_follows_the_new_video(qtbot, filled):
+    window = filled
+    first = window.proxy.video_id(row_of(window, "h264.mp4"))
+    other = window.proxy.video_id(row_of(window, "clip.mov"))
+    window.select_ids([first], first)
+    scrubber = window.panel.scrubber
+    scrubber.set_time(0.1)
+    assert abs(scrubber.strip.position() - 0.1) < 1e-6
+    window.select_ids([other], other)
+    assert abs(scrubber.strip.position() - scrubber.time()) < 1e-6
+    assert abs(scrubber.time() - window.context.library.video(other).duration_s / 2) < 0.01
+
+
+def test_several_previews_export_into_a_folder_copy_and_the_folder_is_remembered(
+        qtbot, filled, tmp_path, home):
+    from PySide6.QtGui import QGuiApplication
+
+    window = filled
+    video_id = window.proxy.video_id(row_of(window, "h264.mp4"))
+    _make_previews(window, video_id, n=3)
+    window.select_ids([video_id], video_id)
+    gallery = window.panel.gallery
+    qtbot.waitUntil(lambda: gallery.preview_list.count() == 3, timeout=5000)
+    gallery.preview_list.selectAll()
+    assert len(gallery.chosen()) == 3
+    out = tmp_path / "exports"
+    out.mkdir()
+    (out / gallery.default_name(gallery.chosen()[0])).write_bytes(b"keep me")  # taken
+    job = gallery.export_many([p.id for p in gallery.chosen()], out)
+    with qtbot.waitSignal(job.signals.finished, timeout=10_000):
+        pass
+    files = sorted(p.name for p in out.iterdir())
+    assert len(files) == 4 and any(" (2)" in name for name in files)
+    assert (out / gallery.default_name(gallery.chosen()[0])).read_bytes() == b"keep me"
+    assert gallery.open_folder_button.isEnabled()
+    gallery.preview_list.setCurrentRow(0)
+    job = gallery.copy_selected()
+    with qtbot.waitSignal(job.signals.finished, timeout=5000):
+        pass
+    qtbot.waitUntil(lambda: not QGuiApplication.clipboard().image().isNull(), timeout=3000)
+    window.close()
+    again = open_window(qtbot, home)
+    assert again.panel.gallery.last_folder == out  # file dialogs open where they were left

@@ -72,6 +72,9 @@ def test_a_diffusion_remix_from_the_panel(qtbot, context, panel, allowed, sdxs, 
     progress = []
     job = panel.generate()
     job.signals.progress.connect(lambda d, t, m: progress.append((d, t, m)))
+    shown = []  # what the panel showed of each sampling step, while the run went on
+    job.signals.partial.connect(lambda _p: shown.append((
+        not panel.step_box.isHidden(), panel.step_view.image(), panel.step_label.text())))
     finish(qtbot, context, job, timeout=DIFFUSION_TIMEOUT)
     assert any("sampling" in m for _d, _t, m in progress), progress
     assert panel.preview_list.count() == 1
@@ -82,10 +85,13 @@ def test_a_diffusion_remix_from_the_panel(qtbot, context, panel, allowed, sdxs, 
     assert preview.params["diffusion_size"] == 64 and preview.params["steps"] == 1
     assert preview.path.is_file()
     assert not cancels
-    # the low-resolution look at the sampling step was drawn in the panel
-    assert not panel.step_box.isHidden()
-    assert panel.step_view.image() is not None and panel.step_view.image().width() > 0
-    assert panel.step_label.text() == "Step 1 of 1"
+    # the low-resolution look at the sampling step was drawn in the panel while it ran
+    # (connected after the panel's own slot: it sees what the panel just drew) ...
+    assert shown and shown[-1][0]
+    assert shown[-1][1] is not None and shown[-1][1].width() > 0
+    assert shown[-1][2] == "Step 1 of 1"
+    # ... and the noisy step is not left on show once the preview is made (issue 13)
+    assert panel.step_box.isHidden() and panel.step_view.image() is None
     # the model used is remembered as the chosen diffusion model (the CLI's default too)
     assert context.library.setting("diffusion_model") == model.name
     assert ModelStore(context.library).diffusion_choice() == model.name
