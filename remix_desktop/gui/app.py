@@ -15,7 +15,7 @@ from .. import __version__
 from ..core.errors import LibraryDamaged, RemixDesktopError
 from ..core.home import Home
 from ..core.library import Library
-from ..core.resources import resources_dir
+from ..core.resources import emoji_font, resources_dir
 
 THEME_ENV = "REMIX_DESKTOP_THEME"  # light | dark | system (default)
 
@@ -52,6 +52,26 @@ def apply_theme(app: QApplication) -> None:
     app.setProperty("remix_dark", dark)
 
 
+def use_emoji_font(app: QApplication) -> str | None:
+    """Let every text of the window fall back on a colour emoji font (🎬 in a title is drawn,
+    not a box): the application font's families get it after their own. Returns the emoji
+    family, or None when this system has no emoji font (then Qt's own fallback applies)."""
+    from PySide6.QtGui import QFontDatabase
+
+    path = emoji_font()
+    if path is None:
+        return None
+    loaded = QFontDatabase.addApplicationFont(str(path))
+    families = QFontDatabase.applicationFontFamilies(loaded) if loaded >= 0 else []
+    if not families:
+        return None
+    font = app.font()
+    if families[0] not in font.families():
+        font.setFamilies([*font.families(), families[0]])
+        app.setFont(font)
+    return families[0]
+
+
 def make_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("Remix Desktop")
@@ -62,6 +82,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
     app.setStyle("Fusion")
+    use_emoji_font(app)
     apply_theme(app)
     app.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_theme(app))
     return app

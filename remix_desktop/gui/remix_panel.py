@@ -478,6 +478,7 @@ class RemixPanel(RemixPanelUi, QWidget):
 
     def _style_changed(self, *_args) -> None:
         diffusion = self.style_combo.currentData() == DIFFUSION
+        self.scrubber.set_look(self.style_combo.currentData())  # the frame in that look
         self.diffusion_box.setVisible(diffusion)
         self.settings_area.updateGeometry()  # its height follows what it holds now
         if self.wide is False:  # narrow: the frame gives the settings room, if it can

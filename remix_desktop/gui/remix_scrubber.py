@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSizePolicy, QS
                                QVBoxLayout, QWidget)
 
 from ..core import frames
+from ..core.stylize import STYLES
 from ..core.errors import UsageError
 from ..core.faces import has_face
 from ..core.library import Video
@@ -168,6 +169,7 @@ class FrameScrubber(QWidget):
         self.suggest_job: Job | None = None
         self.face: bool | None = None
         self.token = 0  # a new video makes every older result stale
+        self.look = "none"  # the OpenCV style the frame is shown in (set_look)
         self._frame_job: Job | None = None
         self._strip_job: Job | None = None
         self._frame_again = False
@@ -256,6 +258,15 @@ class FrameScrubber(QWidget):
         self._show_time()
         self._load_strip()
         self._load_frame()
+
+    def set_look(self, style: str) -> None:
+        """Show the frame in this OpenCV style (a quick look at what Generate will make);
+        "none" or the diffusion style show the frame itself."""
+        if style == self.look:
+            return
+        self.look = style
+        if self.video is not None:
+            self._load_frame()
 
     def set_allowed(self, allowed: bool) -> None:
         """Consent changed: a denied video's frames are no longer checked for faces."""
@@ -349,10 +360,15 @@ class FrameScrubber(QWidget):
             self._frame_again = True  # one frame at a time; the newest position follows
             return
         token, path, at, faces = self.token, self.video.path, self.time(), self.allowed
+        look = self.look if self.allowed else "none"  # a denied video is shown as it is
 
         def work(control):
             pixels = _read(lambda: frames.grab_frame(path, at, max_side=FRAME_SIDE))
             face = has_face(pixels) if faces else None
+            if look in STYLES and look != "none":  # the chosen look, before generating
+                from ..core.stylize import stylize
+
+                pixels = stylize(pixels, look)
             return token, at, faces, qimage_from_rgb(pixels), face
 
         self._frame_job = self.context.jobs.run(

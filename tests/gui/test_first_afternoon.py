@@ -336,3 +336,44 @@ def test_several_previews_export_into_a_folder_copy_and_the_folder_is_remembered
     window.close()
     again = open_window(qtbot, home)
     assert again.panel.gallery.last_folder == out  # file dialogs open where they were left
+
+
+def test_choosing_a_style_shows_the_frame_in_it(qtbot, filled):
+    import numpy as np
+
+    window = filled
+    video_id = window.proxy.video_id(row_of(window, "h264.mp4"))
+    from remix_desktop.core.consent import Consent
+
+    Consent(window.context.library).set_permission([video_id], "allow")
+    window.context.consentChanged.emit()
+    window.select_ids([video_id], video_id)
+    view = window.panel.scrubber.view
+    qtbot.waitUntil(lambda: view.image() is not None, timeout=5000)
+
+    def pixels():
+        image = view.image().convertToFormat(view.image().Format.Format_RGB888)
+        return np.frombuffer(image.constBits(), np.uint8).copy()
+
+    plain = pixels()
+    panel = window.panel
+    panel.style_combo.setCurrentIndex(panel.style_combo.findData("sketch"))
+    qtbot.waitUntil(lambda: view.image() is not None and len(pixels()) == len(plain)
+                    and not np.array_equal(pixels(), plain), timeout=5000)
+    panel.style_combo.setCurrentIndex(panel.style_combo.findData("none"))
+    qtbot.waitUntil(lambda: view.image() is not None and np.array_equal(pixels(), plain),
+                    timeout=5000)
+
+
+def test_emoji_in_a_title_are_drawn_with_an_emoji_font(qtbot, filled):
+    from PySide6.QtGui import QFont, QFontMetrics
+    from PySide6.QtWidgets import QApplication
+
+    from remix_desktop.core.resources import emoji_font
+    from remix_desktop.gui.app import use_emoji_font
+
+    if emoji_font() is None:
+        pytest.skip("no colour emoji font on this machine (Debian: fonts-noto-color-emoji)")
+    family = use_emoji_font(QApplication.instance())
+    assert family and family in QApplication.instance().font().families()
+    assert QFontMetrics(QFont(family)).inFontUcs4(0x1F3AC)  # 🎬
