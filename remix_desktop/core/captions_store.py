@@ -103,10 +103,31 @@ class CaptionStore:
                          (int(bool(starred)), caption_id))
         return self.get(caption_id)
 
-    def delete(self, caption_id: int) -> None:
-        self.get(caption_id)
+    def delete(self, caption_id: int) -> StoredCaption:
+        """Delete a caption; returns it as it was, for `restore` (an Undo)."""
+        gone = self.get(caption_id)
         with self.library.write() as conn:
             conn.execute("DELETE FROM captions WHERE id = ?", (caption_id,))
+        return gone
+
+    def restore(self, caption: StoredCaption) -> StoredCaption:
+        """Put a deleted caption back as it was (text, source, format, model, seed, topic,
+        star and times); the video must still be in the library. A caption with the same
+        text that the video has meanwhile is kept instead."""
+        self.library.video(caption.video_id)
+        with self.library.write() as conn:
+            row = conn.execute("SELECT id FROM captions WHERE video_id = ? AND text = ?",
+                               (caption.video_id, caption.text)).fetchone()
+            if row is not None:
+                return self.get(row[0])
+            cur = conn.execute(
+                "INSERT INTO captions(video_id, text, source, format, model_id, seed, topic, "
+                "starred, created_at, edited_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (caption.video_id, caption.text, caption.source, caption.format,
+                 caption.model_id, caption.seed,
+                 json.dumps(caption.topic) if caption.topic is not None else None,
+                 int(caption.starred), caption.created_at, caption.edited_at))
+        return self.get(cur.lastrowid)
 
     def _add(self, video_id, text, source, fmt, model_id, seed, topic) -> StoredCaption:
         clean = clean_user_caption(text)

@@ -357,6 +357,26 @@ class Consent:
                     lost += n
             return lost
 
+    def previews_lost_by_undo(self, entry: audit.AuditEntry) -> int:
+        """How many remix previews undoing `entry` would delete (for Undo's question): an
+        undone Allow denies its videos again, an undone opt-out-off turns it back on."""
+        if entry.action == "optout":
+            return self.previews_lost(optout=entry.old == "on")
+        if entry.action == "default":
+            return self.previews_lost(default=entry.old)
+        if entry.action not in ("permission", "permissions-import"):
+            return 0
+        with self.library.read() as conn:
+            state = self._read_state(conn)
+            facts = ", ".join(f"v.{c}" for c in FACTS_SQL.split(", "))
+            rows = conn.execute(
+                f"SELECT c.old, {facts}, count(p.id) FROM audit_changes c "
+                "JOIN videos v ON v.id = c.video_id JOIN previews p ON p.video_id = c.video_id "
+                "WHERE c.audit_id = ? GROUP BY c.video_id", (entry.id,)).fetchall()
+        # each video back at its old own permission, its other facts as they are now
+        return sum(row[-1] for row in rows if not verdict(
+            VideoFacts._make(row[1:-1])._replace(own=row[0]), state).allowed)
+
     def _drop_denied_previews(self, conn: sqlite3.Connection) -> list[str]:
         state = self._read_state(conn)
         denied = [row[0] for row in previews.videos_with_previews(conn, FACTS_SQL)

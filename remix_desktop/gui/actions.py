@@ -283,6 +283,18 @@ class ActionsMixin:
             self.show_message("There is no change left to undo.")
             return None
         action, scope, old, new = pending.action, pending.scope, pending.old, pending.new
+        lost = self.context.consent.previews_lost_by_undo(pending)
+        if lost:  # an undo that denies again asks, as the change itself would have
+            answer = QMessageBox.question(
+                self, "Undo and delete remix previews?",
+                f"Undoing this ({action} of {pending.named_scope}: {old} → {new}) means "
+                f"videos may not be remixed again, so {previews(lost)} will be deleted "
+                "(exported files are kept).",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                return None
+        scope = pending.named_scope  # "video 6 (concert front row.webm)": said by name
 
         def done(change: Change) -> None:
             self.last_change = change

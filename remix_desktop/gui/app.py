@@ -53,23 +53,22 @@ def apply_theme(app: QApplication) -> None:
 
 
 def use_emoji_font(app: QApplication) -> str | None:
-    """Let every text of the window fall back on a colour emoji font (🎬 in a title is drawn,
-    not a box): the application font's families get it after their own. Returns the emoji
-    family, or None when this system has no emoji font (then Qt's own fallback applies)."""
+    """Make a colour emoji font available for 🎬 and 🚀 in titles and file names. It is only
+    registered, never put in the application font's families: Qt falls back on it for the
+    characters the window's font lacks, while digits and spaces (which emoji fonts also
+    carry, drawn wide) stay in the window's font. Returns the emoji family, or None when
+    this system has no emoji font."""
     from PySide6.QtGui import QFontDatabase
 
     path = emoji_font()
     if path is None:
         return None
+    known = {f for f in QFontDatabase.families() if "emoji" in f.lower()}
+    if known:  # the system's font configuration has it already
+        return sorted(known)[0]
     loaded = QFontDatabase.addApplicationFont(str(path))
     families = QFontDatabase.applicationFontFamilies(loaded) if loaded >= 0 else []
-    if not families:
-        return None
-    font = app.font()
-    if families[0] not in font.families():
-        font.setFamilies([*font.families(), families[0]])
-        app.setFont(font)
-    return families[0]
+    return families[0] if families else None
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:

@@ -115,7 +115,9 @@ class AppContext(QObject):
                progress: Callable[[int, int, str], None] | None = None,
                cancelled: Callable[[], None] | None = None,
                initiator: object = None, exclusive: bool = False,
-               partial_changes: OpChanges | None = None, reads: bool = False) -> Job | None:
+               partial_changes: OpChanges | None = None, reads: bool = False,
+               staged: Callable[[int, int, str, str], None] | None = None,
+               partial: Callable[[object], None] | None = None) -> Job | None:
         """Run `change(library, control)` on a job with its own connection. It returns an
         OpChanges (core.ops); from it this emits, once each, the signals of the parts that
         changed (after a consent change, with the snapshot read by the same job, so views
@@ -166,7 +168,7 @@ class AppContext(QObject):
                 cancelled()
 
         job = self.jobs.run(kind, work, finished=done, failed=fail, progress=progress,
-                            cancelled=stopped)
+                            cancelled=stopped, staged=staged, partial=partial)
         if exclusive:
             self.op = job
             self.opChanged.emit(True)

@@ -142,9 +142,11 @@ class CaptionList(QListWidget):
     starToggled = Signal(int, bool)  # stored id, starred
     captionDeleted = Signal(int, str, str)  # stored id, text, source ("model"/"template"/"own")
     message = Signal(str)  # one sentence for the status bar
+    undeleteRequested = Signal()  # Ctrl+Z right after a deletion: bring the caption back
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        self.can_undelete = False  # the panel sets it while a deletion can be undone
         self._keys = itertools.count(1)
         self._order = itertools.count(1)
         self.setAlternatingRowColors(True)
@@ -383,7 +385,19 @@ class CaptionList(QListWidget):
         menu.addAction("Delete", self.remove_selected)
         menu.exec(self.viewport().mapToGlobal(pos))
 
+    def event(self, event) -> bool:  # noqa: N802 - Qt
+        # Ctrl+Z here, right after a caption was deleted, brings it back (and is not the
+        # window's Undo of the last permission change)
+        if (event.type() == QEvent.Type.ShortcutOverride and self.can_undelete
+                and event.matches(QKeySequence.StandardKey.Undo)):
+            event.accept()
+            return True
+        return super().event(event)
+
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt
+        if self.can_undelete and event.matches(QKeySequence.StandardKey.Undo):
+            self.undeleteRequested.emit()
+            return
         if event.matches(QKeySequence.StandardKey.Delete) and self.state() != \
                 QAbstractItemView.State.EditingState:
             self.remove_selected()

@@ -21,6 +21,7 @@ from .remix_widgets import ImageView, choices
 
 CAPTION_COUNT = 4  # caption candidates per model run
 WIDE_MIN = 900  # narrower than this, the controls and the previews share tabs
+NARROW_MIN = 420  # the narrowest the panel asks to be (the narrow arrangement)
 
 
 class FitScrollArea(QScrollArea):
@@ -342,6 +343,13 @@ class RemixPanelUi:
         """In the narrow arrangement, bring the previews to the front."""
         if not self.wide:
             self.tabs.setCurrentWidget(self.previews_box)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt
+        """Never wider than the narrow arrangement needs: the side-by-side one is only used
+        when there is room for it, so it must not hold the panel wide (a splitter could
+        then never give the library more room, and titles were cut at the first start)."""
+        hint = QWidget.minimumSizeHint(self)
+        return QSize(min(hint.width(), NARROW_MIN), hint.height())
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt
         super().resizeEvent(event)

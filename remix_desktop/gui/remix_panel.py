@@ -87,6 +87,7 @@ class RemixPanel(RemixPanelUi, QWidget):
         self.caption_list.captionEdited.connect(self._keep_edit)
         self.caption_list.starToggled.connect(self._keep_star)
         self.caption_list.captionDeleted.connect(self._keep_delete)
+        self.caption_list.undeleteRequested.connect(self.undelete_caption)
         self.caption_list.message.connect(self._status)
         self.about_prompt.entered.connect(self._about_entered)
         for edit in (self.title_edit, self.tags_edit, self.description_edit):
@@ -122,6 +123,7 @@ class RemixPanel(RemixPanelUi, QWidget):
         self.cancel()  # the old video's jobs end; whatever they still report is dropped
         self.caption_job = self.generate_job = None
         self._token += 1
+        self.caption_list.can_undelete = False  # a deletion of the last video stays deleted
         self._next_seed = 0
         self.caption_list.clear()
         video = None
@@ -244,27 +246,32 @@ class RemixPanel(RemixPanelUi, QWidget):
         self.info.save()  # typed but not yet saved: kept even if this job is cancelled
         self._next_seed += 1
 
-        def work(control):
+        def work(library, control):
             control.on_cancel(ctx.engine.cancel)  # stops the worker process mid-caption
-            with ctx.background_library() as library:
-                stored = library.video(video_id)
-                if (stored.title, stored.description, tuple(stored.tags)) != info:
-                    library.set_info(video_id, title=info[0], description=info[1],
-                                     tags=info[2])  # the save job may still be queued
-                control.progress(0, 0, "Reading the frame", "frame")
-                run = ctx.remixer(library).write_captions(
-                    video_id, at, count=count, seed=seed,
-                    progress=lambda done, total, message="": control.progress(
-                        done, total, message or "writing captions", "caption"),
-                    cancelled=control.cancelled)
-                if control.cancelled():
-                    raise Cancelled()
-                kept = CaptionStore(library).add_run(video_id, run, model_id)
-            return token, more, run, kept
+            stored = library.video(video_id)
+            edited = (stored.title, stored.description, tuple(stored.tags)) != info
+            if edited:
+                library.set_info(video_id, title=info[0], description=info[1],
+                                 tags=info[2])  # the save job may still be queued
+            control.progress(0, 0, "Reading the frame", "frame")
+            run = ctx.remixer(library).write_captions(
+                video_id, at, count=count, seed=seed,
+                progress=lambda done, total, message="": control.progress(
+                    done, total, message or "writing captions", "caption"),
+                cancelled=control.cancelled)
+            if control.cancelled():
+                raise Cancelled()
+            kept = CaptionStore(library).add_run(video_id, run, model_id)
+            # the info typed may have been saved here: the library's views hear of it
+            return OpChanges(videos=edited, result=(token, more, run, kept))
 
-        self.caption_job = ctx.jobs.run("write captions", work, finished=self._captions,
-                                        failed=self._failed, staged=self._progress,
-                                        cancelled=self._cancelled)
+        self.caption_job = ctx.run_op("write captions", work, finished=self._captions,
+                                      failed=lambda message: self._failed(message, "caption"),
+                                      staged=self._progress,
+                                      cancelled=lambda: self._cancelled("caption"),
+                                      initiator=self, reads=True)
+        if self.caption_job is None:
+            return None
         self._track(self.caption_job, "Starting the caption model…")
         return self.caption_job
 
@@ -367,17 +374,37 @@ class RemixPanel(RemixPanelUi, QWidget):
 
     def _keep_delete(self, caption_id: int, text: str, source: str) -> None:
         def change(store):
-            store.delete(caption_id)
-            return text, source
+            return store.delete(caption_id), source
 
         self._keep("delete a caption", change, self._deleted)
 
     def _deleted(self, result) -> None:
-        """Said in the status bar whichever video is shown now: a deletion is never silent."""
-        _token, _key, (text, source) = result
+        """Said in the status bar whichever video is shown now: a deletion is never silent,
+        and Ctrl+Z in the list brings it back."""
+        token, _key, (gone, source) = result
+        text = gone.text
         short = text if len(text) <= 60 else text[:57].rstrip() + "…"
         whose = "your caption" if source == "own" else "the caption"
-        self._status(f"Deleted {whose} '{short}'.")
+        self._last_deleted = gone
+        self.caption_list.can_undelete = token == self._token
+        self._status(f"Deleted {whose} '{short}'."
+                     + (" Undo with Ctrl+Z in the list." if token == self._token else ""))
+
+    def undelete_caption(self) -> Job | None:
+        """Bring back the caption deleted last (Ctrl+Z in the caption list)."""
+        gone = getattr(self, "_last_deleted", None)
+        self.caption_list.can_undelete = False
+        self._last_deleted = None
+        if gone is None:
+            return None
+        return self._keep("bring a caption back", lambda store: store.restore(gone),
+                          self._undeleted)
+
+    def _undeleted(self, result) -> None:
+        token, _key, stored = result
+        if token == self._token:
+            self.caption_list.add_stored([stored], checked=False)
+            self._status(f"Brought back '{stored.text}'.")
 
     # -- nothing to go on: one line about the clip --------------------------------------------
 
@@ -435,20 +462,19 @@ class RemixPanel(RemixPanelUi, QWidget):
                                  + (f", step {p.step} of {p.steps}" if p.steps > 1 else ""),
                                  "sampling")
 
-        def work(control):
+        def work(library, control):
             step_preview = None
             if style == DIFFUSION:
                 control.on_cancel(ctx.diffusion_engine.cancel)  # stops the worker mid-step
                 step_preview = lambda step, steps, png: control.partial(  # noqa: E731
                     (token, step, steps, png))
-            with ctx.background_library() as library:
-                remixer = ctx.remixer(library)
-                requests = remixer.plan(video.id, captions, [at], style=style, layout=layout,
-                                        size=size, caption_model=model, **extra)
-                made = remixer.render_all(requests, progress=lambda p: relay(control, p),
-                                          cancelled=control.cancelled,
-                                          step_preview=step_preview)
-            return token, video.id, [p.id for p in made]
+            remixer = ctx.remixer(library)
+            requests = remixer.plan(video.id, captions, [at], style=style, layout=layout,
+                                    size=size, caption_model=model, **extra)
+            made = remixer.render_all(requests, progress=lambda p: relay(control, p),
+                                      cancelled=control.cancelled, step_preview=step_preview)
+            return OpChanges(previews=frozenset({video.id}),
+                             result=(token, video.id, [p.id for p in made]))
 
         if style == DIFFUSION:
             if extra["image_model"] != ctx.library.setting("diffusion_model", ""):
@@ -459,9 +485,14 @@ class RemixPanel(RemixPanelUi, QWidget):
             self.step_view.set_image(None)
             self.step_label.setText("")
             self.step_box.hide()
-        self.generate_job = ctx.jobs.run("generate previews", work, finished=self._generated,
-                                         failed=self._failed, staged=self._progress,
-                                         cancelled=self._cancelled, partial=self._step_preview)
+        self.generate_job = ctx.run_op(
+            "generate previews", work, finished=self._generated,
+            failed=lambda message: self._failed(message, "generate"), staged=self._progress,
+            cancelled=lambda: self._cancelled("generate"), partial=self._step_preview,
+            initiator=self, reads=True,
+            partial_changes=OpChanges(previews=frozenset({video.id})))  # what a stop kept
+        if self.generate_job is None:
+            return None
         self._track(self.generate_job, "Making previews…")
         return self.generate_job
 
@@ -558,9 +589,8 @@ class RemixPanel(RemixPanelUi, QWidget):
         self.step_box.hide()
 
     def _generated(self, result) -> None:
-        token, video_id, made = result
+        token, video_id, made = result  # the previews' views were told (run_op)
         self._end_steps()
-        self.context.emit_changes(OpChanges(previews=frozenset({video_id})), initiator=self)
         if token == self._token and made:
             self.gallery.select(next(i for i in self.gallery.preview_ids() + made if i in made))
             self._status(f"Made {len(made)} preview{'s' if len(made) != 1 else ''}.")
@@ -606,24 +636,33 @@ class RemixPanel(RemixPanelUi, QWidget):
             self._reload_previews()  # each preview appears as it is made
             self.show_previews_tab()
 
-    def _failed(self, message: str) -> None:
+    def _which(self, which: str | None):
+        """The job a failure or a stop is about: named (an op's callbacks), or the signal's
+        sender (a plain job's); None when it is an earlier video's (nothing to say)."""
+        if which is not None:
+            return getattr(self, f"{which}_job", None)
         if not self._mine():
+            return None
+        return next((j for j in (self.caption_job, self.generate_job,
+                                 self.scrubber.suggest_job)
+                     if j is not None and self.sender() is j.signals), None)
+
+    def _failed(self, message: str, which: str | None = None) -> None:
+        job = self._which(which)
+        if job is None:
             return
         self._status(message)
-        if self.sender() is getattr(self.generate_job, "signals", None):
+        if job is self.generate_job:
             self._end_steps()
-        job = next((j for j in (self.caption_job, self.generate_job)
-                    if j is not None and self.sender() is j.signals), None)
         if isinstance(getattr(job, "error", None), (RemixNotAllowed, VideoFileProblem)):
             self._consent_changed()  # refused by the gate: show why, offer nothing
 
-    def _cancelled(self) -> None:
-        if not self._mine():
+    def _cancelled(self, which: str | None = None) -> None:
+        job = self._which(which)
+        if job is None:
             return
-        if self.sender() is getattr(self.generate_job, "signals", None):
-            self._end_steps()
-            self.context.emit_changes(OpChanges(previews=frozenset({self.video_id or 0})),
-                                      initiator=self)
+        if job is self.generate_job:
+            self._end_steps()  # the previews made before the stop were shown (run_op)
         self._status("Stopped.")
 
     def _update_controls(self, *_args) -> None:

@@ -130,7 +130,8 @@ def test_typed_edited_starred_and_deleted_captions_persist(qtbot, context, two):
     item.setSelected(True)
     panel.delete_button.click()
     settle(context)
-    assert panel.status_label.text() == "Deleted your caption 'Me when the coffee kicks in'."
+    assert panel.status_label.text() == ("Deleted your caption 'Me when the coffee kicks in'."
+                                         " Undo with Ctrl+Z in the list.")  # (issue 13)
     kept = CaptionStore(context.library).list(coffee.id)
     assert [(c.text, c.starred, c.edited_at is not None) for c in kept] == [
         ("POV: third cup", False, True), ("Nobody: me at 6am", True, False)]

@@ -366,7 +366,7 @@ def test_choosing_a_style_shows_the_frame_in_it(qtbot, filled):
 
 
 def test_emoji_in_a_title_are_drawn_with_an_emoji_font(qtbot, filled):
-    from PySide6.QtGui import QFont, QFontMetrics
+    from PySide6.QtGui import QTextLayout
     from PySide6.QtWidgets import QApplication
 
     from remix_desktop.core.resources import emoji_font
@@ -374,6 +374,72 @@ def test_emoji_in_a_title_are_drawn_with_an_emoji_font(qtbot, filled):
 
     if emoji_font() is None:
         pytest.skip("no colour emoji font on this machine (Debian: fonts-noto-color-emoji)")
-    family = use_emoji_font(QApplication.instance())
-    assert family and family in QApplication.instance().font().families()
-    assert QFontMetrics(QFont(family)).inFontUcs4(0x1F3AC)  # 🎬
+    app = QApplication.instance()
+    family = use_emoji_font(app)
+    assert family and family not in app.font().families()  # never the window's own font
+
+    def families(text: str) -> set[str]:
+        layout = QTextLayout(text, app.font())
+        layout.beginLayout()
+        layout.createLine()
+        layout.endLayout()
+        return {run.rawFont().familyName() for run in layout.glyphRuns()}
+
+    drawn = families("🎬 0:04 640×360")
+    assert any("emoji" in f.lower() for f in drawn), drawn  # the clapper from the emoji font
+    assert not any("emoji" in f.lower() for f in families("0:04 640×360"))  # digits: not
+
+
+def test_an_undo_that_would_delete_previews_asks_first(qtbot, filled, questions):
+    from tests.gui.windows import NO
+
+    asked, answers = questions
+    window = filled
+    video_id = window.proxy.video_id(row_of(window, "h264.mp4"))
+    window.select_ids([video_id], video_id)
+    finish(qtbot, window, window.set_permission_for_selection("allow"))  # default -> allow
+    _make_previews(window, video_id, n=2)
+    remixer = window.context.remixer(window.context.library)
+    pending = window.context.consent.next_undo()
+    assert window.context.consent.previews_lost_by_undo(pending) == 2  # back to a deny default
+    window._update_undo()
+    answers.append(NO)
+    assert window.undo() is None  # kept on No
+    assert "2 remix previews will be deleted" in asked[-1][1]
+    assert len(remixer.previews(video_id)) == 2
+    finish(qtbot, window, window.undo())  # Yes
+    assert remixer.previews(video_id) == []
+    assert "back from allow to default" in window.last_message
+    assert "h264.mp4" in window.last_message  # the video by name
+
+
+def test_ctrl_z_in_the_caption_list_brings_a_deleted_caption_back(qtbot, filled):
+    window = filled
+    video_id = window.proxy.video_id(row_of(window, "h264.mp4"))
+    from remix_desktop.core.consent import Consent
+
+    Consent(window.context.library).set_permission([video_id], "allow")
+    window.context.consentChanged.emit()
+    window.select_ids([video_id], video_id)
+    panel = window.panel
+    panel.caption_list.add_own("POV: the cake collapses", edit=False)
+    from remix_desktop.gui.remix_captions import ID_ROLE
+
+    qtbot.waitUntil(lambda: panel.caption_list.item(0).data(ID_ROLE) is not None,
+                    timeout=5000)
+    window.activateWindow()
+    qtbot.waitActive(window)
+    panel.caption_list.setFocus()
+    panel.caption_list.setCurrentRow(0)
+    qtbot.keyClick(panel.caption_list, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: "Undo with Ctrl+Z" in panel.status_label.text(), timeout=5000)
+    assert panel.caption_list.count() == 0
+    before = window.context.consent.next_undo()
+    qtbot.keyClick(panel.caption_list, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: panel.caption_list.count() == 1, timeout=5000)
+    assert panel.caption_list.item(0).text() == "POV: the cake collapses"
+    assert window.context.consent.next_undo() == before  # the permission undo was not used
+    from remix_desktop.core.captions_store import CaptionStore
+
+    assert [c.text for c in CaptionStore(window.context.library).list(video_id)] == \
+        ["POV: the cake collapses"]
