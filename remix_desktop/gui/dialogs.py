@@ -45,6 +45,9 @@ class SettingsDialog(QDialog):
         self.threads_spin = self.fields["threads"]
         self.caption_combo = self.fields["caption_model"]
         self.diffusion_combo = self.fields["diffusion_model"]
+        for combo in (self.caption_combo, self.diffusion_combo, self.data_mining_combo):
+            # a long model name is shown whole: the dialog widens instead of cutting it
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.default_hint = QLabel()
         self.default_hint.setWordWrap(True)  # its sentence is never cut
         self.default_hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
@@ -279,7 +282,7 @@ def ask_save_path(parent: QWidget, title: str, suggested: str,
     return target
 
 
-AUDIT_HEADERS = ("When", "Action", "Scope", "Change", "Videos", "Undone")
+AUDIT_HEADERS = ("When", "Action", "Scope", "Change", "Videos", "Undone", "#")
 
 
 def local_time(at: str) -> str:
@@ -321,7 +324,7 @@ class AuditModel(QAbstractTableModel):
                            f"{'s' if e.previews_removed != 1 else ''} deleted")
             return (local_time(e.at), e.action, e.named_scope, change, str(e.count),
                     f"undone by #{e.undone_by}" if e.undone_by else
-                    f"undoes #{e.undo_of}" if e.undo_of else "")[index.column()]
+                    f"undoes #{e.undo_of}" if e.undo_of else "", f"#{e.id}")[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"#{e.id} · {e.at} (UTC) · " + e.sentence()
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 4:

@@ -72,7 +72,7 @@ FILTERS = (  # key, label
     ("denied", "May not be remixed"),
     ("own:allow", "Own choice: allow"),
     ("own:deny", "Own choice: deny"),
-    ("own:default", "Own choice: default"),
+    ("own:default", "Own choice: follows the default"),
 )
 
 
@@ -451,6 +451,10 @@ class LibraryModel(QAbstractTableModel):
                 eff = effective_label(self.effective(row))
                 self.message.emit(f"{r.name}: permission set to {PERMISSION_LABELS[value]} "
                                   f"({eff}).")
+            elif change.count:  # the filter shown no longer takes it: said, not vanished
+                label = dict(FILTERS).get(self._filter, self._filter)
+                self.message.emit(f"{r.name}: permission set to {PERMISSION_LABELS[value]}; "
+                                  f"it is no longer shown under “{label}”.")
 
         job = self.context.run_op(
             "set permission", lambda library, _c: ops.set_permission(library, [r.id], value),

@@ -182,6 +182,9 @@ class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
         left_layout.addWidget(self.table)
         self._scope_to(left, [self.remove_action, self.select_all_action])
         self.panel = RemixPanel(self.context)
+        self.panel.modelsRequested.connect(lambda: self.open_models())
+        for combo in (self.panel.style_combo, self.panel.layout_combo, self.panel.size_combo):
+            combo.currentIndexChanged.connect(self._save_look)  # kept at once, not on close
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("librarySplitter")
         self.splitter.addWidget(left)
@@ -461,6 +464,13 @@ class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
     # -- state across restarts -------------------------------------------------------------
 
     def _restore_state(self) -> None:
+        self._restoring = True  # the look combos change here: not saved back half-restored
+        try:
+            self._restore_saved()
+        finally:
+            self._restoring = False
+
+    def _restore_saved(self) -> None:
         setting = self.context.library.setting
         saved = window_settings(self.context.home)
         # the window's layout is the machine's (QSettings); a library from before kept it
@@ -498,6 +508,17 @@ class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
             self.select_ids([int(last)], int(last))
             self.table.scrollTo(self.proxy.index(self.proxy.proxy_row_of(int(last)), 0),
                                 QAbstractItemView.ScrollHint.PositionAtCenter)
+
+    def _save_look(self, *_args) -> None:
+        """The panel's style, layout and size, written as soon as they change (a window that
+        is killed rather than closed keeps them too)."""
+        if getattr(self, "_restoring", False):
+            return
+        saved = window_settings(self.context.home)
+        for key, combo in (("remix/style", self.panel.style_combo),
+                           ("remix/layout", self.panel.layout_combo),
+                           ("remix/size", self.panel.size_combo)):
+            saved.setValue(key, combo.currentData())
 
     def _apply_panel_share(self) -> None:
         """Give the remix panel its share of the width the window has now (a window that

@@ -327,8 +327,9 @@ class ModelsDialog(QDialog):
     def _update_buttons(self, *_args) -> None:
         busy, item = self._busy(), self.selected()
         self.progress.setVisible(busy)
-        for button in (self.add_button, self.verify_button):
-            button.setEnabled(not busy)
+        self.add_button.setEnabled(not busy)
+        self.verify_button.setEnabled(not busy and (item is None
+                                                    or item.status != "not downloaded"))
         self.remove_button.setEnabled(not busy and item is not None
                                       and item.status != "not downloaded")
         self.download_button.setEnabled(not busy and item is not None

@@ -185,6 +185,10 @@ class CaptionList(QListWidget):
                 item.setData(ORDER_ROLE, i - len(kept))  # before any row made since
         self._sort()
 
+    def sources(self) -> dict[str, str]:
+        """Each listed caption's text and who wrote it ("model", "template", "own")."""
+        return {self.item(i).text(): self.item(i).data(SOURCE_ROLE) for i in range(self.count())}
+
     def add_stored(self, kept: Iterable, *, checked: bool = True) -> int:
         """Show the captions of a model run as stored; one already listed is checked again
         rather than repeated. How many were added."""

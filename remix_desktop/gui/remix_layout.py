@@ -121,8 +121,11 @@ class RemixPanelUi:
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
         self.progress.setMaximumHeight(8)
-        self.progress_label = QLabel()
-        self.progress_label.setEnabled(False)
+        self.progress_label = QLabel()  # in the text colour: it says what is going on
+        for widget in (self.progress, self.progress_label):  # shown and hidden in place:
+            policy = widget.sizePolicy()  # nothing above them jumps when a job starts
+            policy.setRetainSizeWhenHidden(True)
+            widget.setSizePolicy(policy)
         actions = QWidget()
         grid = QVBoxLayout(actions)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -205,7 +208,9 @@ class RemixPanelUi:
         form = QFormLayout(box)
         self.model_combo = QComboBox()
         self.model_combo.setToolTip("The installed diffusion model that redraws the frame")
-        self.model_note = QLabel("Add a diffusion model in Models…")
+        self.model_note = QLabel('No diffusion model yet: <a href="models">add or download one '
+                                 'in Models…</a>')
+        self.model_note.linkActivated.connect(lambda _link: self.modelsRequested.emit())
         self.model_note.setWordWrap(True)
         self.model_note.hide()
         models = QWidget()

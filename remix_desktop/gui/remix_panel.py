@@ -46,6 +46,7 @@ def _active(job: Job | None) -> bool:
 
 class RemixPanel(RemixPanelUi, QWidget):
     statusMessage = Signal(str)  # for the main window's status bar
+    modelsRequested = Signal()  # the creator asked for the Models dialog (add a model)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -213,7 +214,8 @@ class RemixPanel(RemixPanelUi, QWidget):
                                "A video that may not be remixed keeps no previews.")
         else:
             self.gallery.show_previews(
-                self.video, self.context.remixer(self.context.library).previews(self.video.id))
+                self.video, self.context.remixer(self.context.library).previews(self.video.id),
+                sources=self.caption_list.sources())
         self._name_previews_tab()
 
 
@@ -286,6 +288,10 @@ class RemixPanel(RemixPanelUi, QWidget):
         if run.context == "none":
             self._status(f"{added} caption{plural} from formats that fit any clip only: there "
                          "is nothing to go on for this clip yet; say what happens in it.")
+        elif more:
+            self._status(f"{added} more caption{plural} written and kept "
+                         f"({self.caption_list.count()} in the list); check the ones to use, "
+                         "then generate.")
         else:
             self._status(f"{added} caption{plural} written on this computer and kept with "
                          "the video; edit them, uncheck the ones you don't want, then "

@@ -37,8 +37,14 @@ def free_name(target: Path) -> Path:
     return chosen
 
 
-def describe(preview: Preview) -> str:
-    """The parameters of a preview in words (its tooltip and detail)."""
+CAPTION_SOURCES = {  # who wrote a preview's caption, as the caption list marks it
+    "model": "caption by the model", "template": "caption from a meme format",
+    "own": "your own caption"}
+
+
+def describe(preview: Preview, source: str | None = None) -> str:
+    """The parameters of a preview in words (its tooltip and detail); `source` is who wrote
+    its caption ("model", "template", "own") when the caption list knows."""
     p = preview.params
     seed = p.get("caption_seed")
     made = preview.created_at
@@ -52,11 +58,12 @@ def describe(preview: Preview) -> str:
                          label(p.get("layout", "classic"), LAYOUT_LABELS),
                          label(p.get("size", "square"), SIZE_LABELS)]),
              f"Frame at {format_time(float(p.get('frame_s', 0.0)))} · "
-             + ("your own caption" if seed is None else f"caption by the model (seed {seed})"),
+             + ("your own caption" if seed is None or source == "own" else
+                f"{CAPTION_SOURCES.get(source, 'caption by the model')} (seed {seed})"),
              f"Preview {preview.id} · made {made}"]
     if preview.face:
         lines.append("The frame shows a face: this remix uses a person's likeness.")
-    return "\n".join(lines)
+    return "\n".join(lines).replace(" × ", "\u00a0×\u00a0")  # "1080 × 1080" never split
 
 
 class PreviewGrid(QListWidget):
@@ -85,6 +92,7 @@ class PreviewGallery(QWidget):
         self.context = context
         self.video: Video | None = None
         self.previews: dict[int, Preview] = {}
+        self.sources: dict[str, str] = {}  # caption text -> who wrote it (the caption list)
         self.export_job: Job | None = None
         self._thumbs: dict[str, QImage] = {}  # by file: a preview's file never changes
         self._blank = QPixmap(THUMB_SIDE, THUMB_SIDE)
@@ -106,7 +114,7 @@ class PreviewGallery(QWidget):
         self.preview_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.preview_list.setToolTip("The previews made for this video, newest first")
         self.preview_list.currentItemChanged.connect(self._current_changed)
-        self.detail = ImageView("Select a preview to see it larger.", minimum=QSize(120, 90))
+        self.detail = ImageView("Select a preview to see it larger.", minimum=QSize(200, 200))
         self.detail.setToolTip("The selected preview")
         self.detail_label = QLabel()
         self.detail_label.setWordWrap(True)
@@ -139,8 +147,8 @@ class PreviewGallery(QWidget):
         self.splitter.addWidget(self.preview_list)
         self.splitter.addWidget(side)
         self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([1000, 1000])
+        self.splitter.setStretchFactor(1, 2)  # the larger look gets the room
+        self.splitter.setSizes([1000, 2000])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
@@ -149,13 +157,14 @@ class PreviewGallery(QWidget):
     # -- contents --------------------------------------------------------------------------
 
     def show_previews(self, video: Video | None, previews: list[Preview],
-                      empty: str = "") -> None:
+                      empty: str = "", sources: dict[str, str] | None = None) -> None:
         """Show these previews of `video` (newest first), keeping the selection if it stays;
         `empty` is what the grid says when there are none."""
         if video is None or self.video is None or video.id != self.video.id:
             self._thumbs.clear()
         keep = self.selected()
         self.video = video
+        self.sources = dict(sources or {})  # caption text -> who wrote it
         self.previews = {p.id: p for p in previews}
         self.preview_list.placeholder = empty or (
             "No previews of this video yet: write or add captions, then generate."
@@ -165,7 +174,7 @@ class PreviewGallery(QWidget):
         for preview in previews:
             item = QListWidgetItem(preview.caption)
             item.setData(ID_ROLE, preview.id)
-            item.setToolTip(describe(preview))
+            item.setToolTip(describe(preview, self.sources.get(preview.caption)))
             image = self._thumbs.get(str(preview.path))
             item.setIcon(QIcon(QPixmap.fromImage(image) if image is not None else self._blank))
             self.preview_list.addItem(item)
@@ -208,7 +217,7 @@ class PreviewGallery(QWidget):
             self.selectionChanged.emit(None)
             return
         self.detail.set_placeholder("Loading the preview…")
-        self.detail_label.setText(describe(preview))
+        self.detail_label.setText(describe(preview, self.sources.get(preview.caption)))
         path, preview_id = str(preview.path), preview.id
         self._detail_job = self.context.jobs.run(
             "preview image", lambda control: (preview_id, load_scaled(path, DETAIL_SIDE)),

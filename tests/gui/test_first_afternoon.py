@@ -51,7 +51,7 @@ def test_a_search_and_filter_that_come_back_say_so_and_clear_in_one_click(qtbot,
     assert again.clear_filter.isVisible()
     assert "of 7" in again.filter_note.text()
     assert "search “mp4”" in again.filter_note.toolTip()
-    assert "Own choice: default" in again.filter_note.toolTip()
+    assert "Own choice: follows the default" in again.filter_note.toolTip()
     again.clear_filter.click()
     assert again.search.text() == "" and again.filter_combo.currentData() == "all"
     assert len(column(again, COL_NAME)) == 7 and not again.clear_filter.isVisible()
@@ -443,3 +443,31 @@ def test_ctrl_z_in_the_caption_list_brings_a_deleted_caption_back(qtbot, filled)
 
     assert [c.text for c in CaptionStore(window.context.library).list(video_id)] == \
         ["POV: the cake collapses"]
+
+
+def test_small_words_of_the_walkthrough(qtbot, filled, questions):
+    from remix_desktop.core.previews import Preview
+    from remix_desktop.gui.dialogs import AUDIT_HEADERS
+    from remix_desktop.gui.library_model import FILTERS
+    from remix_desktop.gui.remix_previews import describe
+
+    window = filled
+    preview = Preview(3, 1, "h", window.context.home.previews / "x.png", "Leg day hits different",
+                      {"caption_seed": 2, "size": "square", "frame_s": 1.0}, "2026-12-02T00:00:00Z")
+    assert "caption from a meme format (seed 2)" in describe(preview, "template")
+    assert "caption by the model (seed 2)" in describe(preview, "model")
+    assert "1080\u00a0×\u00a01080" in describe(preview, "model")  # never split at the space
+    assert AUDIT_HEADERS[-1] == "#"
+    assert dict(FILTERS)["own:default"] == "Own choice: follows the default"
+    # a change that takes a row out of the filter says so instead of the row just vanishing
+    window.filter_combo.setCurrentIndex(window.filter_combo.findData("denied"))
+    row = window.proxy.index(0, COL_NAME)
+    name = row.data()
+    source = window.proxy.mapToSource(row) if hasattr(window.proxy, "mapToSource") else row
+    window.model.setData(window.model.index(source.row(), 3), "allow")
+    qtbot.waitUntil(lambda: "no longer shown under “May not be remixed”" in
+                    getattr(window, "last_message", ""), timeout=5000)
+    assert name in window.last_message
+    assert window.panel.progress_label.isEnabled()  # the text colour, not the pale disabled
+    policy = window.panel.progress.sizePolicy()
+    assert policy.retainSizeWhenHidden()  # nothing jumps when a job starts
