@@ -261,10 +261,10 @@ def _closed_pipe() -> int:
 
 
 def video_dict(video: Video, consent: Consent, home: Home, state=None,
-               file_state=None, *, thumbs: str | None = None) -> dict:
-    """One video as the CLI's JSON says it. `thumbs` (the thumbnails folder as text) and
-    `state` are for callers listing many videos: worked out once, not per row."""
-    verdict = consent.verdict(video, state)
+               file_state=None, *, thumbs: str | None = None, said=None) -> dict:
+    """One video as the CLI's JSON says it. `thumbs` (the thumbnails folder as text), `said`
+    (its verdict) and `state` are for callers listing many videos: worked out once."""
+    verdict = said if said is not None else consent.verdict(video, state)
     if file_state is None:
         from .core.video_files import quick_state
 
@@ -297,8 +297,20 @@ def json_lines(items: list[dict]) -> str:
     encoder (json.dumps with `indent` falls back to pure Python: 10x slower on 100,000 rows)."""
     if not items:
         return "[]"
-    encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per row
-    return "[\n" + ",\n".join(map(encode, items)) + "\n]"
+    return "[\n" + ",\n".join(map(_row_encoder(), items)) + "\n]"
+
+
+def _row_encoder():
+    """One JSON encoder for every row (json.dumps would make one per call): the C encoder
+    where this Python has it, else the module's."""
+    from json import encoder
+
+    plain = json.JSONEncoder(ensure_ascii=False)
+    if encoder.c_make_encoder is None:
+        return plain.encode
+    make = encoder.c_make_encoder(None, plain.default, encoder.encode_basestring, None,
+                                  ": ", ", ", False, False, True)
+    return lambda item: "".join(make(item, 0))
 
 
 def _import(library: Library, args) -> int:
@@ -339,8 +351,9 @@ def _list(library: Library, args) -> int:
     files = quick_states(videos)
     if args.json:
         thumbs = str(library.home.thumbnails)
+        said = consent.verdicts(videos, state)
         print(json_lines([video_dict(v, consent, library.home, state, files[v.id],
-                                     thumbs=thumbs) for v in videos]))
+                                     thumbs=thumbs, said=s) for v, s in zip(videos, said)]))
         return EXIT_OK
     if not videos:
         print("The library is empty: add videos with 'remix-desktop import PATH'.")

@@ -211,10 +211,10 @@ class Video(NamedTuple):
 
     @classmethod
     def from_row(cls, row: tuple) -> "Video":
-        values = list(row)
-        tags = values[_TAGS]
-        values[_TAGS] = () if not tags or tags == "[]" else tuple(json.loads(tags))
-        return cls(*values)
+        tags = row[_TAGS]
+        # tuple.__new__ straight from the row's parts: NamedTuple's own __new__ is Python
+        return tuple.__new__(cls, (*row[:_TAGS], () if not tags or tags == "[]" else
+                                   tuple(json.loads(tags)), *row[_TAGS + 1:]))
 
 
 VIDEO_COLUMNS = ", ".join(Video._fields)
