@@ -36,7 +36,7 @@ bench: $(STAMP)
 # Screenshots of the real window on a virtual screen (Debian: xvfb, libxcb-cursor0,
 # libxkbcommon-x11-0), saved into docs/.
 screenshots: $(STAMP)
-	QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1600x1000x24" $(PY) tools/screenshots.py docs
+	QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1366x768x24" $(PY) tools/screenshots.py docs
 
 # The packaged desktop build (PyInstaller, one folder): dist/NAME-VERSION/NAME, with the
 # default caption model inside (~0.8 GB). `dist` always rebuilds; `dist-smoke` rebuilds only

@@ -1,6 +1,6 @@
 """Screenshots of the main views, taken from the real app on a virtual screen.
 
-    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python tools/screenshots.py [docs]
+    xvfb-run -a -s "-screen 0 1366x768x24" .venv/bin/python tools/screenshots.py [docs]
 
 (`make screenshots` does this.) It makes a demo library from clips it encodes with ffmpeg
 (and matplotlib's sample portrait, for a face), shows the window, and saves PNGs of the
@@ -105,8 +105,8 @@ def main() -> None:
     app = make_app()
     context = AppContext(Home(work / "home").ensure())
     window = MainWindow(context)
-    window.resize(1480, 900)
-    window.move(40, 30)
+    window.resize(1366, 768)  # a laptop's screen, the window filling it (no window manager)
+    window.move(0, 0)
     window.show()
     settle(1000)
     shoot(window, out / "screenshot-empty.png")
@@ -128,6 +128,17 @@ def main() -> None:
     wait(panel.generate(), 600)
     settle(2000)
     shoot(window, out / "screenshot-remix.png")
+
+    # the same window in the dark palette (before the opt-out below deletes the previews)
+    from remix_desktop.gui.app import THEME_ENV, apply_theme
+
+    os.environ[THEME_ENV] = "dark"
+    apply_theme(app)
+    settle(1500)
+    shoot(window, out / "screenshot-remix-dark.png")
+    os.environ[THEME_ENV] = "light"
+    apply_theme(app)
+    settle(800)
 
     window.select_ids([videos[4].id], current=videos[4].id)
     settle(1200)

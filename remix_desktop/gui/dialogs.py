@@ -7,7 +7,7 @@ import io
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QUrl
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QPalette
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox,
                                QFileDialog, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
@@ -174,8 +174,15 @@ class SettingsDialog(QDialog):
                             ("diffusion", self.diffusion_combo)):
             combo.setCurrentIndex(max(0, combo.findData(chosen[kind])))
             combo.setEnabled(True)
+            combo.updateGeometry()
             if hasattr(self, "shown"):
                 self.shown[f"{kind}_model"] = combo.currentData()
+        QTimer.singleShot(0, self._fit_width)  # the model names arrived: widen to show them
+
+    def _fit_width(self) -> None:
+        """As wide as the long model names need (adjustSize stops at 2/3 of the screen)."""
+        free = self.screen().availableGeometry().width() if self.screen() else 1366
+        self.resize(min(max(self.width(), self.sizeHint().width()), free - 40), self.height())
 
     def _show_backups(self) -> None:
         from ..core.backups import list_backups

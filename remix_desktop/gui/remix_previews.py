@@ -114,7 +114,7 @@ class PreviewGallery(QWidget):
         self.preview_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.preview_list.setToolTip("The previews made for this video, newest first")
         self.preview_list.currentItemChanged.connect(self._current_changed)
-        self.detail = ImageView("Select a preview to see it larger.", minimum=QSize(200, 200))
+        self.detail = ImageView("Select a preview to see it larger.", minimum=QSize(160, 120))
         self.detail.setToolTip("The selected preview")
         self.detail_label = QLabel()
         self.detail_label.setWordWrap(True)
