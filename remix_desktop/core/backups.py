@@ -44,7 +44,7 @@ class Backup:
         when = self.taken_at.strftime("%Y-%m-%d %H:%M")
         if not self.ok:
             return f"{self.path.name} ({when}, unusable: {self.problem})"
-        return f"{self.path.name} ({when}, {self.videos} video(s), {self.label})"
+        return f"{self.path.name} ({when}, {self.videos} video{'' if self.videos == 1 else 's'}, {self.label})"
 
     def to_dict(self) -> dict:
         return {"file": str(self.path), "taken_at": self.taken_at.isoformat(timespec="seconds"),

@@ -123,7 +123,7 @@ def _audit(conn: sqlite3.Connection, report: ImportReport, *, new: int = 0,
 
 def _stopped(exc: StorageError, report: ImportReport) -> StorageError:
     """The import-level sentence: why it stopped, what was kept, what to do."""
-    kept = (f"after {len(report.imported)} new video(s), which are kept"
+    kept = (f"after {len(report.imported)} new video{'' if len(report.imported) == 1 else 's'}, which are kept"
             if report.imported else "before any video was added")
     if exc.kind == "full":
         text = (f"The disk holding {exc.folder} is full, so the import stopped {kept}; free "

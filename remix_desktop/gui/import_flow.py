@@ -120,7 +120,8 @@ class ImportFlow(QObject):
         else:
             self.queue.append(job)
             self.window.statusBar().showMessage(
-                f"Another import is running; {len(paths)} more item(s) will follow.", 5000)
+                f"Another import is running; {len(paths)} more "
+                f"item{'' if len(paths) == 1 else 's'} will follow.", 5000)
         return job
 
     def running(self) -> bool:

@@ -23,7 +23,8 @@ def damaged_box(home: Home, error: LibraryDamaged, parent: QWidget | None = None
     if best:
         when = best.taken_at.strftime("%d %B %Y at %H:%M")
         box.setInformativeText(
-            f"The newest good backup is from {when} and holds {best.videos} video(s) with "
+            f"The newest good backup is from {when} and holds {best.videos} "
+            f"video{'' if best.videos == 1 else 's'} with "
             f"their permissions. Changes made after it are not in it.\n\nThe damaged file is "
             f"kept in {home.backups}, whichever you choose.")
         restore_button = box.addButton("Restore backup", QMessageBox.ButtonRole.AcceptRole)
@@ -138,7 +139,7 @@ class BackupsDialog(QDialog):
         when = item.taken_at.strftime("%d %B %Y at %H:%M")
         if confirm and QMessageBox.question(
                 self, "Restore from backup",
-                f"Replace the library with the backup from {when} ({item.videos} video(s))? "
+                f"Replace the library with the backup from {when} ({item.videos} video{'' if item.videos == 1 else 's'})? "
                 f"Changes made since then are not in it; the current library is kept in the "
                 f"backups folder.") != QMessageBox.StandardButton.Yes:
             return False
@@ -147,7 +148,7 @@ class BackupsDialog(QDialog):
         except (RemixDesktopError, OSError) as exc:
             self.note.setText(f"The backup was not restored: {exc}")
             return False
-        self.note.setText(f"Restored the backup from {when}: {item.videos} video(s). The "
+        self.note.setText(f"Restored the backup from {when}: {item.videos} video{'' if item.videos == 1 else 's'}. The "
                           f"library it replaced is kept as {moved.name if moved else 'nothing'}.")
         self.refresh()
         return True

@@ -101,7 +101,7 @@ def test_damaged_header_is_refused_untouched_and_names_the_backup(decided):
         Library(home)
     message = str(caught.value)
     assert "is damaged" in message and "remix-desktop library restore" in message
-    assert "300 video(s)" in message
+    assert "300 videos" in message  # no "(s)" (issue 13)
     assert caught.value.newest_backup.endswith("-auto.db")
     assert digest(home.database) == before  # left exactly as it was
 
@@ -177,7 +177,7 @@ def test_cli_says_damaged_and_restores(tmp_path):
     assert shown[0]["videos"] == 200 and shown[0]["ok"]
     restored = cli(home, "library", "restore")
     assert restored.returncode == 0, restored.stderr
-    assert "200 video(s)" in restored.stdout and "kept as" in restored.stdout
+    assert "200 videos" in restored.stdout and "kept as" in restored.stdout
     videos = json.loads(cli(home, "list", "--json").stdout)
     assert sum(v["permission"] == "deny" for v in videos) == 50
     assert cli(home, "library", "check").returncode == 0

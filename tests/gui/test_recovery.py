@@ -46,7 +46,7 @@ def test_box_offers_the_backup_with_its_date_and_count(qtbot, damaged_home):
     box = recovery.damaged_box(damaged_home, error_for(damaged_home))
     qtbot.addWidget(box)
     assert buttons(box) == {"restore", "quit"}
-    assert "40 video(s)" in box.informativeText()
+    assert "40 videos" in box.informativeText()  # no "(s)" (issue 13)
     assert str(damaged_home.backups) in box.informativeText()
     assert box.defaultButton().objectName() == "restore"
     assert "is damaged" in box.detailedText()
