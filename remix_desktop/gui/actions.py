@@ -232,6 +232,12 @@ class ActionsMixin:
 
     # -- permissions -----------------------------------------------------------------------
 
+    def _agrees(self, title: str, text: str) -> bool:
+        """Ask before something the creator made is deleted; No is the default."""
+        return QMessageBox.question(
+            self, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No) == QMessageBox.StandardButton.Yes
+
     def set_permission_for_selection(self, value: str) -> Job | None:
         """One `set_permission` call for every selected video, on a job; says what changed
         when it is written (the change is in `last_change` then)."""
@@ -241,16 +247,12 @@ class ActionsMixin:
             return None
         if value != "allow":  # deny, or default under a deny: previews may go with it
             lost = self.context.consent.previews_lost(selection=ids, permission=value)
-            if lost:
-                answer = QMessageBox.question(
-                    self, "Delete remix previews?",
+            if lost and not self._agrees(
+                    "Delete remix previews?",
                     f"Setting {videos(len(ids))} to {PERMISSION_WORDS[value]} means they may "
                     f"not be remixed, so their {previews(lost)} will be deleted (exported "
-                    "files are kept). Undo brings the permission back, not the previews.",
-                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                    QMessageBox.StandardButton.No)
-                if answer != QMessageBox.StandardButton.Yes:
-                    return None
+                    "files are kept). Undo brings the permission back, not the previews."):
+                return None
         names = self.names_of(ids[:1])
 
         def done(change: Change) -> None:
@@ -284,16 +286,12 @@ class ActionsMixin:
             return None
         action, scope, old, new = pending.action, pending.scope, pending.old, pending.new
         lost = self.context.consent.previews_lost_by_undo(pending)
-        if lost:  # an undo that denies again asks, as the change itself would have
-            answer = QMessageBox.question(
-                self, "Undo and delete remix previews?",
+        if lost and not self._agrees(  # an undo that denies again asks, as the change would
+                "Undo and delete remix previews?",
                 f"Undoing this ({action} of {pending.named_scope}: {old} → {new}) means "
                 f"videos may not be remixed again, so {previews(lost)} will be deleted "
-                "(exported files are kept).",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.No)
-            if answer != QMessageBox.StandardButton.Yes:
-                return None
+                "(exported files are kept)."):
+            return None
         scope = pending.named_scope  # "video 6 (concert front row.webm)": said by name
 
         def done(change: Change) -> None:

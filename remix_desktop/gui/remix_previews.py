@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import (QDesktopServices, QGuiApplication, QIcon, QImage, QPainter,
                            QPalette, QPixmap)
 from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QLabel,
@@ -163,6 +163,7 @@ class PreviewGallery(QWidget):
         if video is None or self.video is None or video.id != self.video.id:
             self._thumbs.clear()
         keep = self.selected()
+        keep_all = {p.id for p in self.chosen()}  # a reload keeps a multiple selection too
         self.video = video
         self.sources = dict(sources or {})  # caption text -> who wrote it
         self.previews = {p.id: p for p in previews}
@@ -178,9 +179,18 @@ class PreviewGallery(QWidget):
             image = self._thumbs.get(str(preview.path))
             item.setIcon(QIcon(QPixmap.fromImage(image) if image is not None else self._blank))
             self.preview_list.addItem(item)
+        for i in range(self.preview_list.count()):
+            item = self.preview_list.item(i)
+            if item.data(ID_ROLE) in keep_all:
+                item.setSelected(True)
         self.preview_list.blockSignals(False)
         self.side.setVisible(bool(previews))
-        if keep is not None and keep.id in self.previews:
+        if keep is not None and keep.id in self.previews and len(keep_all) > 1:
+            rows = [i for i in range(self.preview_list.count())
+                    if self.preview_list.item(i).data(ID_ROLE) == keep.id]
+            self.preview_list.setCurrentRow(rows[0], QItemSelectionModel.SelectionFlag.NoUpdate)
+            self._show_detail(self.previews[keep.id])
+        elif keep is not None and keep.id in self.previews:
             self.select(keep.id)
         else:
             self._show_detail(None)

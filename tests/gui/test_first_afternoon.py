@@ -160,6 +160,17 @@ def test_words_a_creator_reads(qtbot, filled, home):
     assert SHORT_REASONS[mine.reason] in reason_for_you(mine)
 
 
+def _allowed_and_selected(window, name: str) -> int:
+    """Allow the video of file `name` and select it; its id."""
+    from remix_desktop.core.consent import Consent
+
+    video_id = window.proxy.video_id(row_of(window, name))
+    Consent(window.context.library).set_permission([video_id], "allow")
+    window.context.consentChanged.emit()
+    window.select_ids([video_id], video_id)
+    return video_id
+
+
 def _make_previews(window, video_id, n=2):
     """Real previews of a video (OpenCV styles, no model): allowed first."""
     from remix_desktop.core.consent import Consent
@@ -317,16 +328,18 @@ def test_several_previews_export_into_a_folder_copy_and_the_folder_is_remembered
     gallery = window.panel.gallery
     qtbot.waitUntil(lambda: gallery.preview_list.count() == 3, timeout=5000)
     gallery.preview_list.selectAll()
-    assert len(gallery.chosen()) == 3
+    chosen = gallery.chosen()  # (a reload noticed later may change the selection shown)
+    assert len(chosen) == 3
     out = tmp_path / "exports"
     out.mkdir()
-    (out / gallery.default_name(gallery.chosen()[0])).write_bytes(b"keep me")  # taken
-    job = gallery.export_many([p.id for p in gallery.chosen()], out)
+    taken = out / gallery.default_name(chosen[0])
+    taken.write_bytes(b"keep me")
+    job = gallery.export_many([p.id for p in chosen], out)
     with qtbot.waitSignal(job.signals.finished, timeout=10_000):
         pass
     files = sorted(p.name for p in out.iterdir())
     assert len(files) == 4 and any(" (2)" in name for name in files)
-    assert (out / gallery.default_name(gallery.chosen()[0])).read_bytes() == b"keep me"
+    assert taken.read_bytes() == b"keep me"  # nothing there was replaced
     assert gallery.open_folder_button.isEnabled()
     gallery.preview_list.setCurrentRow(0)
     job = gallery.copy_selected()
@@ -342,12 +355,7 @@ def test_choosing_a_style_shows_the_frame_in_it(qtbot, filled):
     import numpy as np
 
     window = filled
-    video_id = window.proxy.video_id(row_of(window, "h264.mp4"))
-    from remix_desktop.core.consent import Consent
-
-    Consent(window.context.library).set_permission([video_id], "allow")
-    window.context.consentChanged.emit()
-    window.select_ids([video_id], video_id)
+    _allowed_and_selected(window, "h264.mp4")
     view = window.panel.scrubber.view
     qtbot.waitUntil(lambda: view.image() is not None, timeout=5000)
 
@@ -415,12 +423,7 @@ def test_an_undo_that_would_delete_previews_asks_first(qtbot, filled, questions)
 
 def test_ctrl_z_in_the_caption_list_brings_a_deleted_caption_back(qtbot, filled):
     window = filled
-    video_id = window.proxy.video_id(row_of(window, "h264.mp4"))
-    from remix_desktop.core.consent import Consent
-
-    Consent(window.context.library).set_permission([video_id], "allow")
-    window.context.consentChanged.emit()
-    window.select_ids([video_id], video_id)
+    video_id = _allowed_and_selected(window, "h264.mp4")
     panel = window.panel
     panel.caption_list.add_own("POV: the cake collapses", edit=False)
     from remix_desktop.gui.remix_captions import ID_ROLE
@@ -471,3 +474,19 @@ def test_small_words_of_the_walkthrough(qtbot, filled, questions):
     assert window.panel.progress_label.isEnabled()  # the text colour, not the pale disabled
     policy = window.panel.progress.sizePolicy()
     assert policy.retainSizeWhenHidden()  # nothing jumps when a job starts
+
+
+def test_a_reload_keeps_several_chosen_previews(qtbot, filled):
+    window = filled
+    video_id = _allowed_and_selected(window, "h264.mp4")
+    _make_previews(window, video_id, n=3)
+    gallery = window.panel.gallery
+    qtbot.waitUntil(lambda: gallery.preview_list.count() == 3, timeout=5000)
+    gallery.preview_list.item(0).setSelected(True)
+    gallery.preview_list.item(2).setSelected(True)
+    chosen = [p.id for p in gallery.chosen()]
+    assert len(chosen) == 2
+    from remix_desktop.core.changes import EVERY_VIDEO, OpChanges
+
+    window.context.emit_changes(OpChanges(previews=EVERY_VIDEO))  # the gallery reloads
+    assert [p.id for p in gallery.chosen()] == chosen
