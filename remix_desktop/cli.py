@@ -14,7 +14,7 @@ import sqlite3
 import sys
 import traceback
 from pathlib import Path
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from . import __version__
 from .core import audit
@@ -341,20 +341,72 @@ def _import(library: Library, args) -> int:
     return EXIT_PARTIAL if report.rejected else EXIT_OK
 
 
+class _FileRow(NamedTuple):
+    id: int
+    path: str
+    size: int
+    fingerprint: str
+
+
+def _json_listing(library: Library, consent: Consent, state) -> str:
+    """`list --json` for a large library: the same objects as video_dict (one a line, in
+    the same key order), the JSON of each row's stored fields written by SQLite, the
+    verdict and file state spliced in as text made once per distinct value."""
+    from .core.consent_rule import VideoFacts, verdict
+    from .core.video_files import quick_states
+
+    with library.read():
+        state = consent.state()  # the state and the rows from one snapshot
+        rows = library.json_listing(str(library.home.thumbnails) + os.sep)
+    files = quick_states(_FileRow(r[0], r[1], r[2], r[3]) for r in rows)
+    said: dict[str, str] = {}  # own permission -> the verdict's fields as JSON text
+    states: dict = {}  # file state -> its field as JSON text
+    lines = []
+    for (video_id, _path, _size, _fp, own, duration, fps, head, middle, tail) in rows:
+        verdict_text = said.get(own)
+        if verdict_text is None:
+            v = verdict(VideoFacts(own), state)
+            verdict_text = said[own] = (f',"effective":{json.dumps(v.permission)},'
+                                        f'"reason":{json.dumps(v.sentence, ensure_ascii=False)},'
+                                        f'"why":{json.dumps(v.reason.value)}')
+        file_state = files[video_id]
+        file_text = states.get(file_state)
+        if file_text is None:
+            file_text = states[file_state] = f',"file":{json.dumps(str(file_state))}}}'
+        lines.append(f'{head[:-1]},"duration_s":{_number(duration)},{middle[1:-1]},'
+                     f'"fps":{_number(fps)},{tail[1:-1]}{verdict_text}{file_text}')
+    return "[\n" + ",\n".join(lines) + "\n]" if lines else "[]"
+
+
+def _number(value) -> str:
+    """A REAL as json.dumps writes it: the shortest text that reads back as the same
+    number (float's repr; json's own words for the non-finite)."""
+    return float.__repr__(value) if value.__class__ is float and value - value == 0 \
+        else json.dumps(value)
+
+
 def _list(library: Library, args) -> int:
     from .core.video_files import FileState, quick_states
 
     consent = Consent(library)
+    if args.json:
+        state = consent.state()
+        try:
+            print(_json_listing(library, consent, state))
+        except sqlite3.Error:  # a row SQLite's JSON cannot write (damaged tags): the long way
+            with library.read():
+                state = consent.state()
+                videos = library.videos()
+            files = quick_states(videos)
+            thumbs = str(library.home.thumbnails)
+            said = consent.verdicts(videos, state)
+            print(json_lines([video_dict(v, consent, library.home, state, files[v.id],
+                                         thumbs=thumbs, said=s) for v, s in zip(videos, said)]))
+        return EXIT_OK
     with library.read():
         state = consent.state()
         videos = library.videos()
     files = quick_states(videos)
-    if args.json:
-        thumbs = str(library.home.thumbnails)
-        said = consent.verdicts(videos, state)
-        print(json_lines([video_dict(v, consent, library.home, state, files[v.id],
-                                     thumbs=thumbs, said=s) for v, s in zip(videos, said)]))
-        return EXIT_OK
     if not videos:
         print("The library is empty: add videos with 'remix-desktop import PATH'.")
         return EXIT_OK

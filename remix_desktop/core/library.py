@@ -280,6 +280,25 @@ class Library:
             "SELECT id, path, duration_s, width, height, thumbnail, title, "
             "title || ' ' || description || ' ' || tags FROM videos").fetchall()
 
+    def json_listing(self, thumbs: str) -> list[tuple]:
+        """Every video for a JSON listing of 100,000, with SQLite writing the JSON of the
+        text and whole-number fields: rows of (id, path, size, fingerprint, permission,
+        duration_s, fps, head, middle, tail), where head is the object of id, path, name,
+        fingerprint and size, middle of width and height, tail of rotation, codec, title,
+        description, tags, thumbnail (`thumbs` + its name) and permission. The two REAL
+        fields come back as numbers, for the caller to write exactly (SQLite's JSON would
+        round them to 15 digits)."""
+        name = ("substr(path, length(rtrim(path, replace(replace(path, '/', ''), '\\', '')))"
+                " + 1)")  # the file name: what follows the last / or \
+        return self.conn.execute(
+            "SELECT id, path, size, fingerprint, permission, duration_s, fps, "
+            f"json_object('id', id, 'path', path, 'name', {name}, 'fingerprint', fingerprint, "
+            "'size', size), json_object('width', width, 'height', height), "
+            "json_object('rotation', rotation, 'codec', codec, 'title', title, "
+            "'description', description, 'tags', json(tags), 'thumbnail', CASE WHEN "
+            "thumbnail IS NULL OR thumbnail = '' THEN NULL ELSE ? || thumbnail END, "
+            "'permission', permission) FROM videos ORDER BY id", (thumbs,)).fetchall()
+
     def video(self, video_id: int) -> Video:
         row = self.conn.execute(
             f"SELECT {VIDEO_COLUMNS} FROM videos WHERE id = ?", (video_id,)
