@@ -34,7 +34,9 @@ def atomic_write(target: Path | str, write: Callable[[BinaryIO], None], *,
     # to 255 bytes (the most a file system takes) writable
     short = target.name.encode("utf-8", "surrogateescape")[:64].decode("utf-8", "ignore")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{short}.", suffix=".part", dir=target.parent)
+        # "<name>.<random><suffix>.part": a leftover still says what it was ("….jpg.part")
+        fd, tmp = tempfile.mkstemp(prefix=f".{short}.", suffix=f"{target.suffix[:16]}.part",
+                                   dir=target.parent)
     except OSError as exc:
         exc.nothing_written = True  # the folder took no file at all (for the wording)
         raise
