@@ -261,16 +261,14 @@ def _closed_pipe() -> int:
 
 
 def video_dict(video: Video, consent: Consent, home: Home, state=None,
-               file_state=None, *, thumbs: str | None = None, said=None) -> dict:
-    """One video as the CLI's JSON says it. `thumbs` (the thumbnails folder as text), `said`
-    (its verdict) and `state` are for callers listing many videos: worked out once."""
-    verdict = said if said is not None else consent.verdict(video, state)
+               file_state=None) -> dict:
+    """One video as the CLI's JSON says it (`list --json` writes the same, faster:
+    _json_listing)."""
     if file_state is None:
         from .core.video_files import quick_state
 
         file_state = quick_state(video.path, video.size)
-    if thumbs is None:
-        thumbs = str(home.thumbnails)
+    thumbs = str(home.thumbnails)
     return {
         "id": video.id, "path": video.path, "name": video.name,
         "fingerprint": video.fingerprint, "size": video.size,
@@ -278,10 +276,14 @@ def video_dict(video: Video, consent: Consent, home: Home, state=None,
         "fps": video.fps, "rotation": video.rotation, "codec": video.codec,
         "title": video.title, "description": video.description, "tags": list(video.tags),
         "thumbnail": f"{thumbs}{os.sep}{video.thumbnail}" if video.thumbnail else None,
-        "permission": video.permission, "effective": verdict.permission,
-        "reason": verdict.sentence, "why": verdict.reason.value,
+        "permission": video.permission, **verdict_fields(consent.verdict(video, state)),
         "file": str(file_state),
     }
+
+
+def verdict_fields(said) -> dict:
+    """A verdict as the CLI's JSON says it."""
+    return {"effective": said.permission, "reason": said.sentence, "why": said.reason.value}
 
 
 def _n(count: int, word: str, verb: str = "") -> str:
@@ -290,27 +292,6 @@ def _n(count: int, word: str, verb: str = "") -> str:
     if verb == "has":
         text += " has" if count == 1 else " have"
     return text
-
-
-def json_lines(items: list[dict]) -> str:
-    """A JSON array with one object per line: readable, grep-able, and encoded by the fast C
-    encoder (json.dumps with `indent` falls back to pure Python: 10x slower on 100,000 rows)."""
-    if not items:
-        return "[]"
-    return "[\n" + ",\n".join(map(_row_encoder(), items)) + "\n]"
-
-
-def _row_encoder():
-    """One JSON encoder for every row (json.dumps would make one per call): the C encoder
-    where this Python has it, else the module's."""
-    from json import encoder
-
-    plain = json.JSONEncoder(ensure_ascii=False)
-    if encoder.c_make_encoder is None:
-        return plain.encode
-    make = encoder.c_make_encoder(None, plain.default, encoder.encode_basestring, None,
-                                  ": ", ", ", False, False, True)
-    return lambda item: "".join(make(item, 0))
 
 
 def _import(library: Library, args) -> int:
@@ -348,27 +329,26 @@ class _FileRow(NamedTuple):
     fingerprint: str
 
 
-def _json_listing(library: Library, consent: Consent, state) -> str:
-    """`list --json` for a large library: the same objects as video_dict (one a line, in
-    the same key order), the JSON of each row's stored fields written by SQLite, the
-    verdict and file state spliced in as text made once per distinct value."""
-    from .core.consent_rule import VideoFacts, verdict
+def _json_listing(library: Library, consent: Consent) -> str:
+    """`list --json`: the same objects as video_dict (one a line, in the same key order),
+    the JSON of each row's stored fields written by SQLite, the verdict and file state
+    spliced in as text made once per distinct value."""
+    from .core.consent_rule import facts_from_key, verdict
     from .core.video_files import quick_states
 
     with library.read():
         state = consent.state()  # the state and the rows from one snapshot
         rows = library.json_listing(str(library.home.thumbnails) + os.sep)
     files = quick_states(_FileRow(r[0], r[1], r[2], r[3]) for r in rows)
-    said: dict[str, str] = {}  # own permission -> the verdict's fields as JSON text
+    said: dict[str, str] = {}  # facts key -> the verdict's fields as JSON text
     states: dict = {}  # file state -> its field as JSON text
     lines = []
-    for (video_id, _path, _size, _fp, own, duration, fps, head, middle, tail) in rows:
-        verdict_text = said.get(own)
+    for (video_id, _path, _size, _fp, key, duration, fps, head, middle, tail) in rows:
+        verdict_text = said.get(key)
         if verdict_text is None:
-            v = verdict(VideoFacts(own), state)
-            verdict_text = said[own] = (f',"effective":{json.dumps(v.permission)},'
-                                        f'"reason":{json.dumps(v.sentence, ensure_ascii=False)},'
-                                        f'"why":{json.dumps(v.reason.value)}')
+            fields = verdict_fields(verdict(facts_from_key(key), state))
+            verdict_text = said[key] = "," + json.dumps(fields, ensure_ascii=False,
+                                                        separators=(",", ":"))[1:-1]
         file_state = files[video_id]
         file_text = states.get(file_state)
         if file_text is None:
@@ -390,18 +370,7 @@ def _list(library: Library, args) -> int:
 
     consent = Consent(library)
     if args.json:
-        state = consent.state()
-        try:
-            print(_json_listing(library, consent, state))
-        except sqlite3.Error:  # a row SQLite's JSON cannot write (damaged tags): the long way
-            with library.read():
-                state = consent.state()
-                videos = library.videos()
-            files = quick_states(videos)
-            thumbs = str(library.home.thumbnails)
-            said = consent.verdicts(videos, state)
-            print(json_lines([video_dict(v, consent, library.home, state, files[v.id],
-                                         thumbs=thumbs, said=s) for v, s in zip(videos, said)]))
+        print(_json_listing(library, consent))
         return EXIT_OK
     with library.read():
         state = consent.state()

@@ -28,17 +28,6 @@ class OpChanges:
     models: bool = False
     result: object = None  # what the change itself returned (a Change, a Video, …)
 
-    def __or__(self, other: "OpChanges") -> "OpChanges":
-        return OpChanges(self.consent or other.consent, self.facts or other.facts,
-                         self.videos or other.videos, self.previews | other.previews,
-                         self.settings or other.settings, self.models or other.models,
-                         other.result if other.result is not None else self.result)
-
-    @property
-    def nothing(self) -> bool:
-        return not (self.consent or self.videos or self.previews or self.settings
-                    or self.models)
-
 
 def read_stamp(conn: sqlite3.Connection) -> dict[str, tuple]:
     """A small fingerprint of each part of the library views show: when a part's stamp

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-from operator import attrgetter
 import sqlite3
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable
@@ -17,20 +16,13 @@ from typing import Callable, Iterable
 from . import audit, previews
 from .errors import RemixNotAllowed, UndoConflict, UsageError, VideoFileProblem
 from .consent_rule import (FACTS_KEY_SQL, FACTS_SQL, ConsentState, Reason,  # noqa: F401
-                           Verdict, VideoFacts, facts_by_id, verdict)
+                           Verdict, VideoFacts, facts_by_id, facts_of, facts_sql, verdict)
 from .library import PERMISSIONS, SETTING_DEFAULTS, Library, Video
 from .video_files import (FileState, fingerprint, problem_sentence, quick_state, quick_states,
                           verify)
 
 ALL = "all"
 """Pass as the selection to change every video in the library."""
-
-
-FACT_FIELDS = ("permission",)  # the Video fields VideoFacts is made from, in its order
-
-
-def facts_of(video: Video) -> VideoFacts:
-    return VideoFacts(video.permission)
 
 
 @dataclass(frozen=True)
@@ -65,21 +57,6 @@ class Consent:
     def verdict(self, video: Video, state: ConsentState | None = None) -> Verdict:
         """Whether `video` may be remixed now, and why (the consent rule)."""
         return verdict(facts_of(video), state or self.state())
-
-    def verdicts(self, videos, state: ConsentState | None = None) -> list[Verdict]:
-        """The verdict of each video, in order: the rule asked once per distinct set of
-        facts (a listing of 100,000 videos asks it a handful of times)."""
-        state = state or self.state()
-        key = attrgetter(*FACT_FIELDS)
-        memo: dict = {}
-        out = []
-        for video in videos:
-            facts = key(video)
-            said = memo.get(facts)
-            if said is None:
-                said = memo[facts] = verdict(facts_of(video), state)
-            out.append(said)
-        return out
 
     def facts(self) -> dict[int, VideoFacts]:
         """What the consent rule knows of every video (id -> facts), in one query."""
@@ -363,7 +340,7 @@ class Consent:
             state = self._read_state(conn)
             after = ConsentState(default or state.default,
                                  state.optout if optout is None else optout)
-            rows = previews.counts_by_video(conn, FACTS_SQL)
+            rows = previews.counts_by_video(conn, facts_sql("v."))
             if not rows:
                 return 0  # no previews at all: nothing to look up (a selection of 100,000)
             ids = None if selection in (None, ALL) else {int(i) for i in selection}
@@ -387,9 +364,8 @@ class Consent:
             return 0
         with self.library.read() as conn:
             state = self._read_state(conn)
-            facts = ", ".join(f"v.{c}" for c in FACTS_SQL.split(", "))
             rows = conn.execute(
-                f"SELECT c.old, {facts}, count(p.id) FROM audit_changes c "
+                f"SELECT c.old, {facts_sql('v.')}, count(p.id) FROM audit_changes c "
                 "JOIN videos v ON v.id = c.video_id JOIN previews p ON p.video_id = c.video_id "
                 "WHERE c.audit_id = ? GROUP BY c.video_id", (entry.id,)).fetchall()
         # each video back at its old own permission, its other facts as they are now
@@ -398,8 +374,8 @@ class Consent:
 
     def _drop_denied_previews(self, conn: sqlite3.Connection) -> list[str]:
         state = self._read_state(conn)
-        denied = [row[0] for row in previews.videos_with_previews(conn, FACTS_SQL)
-                  if not verdict(VideoFacts._make(row[1:]), state).allowed]
+        denied = [row[0] for row in previews.counts_by_video(conn, facts_sql("v."))
+                  if not verdict(VideoFacts._make(row[1:-1]), state).allowed]
         return previews.drop_for_videos(conn, denied)
 
     @staticmethod

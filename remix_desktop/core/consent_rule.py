@@ -44,18 +44,36 @@ class VideoFacts(NamedTuple):
     own: str  # the video's own permission: allow, deny or default
 
 
-FACT_COLUMNS = ("permission",)  # the columns of `videos` that VideoFacts is read from
-FACTS_SQL = ", ".join(FACT_COLUMNS)
+FACT_COLUMNS = ("permission",)  # the columns of `videos` (and fields of a Video) it is read from
+
+
+def facts_sql(alias: str = "") -> str:
+    """The fact columns for a SELECT, each prefixed with `alias` ("v." for a join)."""
+    return ", ".join(alias + c for c in FACT_COLUMNS)
+
+
+FACTS_SQL = facts_sql()
 # every video's facts as one text (fields joined by the unit separator), so a library's
 # facts come back as one dict built in C, and the few distinct texts become VideoFacts
 FACTS_KEY_SQL = " || char(31) || ".join(f"ifnull({c}, '')" for c in FACT_COLUMNS)
+
+
+@lru_cache(maxsize=256)
+def facts_from_key(key: str) -> VideoFacts:
+    """The VideoFacts of one FACTS_KEY_SQL text (a handful of distinct ones in a library)."""
+    return VideoFacts._make(key.split("\x1f"))
+
+
+def facts_of(video) -> VideoFacts:
+    """The facts of a library.Video (its fields of the same names as FACT_COLUMNS)."""
+    return VideoFacts._make(getattr(video, c) for c in FACT_COLUMNS)
 
 
 def facts_by_id(rows) -> dict[int, VideoFacts]:
     """{video id: VideoFacts} from (id, FACTS_KEY_SQL) rows: one VideoFacts per distinct
     combination, shared (100,000 videos in a few milliseconds)."""
     raw = dict(rows)
-    kinds = {key: VideoFacts._make(key.split("\x1f")) for key in set(raw.values())}
+    kinds = {key: facts_from_key(key) for key in set(raw.values())}
     return {video_id: kinds[key] for video_id, key in raw.items()}
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -282,16 +283,20 @@ class Library:
 
     def json_listing(self, thumbs: str) -> list[tuple]:
         """Every video for a JSON listing of 100,000, with SQLite writing the JSON of the
-        text and whole-number fields: rows of (id, path, size, fingerprint, permission,
+        text and whole-number fields: rows of (id, path, size, fingerprint, facts key,
         duration_s, fps, head, middle, tail), where head is the object of id, path, name,
         fingerprint and size, middle of width and height, tail of rotation, codec, title,
-        description, tags, thumbnail (`thumbs` + its name) and permission. The two REAL
-        fields come back as numbers, for the caller to write exactly (SQLite's JSON would
-        round them to 15 digits)."""
-        name = ("substr(path, length(rtrim(path, replace(replace(path, '/', ''), '\\', '')))"
-                " + 1)")  # the file name: what follows the last / or \
+        description, tags, thumbnail (`thumbs` + its name) and permission; the facts key
+        is consent_rule's FACTS_KEY_SQL. The two REAL fields come back as numbers, for the
+        caller to write exactly (SQLite's JSON would round them to 15 digits)."""
+        from .consent_rule import FACTS_KEY_SQL
+
+        kept = "path"  # the path without its separators (os.path.basename's: / and, on
+        for sep in {os.sep, os.altsep} - {None}:  # Windows, \ too)
+            kept = f"replace({kept}, '{sep}', '')"
+        name = f"substr(path, length(rtrim(path, {kept})) + 1)"  # what follows the last one
         return self.conn.execute(
-            "SELECT id, path, size, fingerprint, permission, duration_s, fps, "
+            f"SELECT id, path, size, fingerprint, {FACTS_KEY_SQL}, duration_s, fps, "
             f"json_object('id', id, 'path', path, 'name', {name}, 'fingerprint', fingerprint, "
             "'size', size), json_object('width', width, 'height', height), "
             "json_object('rotation', rotation, 'codec', codec, 'title', title, "

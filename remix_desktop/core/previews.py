@@ -129,17 +129,11 @@ class PreviewStore:
                        json.loads(row[5]), row[6], bool(row[7]), kind=row[8])
 
 
-def videos_with_previews(conn: sqlite3.Connection, columns: str) -> list[tuple]:
-    """(id, *columns) of every video that has a preview (for the consent rule)."""
-    return conn.execute(f"SELECT id, {columns} FROM videos WHERE id IN "
-                        "(SELECT DISTINCT video_id FROM previews)").fetchall()
-
-
 def counts_by_video(conn: sqlite3.Connection, columns: str) -> list[tuple]:
-    """(id, *columns, previews) of every video that has a preview."""
-    return conn.execute(f"SELECT v.id, {', '.join('v.' + c for c in columns.split(', '))}, "
-                        "count(*) FROM previews p JOIN videos v ON v.id = p.video_id "
-                        "GROUP BY v.id").fetchall()
+    """(id, *columns, previews) of every video that has a preview; `columns` are of `v`,
+    the videos table (for the consent rule: its facts)."""
+    return conn.execute(f"SELECT v.id, {columns}, count(*) FROM previews p "
+                        "JOIN videos v ON v.id = p.video_id GROUP BY v.id").fetchall()
 
 
 def drop_for_videos(conn: sqlite3.Connection, video_ids: Iterable[int]) -> list[str]:
