@@ -222,6 +222,7 @@ class Remixer:
         self.caption_source = captions
         self.image_source = images
         self.store = PreviewStore(library)
+        self._models: dict = {}  # diffusion model id -> (path, header facts, store), checked once
 
     # -- frames and captions ---------------------------------------------------------------
 
@@ -296,8 +297,9 @@ class Remixer:
                 raise Cancelled()
             if progress:
                 progress(RenderProgress("render", i, n))
-            preview = self.render(request, progress=_sampling(progress, i, n)
-                                  if progress and request.style == DIFFUSION else None, cancelled=cancelled,
+            sampling = (_sampling(progress, i, n) if progress and request.style == DIFFUSION
+                        else None)
+            preview = self.render(request, progress=sampling, cancelled=cancelled,
                                   step_preview=step_preview)
             previews.append(preview)
             if made:
@@ -403,13 +405,18 @@ class Remixer:
             pass  # the sweep takes it next time
 
     def _diffusion_model(self, model_id: str | None):
-        from .model_store import ModelStore
+        """The diffusion model's file, header facts and store, looked up and checked (its
+        SHA-256 stamp, its header) once for this remixer: a batch plans with it and renders
+        each preview with it (the worker checks the header again before loading)."""
+        if model_id not in self._models:
+            from .model_store import ModelStore
 
-        store = ModelStore(self.library)
-        model_path, info = store.resolve(model_id)
-        if info.kind != ModelKind.DIFFUSION:
-            raise UsageError(f"{model_id} is a {info.kind} model, not a diffusion model")
-        return model_path, info, store
+            store = ModelStore(self.library)
+            model_path, info = store.resolve(model_id)
+            if info.kind != ModelKind.DIFFUSION:
+                raise UsageError(f"{model_id} is a {info.kind} model, not a diffusion model")
+            self._models[model_id] = model_path, info, store
+        return self._models[model_id]
 
     def _diffuse(self, image: Image.Image, request: RemixRequest, progress, cancelled,
                  step_preview):

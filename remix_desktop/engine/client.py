@@ -16,7 +16,7 @@ from typing import Callable
 from ..core.captions import CaptionContext, CaptionRun
 from ..core.errors import Cancelled, RemixDesktopError
 from ..core.home import Home
-from ..core.model_manifest import DEFAULT_CAPTION_MODEL
+from ..core.model_manifest import DEFAULT_CAPTION_MODEL, caption_model_path
 from . import worker
 from .protocol import CaptionJob, Done, Failed, Img2ImgJob, Progress, Shutdown
 
@@ -145,16 +145,6 @@ class EngineClient:
                              "afresh for the next job")
 
 
-def _caption_path(home, model_id: str):
-    """The caption model's file, as the model store resolves it (the embedded default, a
-    manifest entry, a file in the models folder, or one added by reference)."""
-    from ..core.library import Library
-    from ..core.model_store import ModelStore
-
-    with Library(home) as library:
-        return ModelStore(library).caption_path(model_id)
-
-
 class EngineCaptions:
     """Captions written by the worker process (implements core.remix.CaptionSource)."""
 
@@ -168,12 +158,13 @@ class EngineCaptions:
     def captions(self, context: CaptionContext, *, count: int = 4, seed: int = 0,
                  progress: Callable[[int, int, str], None] | None = None,
                  cancelled: Callable[[], bool] = lambda: False, model=None) -> CaptionRun:
-        """`model` (core.remix.CaptionModel): the file and back end, resolved by core; without
-        one (a direct caller), the adapter's own model id is looked up."""
+        """`model` (core.remix.CaptionModel): the file and back end, resolved by core (the
+        app always passes it); without one (a direct caller, a test), the adapter's model id
+        is taken as a manifest model (no library is opened here)."""
         if model is not None:
             path, model_id, backend = model.path, model.id, str(model.backend)
         else:
-            path, model_id, backend = _caption_path(self.client.home, self.model_id), \
+            path, model_id, backend = caption_model_path(self.client.home, self.model_id), \
                 self.model_id, "text"
 
         def relay(p: Progress) -> None:

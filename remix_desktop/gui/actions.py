@@ -233,7 +233,8 @@ class ActionsMixin:
     # -- permissions -----------------------------------------------------------------------
 
     def _agrees(self, title: str, text: str) -> bool:
-        """Ask before something the creator made is deleted; No is the default."""
+        """Ask before something the creator made or decided is changed or deleted; No is
+        the default answer."""
         return QMessageBox.question(
             self, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No) == QMessageBox.StandardButton.Yes
@@ -345,16 +346,14 @@ class ActionsMixin:
         if on:
             n = self.counts["allowed"]  # the videos that may be remixed now: all denied
             lost = self.context.consent.previews_lost(optout=True)
-            answer = QMessageBox.question(
-                self, "Turn on the bulk opt-out?",
-                f"No video may be remixed while the bulk opt-out is on. This denies "
-                f"{videos(n)} that may be remixed now"
-                + (f" and deletes their {previews(lost)} (exported files are kept; turning "
-                   "the opt-out off again does not bring previews back)" if lost else "")
-                + ".\n\nYour per-video choices are kept and come back when you turn it off.",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.No)
-            if answer != QMessageBox.StandardButton.Yes:
+            if not self._agrees(
+                    "Turn on the bulk opt-out?",
+                    f"No video may be remixed while the bulk opt-out is on. This denies "
+                    f"{videos(n)} that may be remixed now"
+                    + (f" and deletes their {previews(lost)} (exported files are kept; turning "
+                       "the opt-out off again does not bring previews back)" if lost else "")
+                    + ".\n\nYour per-video choices are kept and come back when you turn it "
+                    "off."):
                 return None
 
         def done(change: Change) -> None:
@@ -384,15 +383,12 @@ class ActionsMixin:
             return 0
         first = self.model.row(self.model.row_of(ids[0])).name
         what = f"“{first}”" if len(ids) == 1 else videos(len(ids))
-        answer = QMessageBox.question(
-            self, "Remove from the library?",
-            f"Remove {what} from the library?\n\nThe video files are not touched: they stay "
-            "where they are on your disk. Remix Desktop forgets their permissions and deletes "
-            "only the thumbnails and previews it made. Importing them again starts over with "
-            "the library default.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No)
-        if answer != QMessageBox.StandardButton.Yes:
+        if not self._agrees(
+                "Remove from the library?",
+                f"Remove {what} from the library?\n\nThe video files are not touched: they "
+                "stay where they are on your disk. Remix Desktop forgets their permissions and "
+                "deletes only the thumbnails and previews it made. Importing them again starts "
+                "over with the library default."):
             return 0
         def done(gone) -> None:
             self.show_message(f"Removed {videos(len(gone))} from the library; the files were "

@@ -12,7 +12,7 @@ import os
 import time
 
 from PySide6.QtCore import (QByteArray, QEvent, QItemSelection, QItemSelectionModel,
-                            QSettings, Qt, QTimer, QUrl)
+                            Qt, QTimer, QUrl)
 from PySide6.QtGui import QDesktopServices, QPalette
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
                                QMainWindow, QMenu, QSplitter, QStackedWidget,
@@ -49,14 +49,6 @@ def default_size() -> tuple[int, int]:
         return 1360, 820
     free = screen.availableGeometry()
     return min(1360, free.width()), min(820, free.height())
-
-
-def window_settings(home) -> QSettings:
-    """Where the window's geometry, toolbars, splitter and columns are kept: an INI file of
-    this machine beside the library, not in it, so restoring a library backup does not move
-    the windows (and each data home, a test's too, has its own). See
-    AppContext.window_settings."""
-    return QSettings(str(home.root / "window.ini"), QSettings.Format.IniFormat)
 
 
 class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
@@ -183,7 +175,7 @@ class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
         self._scope_to(left, [self.remove_action, self.select_all_action])
         self.panel = RemixPanel(self.context)
         self.panel.modelsRequested.connect(lambda: self.open_models())
-        for combo in (self.panel.style_combo, self.panel.layout_combo, self.panel.size_combo):
+        for _key, combo in self._look_combos():
             combo.currentIndexChanged.connect(self._save_look)  # kept at once, not on close
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("librarySplitter")
@@ -472,7 +464,7 @@ class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
 
     def _restore_saved(self) -> None:
         setting = self.context.library.setting
-        saved = window_settings(self.context.home)
+        saved = self.context.window_settings()
         # the window's layout is the machine's (QSettings); a library from before kept it
         blobs = {key: saved.value(key) if saved.contains(key) else
                  QByteArray.fromBase64(setting(key, "").encode()) for key in STATE_KEYS}
@@ -488,8 +480,7 @@ class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
             self._panel_share = min(0.75, max(0.25, float(share)))
             QTimer.singleShot(0, self._apply_panel_share)  # once the window has its size
         panel = self.panel
-        for key, combo in (("remix/style", panel.style_combo), ("remix/layout",
-                           panel.layout_combo), ("remix/size", panel.size_combo)):
+        for key, combo in self._look_combos():
             position = combo.findData(saved.value(key))
             if position >= 0:
                 combo.setCurrentIndex(position)
@@ -514,11 +505,15 @@ class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
         is killed rather than closed keeps them too)."""
         if getattr(self, "_restoring", False):
             return
-        saved = window_settings(self.context.home)
-        for key, combo in (("remix/style", self.panel.style_combo),
-                           ("remix/layout", self.panel.layout_combo),
-                           ("remix/size", self.panel.size_combo)):
+        saved = self.context.window_settings()
+        for key, combo in self._look_combos():
             saved.setValue(key, combo.currentData())
+
+    def _look_combos(self):
+        """The panel's look controls and the keys they are kept under."""
+        panel = self.panel
+        return (("remix/style", panel.style_combo), ("remix/layout", panel.layout_combo),
+                ("remix/size", panel.size_combo))
 
     def _apply_panel_share(self) -> None:
         """Give the remix panel its share of the width the window has now (a window that
@@ -537,17 +532,14 @@ class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
             "gui.splitter": self.splitter.saveState(),
             "gui.header": self.table.horizontalHeader().saveState(),
         }
-        saved = window_settings(self.context.home)
+        saved = self.context.window_settings()
         for key, value in values.items():
             saved.setValue(key, value)
         total = sum(self.splitter.sizes())
         if total > 0:  # the panel's share of the width: right whatever size the window opens at
             saved.setValue("gui.panel_share", round(self.splitter.sizes()[1] / total, 4))
-        panel = self.panel
-        for key, combo in (("remix/style", panel.style_combo), ("remix/layout",
-                           panel.layout_combo), ("remix/size", panel.size_combo)):
-            saved.setValue(key, combo.currentData())
-        saved.setValue("remix/splitter", panel.splitter.saveState())
+        # (the look is kept as it changes: _save_look)
+        saved.setValue("remix/splitter", self.panel.splitter.saveState())
         saved.sync()
         ids = self.selected_ids()
         last = ids[0] if len(ids) == 1 else getattr(self, "_last_video", None)

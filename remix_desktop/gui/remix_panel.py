@@ -488,9 +488,7 @@ class RemixPanel(RemixPanelUi, QWidget):
                 ctx.run_op("remember the diffusion model",
                            lambda library, _c: ops.set_settings(library, chosen),
                            failed=self._status, initiator=self)
-            self.step_view.set_image(None)
-            self.step_label.setText("")
-            self.step_box.hide()
+            self._end_steps()  # nothing of an earlier run's steps
         self.generate_job = ctx.run_op(
             "generate previews", work, finished=self._generated,
             failed=lambda message: self._failed(message, "generate"), staged=self._progress,

@@ -288,9 +288,7 @@ def test_geometry_columns_search_and_last_video_survive_a_restart(qtbot, home, g
     assert second.panel.video_id == video_id
     # the layout is the machine's (QSettings beside the library), not the library's: a
     # restored backup does not move the windows
-    from remix_desktop.gui.main_window import window_settings
-
-    saved = window_settings(second.context.home)
+    saved = second.context.window_settings()
     assert not saved.value("gui.splitter").isEmpty()
     assert second.context.library.setting("gui.splitter", "") == ""
 
