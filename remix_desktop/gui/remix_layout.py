@@ -187,6 +187,8 @@ class RemixPanelUi:
         self.splitter.installEventFilter(self)
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
+        # two lines kept for it: a message that wraps does not push the panel up
+        self.status_label.setMinimumHeight(2 * self.status_label.fontMetrics().lineSpacing())
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         page = QWidget()

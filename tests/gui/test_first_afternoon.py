@@ -490,3 +490,16 @@ def test_a_reload_keeps_several_chosen_previews(qtbot, filled):
 
     window.context.emit_changes(OpChanges(previews=EVERY_VIDEO))  # the gallery reloads
     assert [p.id for p in gallery.chosen()] == chosen
+
+
+def test_a_two_line_message_does_not_move_the_panel(qtbot, filled):
+    window = filled
+    _allowed_and_selected(window, "h264.mp4")
+    panel = window.panel
+    qtbot.wait(50)
+    before = panel.generate_button.mapTo(panel, panel.generate_button.rect().topLeft())
+    panel._status("A message long enough to wrap onto a second line in a panel of this "
+                  "width, as the message after writing captions does, every time.")
+    qtbot.wait(50)
+    after = panel.generate_button.mapTo(panel, panel.generate_button.rect().topLeft())
+    assert after == before
