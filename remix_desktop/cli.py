@@ -14,16 +14,15 @@ import sqlite3
 import sys
 import traceback
 from pathlib import Path
-from typing import NamedTuple, Sequence
+from typing import Sequence
 
-from . import __version__
+import remix_desktop
 from .core import audit
 from .core.backups import check_database, damaged, list_backups, restore
 from .core.consent import ALL, Consent
 from .core.errors import LibraryError, RemixDesktopError, UsageError
 from .core.home import Home, resolve_home
 from .core.library import Library, Video
-from .core.permissions_file import export_permissions, import_permissions
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
 
@@ -33,12 +32,24 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"remix-desktop: {message} (see '{self.prog} --help').\n")
 
 
+class _Version(argparse.Action):
+    """--version, with the version read only when asked for (not on every command's start)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="show the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"remix-desktop {remix_desktop.__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="remix-desktop", description="Offline control over AI remixes of "
                      "your own videos. With no command, opens the app window.")
     parser.add_argument("--home", metavar="DIR", help="data folder (default: the user-data "
                         "folder, or $REMIX_DESKTOP_HOME)")
-    parser.add_argument("--version", action="version", version=f"remix-desktop {__version__}")
+    parser.add_argument("--version", action=_Version)
     parser.add_argument("--quit-after", type=float, metavar="SECONDS",
                         help=argparse.SUPPRESS)  # smoke test of a build: close the window
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -322,47 +333,70 @@ def _import(library: Library, args) -> int:
     return EXIT_PARTIAL if report.rejected else EXIT_OK
 
 
-class _FileRow(NamedTuple):
-    id: int
-    path: str
-    size: int
-    fingerprint: str
-
-
 def _json_listing(library: Library, consent: Consent) -> str:
     """`list --json`: the same objects as video_dict (one a line, in the same key order),
-    the JSON of each row's stored fields written by SQLite, the verdict and file state
-    spliced in as text made once per distinct value."""
+    the JSON of each row's stored fields written by SQLite (Library.json_listing), the
+    name, the two REAL fields, the verdict and the file state spliced in, the last two as
+    text made once per distinct value."""
     from .core.consent_rule import facts_from_key, verdict
-    from .core.video_files import quick_states
+    from .core.video_files import path_states, verify
 
     with library.read():
         state = consent.state()  # the state and the rows from one snapshot
-        rows = library.json_listing(str(library.home.thumbnails) + os.sep)
-    files = quick_states(_FileRow(r[0], r[1], r[2], r[3]) for r in rows)
+        columns, reals = library.json_listing(str(library.home.thumbnails) + os.sep)
+        ids, quoted, sizes, keys, fingerprints, frames, tails = columns
+        paths = [q[1:-1] if "\\" not in q else json.loads(q) for q in quoted]
+        shared = _shared_paths(paths)
+        owners = {str(v.id): v for p in shared for v in library.at_path(p)}
+    files = path_states(zip(paths, map(int, sizes)))
+    for i, path in enumerate(paths):  # a path several videos share: decided by content
+        if path in shared:
+            owner = owners[ids[i]]
+            files[i] = verify(owner.path, owner.fingerprint, owner.size).state
     said: dict[str, str] = {}  # facts key -> the verdict's fields as JSON text
-    states: dict = {}  # file state -> its field as JSON text
-    lines = []
-    for (video_id, _path, _size, _fp, key, duration, fps, head, middle, tail) in rows:
-        verdict_text = said.get(key)
-        if verdict_text is None:
-            fields = verdict_fields(verdict(facts_from_key(key), state))
-            verdict_text = said[key] = "," + json.dumps(fields, ensure_ascii=False,
-                                                        separators=(",", ":"))[1:-1]
-        file_state = files[video_id]
-        file_text = states.get(file_state)
-        if file_text is None:
-            file_text = states[file_state] = f',"file":{json.dumps(str(file_state))}}}'
-        lines.append(f'{head[:-1]},"duration_s":{_number(duration)},{middle[1:-1]},'
-                     f'"fps":{_number(fps)},{tail[1:-1]}{verdict_text}{file_text}')
+    for key in set(keys):
+        fields = verdict_fields(verdict(facts_from_key(json.loads(key)), state))
+        said[key] = "," + json.dumps(fields, ensure_ascii=False, separators=(",", ":"))[1:-1]
+    states = {s: f',"file":{json.dumps(str(s))}}}' for s in set(files)}
+    durations = _numbers([r[0] for r in reals])
+    rates = _numbers([r[1] for r in reals])
+    names = _json_names(quoted, paths)
+    lines = [
+        f'{{"id":{i},"path":{q},"name":{n},{fp[1:-1]},"duration_s":{d},{wh[1:-1]},'
+        f'"fps":{r},{t[1:-1]}{said[k]}{states[f]}'
+        for i, q, n, fp, d, wh, r, t, k, f in zip(
+            ids, quoted, names, fingerprints, durations, frames, rates, tails, keys, files)]
     return "[\n" + ",\n".join(lines) + "\n]" if lines else "[]"
 
 
-def _number(value) -> str:
-    """A REAL as json.dumps writes it: the shortest text that reads back as the same
-    number (float's repr; json's own words for the non-finite)."""
-    return float.__repr__(value) if value.__class__ is float and value - value == 0 \
-        else json.dumps(value)
+def _numbers(values: list) -> list[str]:
+    """Each REAL as json.dumps writes it: the shortest text that reads back as the same
+    number (float's repr), json's own words for the non-finite."""
+    texts = list(map(repr, values))
+    for i, text in enumerate(texts):
+        if text[-1] in "fn" and text in ("inf", "-inf", "nan"):
+            texts[i] = json.dumps(values[i])
+    return texts
+
+
+def _shared_paths(paths: list[str]) -> set[str]:
+    """The paths that more than one video holds."""
+    seen: set[str] = set()
+    shared = set()
+    for path in paths:
+        if path in seen:
+            shared.add(path)
+        seen.add(path)
+    return shared
+
+
+def _json_names(quoted: list[str], paths: list[str]) -> list[str]:
+    """The JSON string of each os.path.basename(path), given the paths' own JSON strings:
+    on a system whose one separator is "/", what follows the quoted path's last "/" (no
+    JSON escape holds one)."""
+    if os.altsep is not None or os.sep != "/":
+        return [json.dumps(os.path.basename(p), ensure_ascii=False) for p in paths]
+    return ['"' + q[at + 1:] if (at := q.rfind("/")) >= 0 else q for q in quoted]
 
 
 def _list(library: Library, args) -> int:
@@ -468,9 +502,13 @@ def _permissions(library: Library, args) -> int:
     consent = Consent(library)
     path = Path(args.file)
     if args.action == "export":
+        from .core.permissions_file import export_permissions  # PIL, via export: only here
+
         count = export_permissions(consent, path, force=args.force)
         print(f"Wrote the permissions of {_n(count, 'video')} to {path}.")
         return EXIT_OK
+    from .core.permissions_file import import_permissions
+
     result = import_permissions(consent, path)
     print(f"Matched {_n(result.matched, 'video')} from {result.rows} "
           f"entr{'y' if result.rows == 1 else 'ies'}; {_change_sentence(result.change)}")

@@ -27,6 +27,9 @@ from .schema import (INSERT_VIDEO, MIGRATIONS, SCHEMA_VERSION, SETTING_DEFAULTS,
 PERMISSIONS = ("allow", "deny", "default")
 
 
+LISTING_COLUMNS = 7  # the texts json_listing gives for each video
+
+
 class Library:
     """The creator's video library in `home`. Open it, use it, close it (or use `with`)."""
 
@@ -281,28 +284,41 @@ class Library:
             "SELECT id, path, duration_s, width, height, thumbnail, title, "
             "title || ' ' || description || ' ' || tags FROM videos").fetchall()
 
-    def json_listing(self, thumbs: str) -> list[tuple]:
+    def json_listing(self, thumbs: str) -> tuple[list[list[str]], list[tuple]]:
         """Every video for a JSON listing of 100,000, with SQLite writing the JSON of the
-        text and whole-number fields: rows of (id, path, size, fingerprint, facts key,
-        duration_s, fps, head, middle, tail), where head is the object of id, path, name,
-        fingerprint and size, middle of width and height, tail of rotation, codec, title,
-        description, tags, thumbnail (`thumbs` + its name) and permission; the facts key
-        is consent_rule's FACTS_KEY_SQL. The two REAL fields come back as numbers, for the
-        caller to write exactly (SQLite's JSON would round them to 15 digits)."""
+        text and whole-number fields: (columns, reals). columns holds LISTING_COLUMNS lists
+        of texts, one text a video, in the same order: the id, the path as a JSON string,
+        the size, the facts key (consent_rule's FACTS_KEY_SQL) as a JSON string, and three
+        JSON objects: fingerprint and size; width and height; rotation, codec, title,
+        description, tags, thumbnail (`thumbs` + its name) and permission. reals holds each
+        video's (duration_s, fps), in the same order, to be written exactly (SQLite's JSON
+        would round them to 15 digits). Each column is one group_concat split at char(1),
+        which JSON text never holds unescaped: a row of Python objects for each video
+        costs twice as much."""
         from .consent_rule import FACTS_KEY_SQL
 
-        kept = "path"  # the path without its separators (os.path.basename's: / and, on
-        for sep in {os.sep, os.altsep} - {None}:  # Windows, \ too)
-            kept = f"replace({kept}, '{sep}', '')"
-        name = f"substr(path, length(rtrim(path, {kept})) + 1)"  # what follows the last one
-        return self.conn.execute(
-            f"SELECT id, path, size, fingerprint, {FACTS_KEY_SQL}, duration_s, fps, "
-            f"json_object('id', id, 'path', path, 'name', {name}, 'fingerprint', fingerprint, "
-            "'size', size), json_object('width', width, 'height', height), "
+        columns = [
+            "id", "json_quote(path)", "size", f"json_quote({FACTS_KEY_SQL})",
+            "json_object('fingerprint', fingerprint, 'size', size)",
+            "json_object('width', width, 'height', height)",
             "json_object('rotation', rotation, 'codec', codec, 'title', title, "
             "'description', description, 'tags', json(tags), 'thumbnail', CASE WHEN "
             "thumbnail IS NULL OR thumbnail = '' THEN NULL ELSE ? || thumbnail END, "
-            "'permission', permission) FROM videos ORDER BY id", (thumbs,)).fetchall()
+            "'permission', permission)"]
+        assert len(columns) == LISTING_COLUMNS
+        texts = self.conn.execute(
+            "SELECT " + ", ".join(f"group_concat({c}, char(1))" for c in columns)
+            + " FROM videos", (thumbs,)).fetchone()
+        if texts[0] is None:
+            return [[] for _ in columns], []
+        split = [text.split("\x01") for text in texts]
+        rows = self.conn.execute(
+            "SELECT CAST(id AS TEXT), duration_s, fps FROM videos").fetchall()
+        reals = [r[1:] for r in rows]
+        if [r[0] for r in rows] != split[0]:  # two scans of one table: the same order, or
+            found = dict((str(r[0]), r[1:]) for r in rows)  # matched by id
+            reals = [found[i] for i in split[0]]
+        return split[:LISTING_COLUMNS], reals
 
     def video(self, video_id: int) -> Video:
         row = self.conn.execute(

@@ -83,16 +83,42 @@ def quick_states(videos: Iterable) -> dict[int, FileState]:
     Where several videos share a path (the file there was replaced by other content), which
     one owns it is decided by content: those few files are fingerprinted."""
     videos = list(videos)
+    states = path_states([(v.path, v.size) for v in videos])
     count: dict[str, int] = {}
     for v in videos:
         count[v.path] = count.get(v.path, 0) + 1
-    states = {}
-    for v in videos:
+    found = {}
+    for v, state in zip(videos, states):
         if count[v.path] > 1:
-            states[v.id] = verify(v.path, v.fingerprint, v.size).state
-        else:
-            states[v.id] = quick_state(v.path, v.size)
-    return states
+            state = verify(v.path, v.fingerprint, v.size).state
+        found[v.id] = state
+    return found
+
+
+def path_states(files: Iterable[tuple[str, int]]) -> list[FileState]:
+    """quick_state of each (path, size), in order. A folder that is not there (an unplugged
+    drive, a moved folder) is asked once, not once for each of its files."""
+    files = list(files)
+    if os.sep == "/" and os.altsep is None:  # the folder with its "/": "" for a bare name
+        folders = [path[: path.rfind("/") + 1] for path, _ in files]
+    else:
+        folders = [os.path.dirname(path) for path, _ in files]
+    ask = {folder: _folder_may_hold_files(folder) for folder in set(folders)}
+    state_of, missing = quick_state, FileState.MISSING
+    return [state_of(path, size) if ask[folder] else missing
+            for (path, size), folder in zip(files, folders)]
+
+
+def _folder_may_hold_files(folder: str) -> bool:
+    """False only when every file in `folder` is certainly missing for quick_state: the
+    folder is not there or is not a folder (a folder that may not be entered is asked file
+    by file, for their own errors)."""
+    try:
+        return stat.S_ISDIR(os.stat(folder or ".").st_mode)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except (OSError, ValueError):
+        return True
 
 
 # Verified (path, identity of the file) -> fingerprint: a frame view asks for many frames of

@@ -36,3 +36,22 @@ def test_the_fast_listing_says_what_video_dict_says(library, tmp_path, capsys):
     assert fast[0]["fps"] == 29.97002997002997  # exactly: not SQLite's 15 digits
     assert fast[1]["name"] == "clip ümlaut.mov" and fast[1]["thumbnail"] is None
     assert fast[1]["file"] == "missing" and fast[0]["effective"] == "allow"
+
+
+def test_the_listing_matches_its_two_reads_by_id_when_they_scan_in_other_orders(library):
+    """The REAL fields come from a second read; an index that makes that read scan in
+    another order (here one on them) still pairs each video with its own numbers."""
+    rows = [NewVideo(path=f"/gone/clip {i}.mp4", fingerprint=f"fp{i}", size=i, mtime=0.0,
+                     duration_s=10.0 - i + 0.123456789012345, fps=24.0 + i / 7, width=2,
+                     height=2, rotation=0, codec="h264") for i in range(6)]
+    with library.write() as conn:
+        for r in rows:
+            library.insert_video(conn, r)
+        conn.execute("CREATE INDEX by_duration ON videos(duration_s, fps)")
+    order = [r[0] for r in library.conn.execute("SELECT id, duration_s, fps FROM videos")]
+    assert order != sorted(order)  # the second read does scan in another order
+    consent = Consent(library)
+    fast = json.loads(cli._json_listing(library, consent))
+    slow = [cli.video_dict(v, consent, library.home) for v in library.videos()]
+    assert fast == slow
+    assert [o["duration_s"] for o in fast] == [r.duration_s for r in rows]

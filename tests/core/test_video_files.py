@@ -215,3 +215,29 @@ def test_migration_keeps_previews_and_drops_the_unique_path(home, good_clips):
                       "width, height, codec, added_at) VALUES ('/v/a.mp4', 'fp2', 1, 0, 1, 25, "
                       "32, 18, 'h264', 'now')")
         assert lib.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+def test_path_states_ask_a_missing_folder_once_and_every_file_of_a_present_one(tmp_path,
+                                                                             monkeypatch):
+    from remix_desktop.core import video_files
+
+    ok = tmp_path / "here" / "ok.mp4"
+    ok.parent.mkdir()
+    ok.write_bytes(b"x" * 10)
+    grown = tmp_path / "here" / "grown.mp4"
+    grown.write_bytes(b"x" * 11)
+    a_file = tmp_path / "plain.txt"
+    a_file.write_text("not a folder")
+    files = [(str(ok), 10), (str(grown), 10), (str(tmp_path / "here" / "gone.mp4"), 1),
+             *((str(tmp_path / "unplugged" / f"clip {i}.mp4"), 1) for i in range(50)),
+             (str(a_file / "inside.mp4"), 1), ("/clip-at-the-root.mp4", 1)]
+    asked = []
+    real = video_files.quick_state
+    monkeypatch.setattr(video_files, "quick_state",
+                        lambda path, size: asked.append(path) or real(path, size))
+    states = video_files.path_states(files)
+    assert states[:3] == [FileState.OK, FileState.CHANGED, FileState.MISSING]
+    assert set(states[3:]) == {FileState.MISSING}
+    assert [s for s in states] == [real(p, size) for p, size in files]  # what one by one says
+    assert not any("unplugged" in p or "plain.txt" in p for p in asked)  # the folder, once
+    assert str(ok) in asked and "/clip-at-the-root.mp4" in asked
