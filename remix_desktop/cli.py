@@ -138,8 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     mp = p.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
     m = mp.add_parser("list", help="installed and known models, with status")
     m.add_argument("--json", action="store_true")
-    m = mp.add_parser("add", help="validate and register a local model file")
+    m = mp.add_parser("add", help="validate and register a local model file (a vision model: "
+                      "its language model and its projector, MODEL.gguf MMPROJ.gguf)")
     m.add_argument("path", metavar="PATH")
+    m.add_argument("projector", nargs="?", metavar="MMPROJ",
+                   help="the vision projector that pairs with a vision language model")
     m.add_argument("--copy", action="store_true", help="copy it into the models folder")
     m = mp.add_parser("verify", help="recheck SHA-256 and headers")
     m.add_argument("id", nargs="?", metavar="ID")
@@ -563,13 +566,16 @@ def _models(library: Library, args) -> int:
         bad = [m for m in items if m.status in ("damaged", "missing")]
         return EXIT_PARTIAL if args.action == "verify" and bad else EXIT_OK
     if args.action == "add":
-        m = store.add(Path(args.path), copy=args.copy)
-        print(f"Added {m.id}: {m.label} ({m.kind}), {m.source}.")
+        m = store.add(Path(args.path), copy=args.copy,
+                      projector=Path(args.projector) if args.projector else None)
+        pair = " (a language model and its vision projector)" if m.projector else ""
+        print(f"Added {m.id}: {m.label} ({m.kind}{pair}), {m.source}.")
     elif args.action == "remove":
         print(store.remove(args.id) + ".")
     elif args.action == "use":
         m = store.choose(args.id)
-        print(f"Remixes now use {m.id} ({m.label}) as their {m.kind} model.")
+        role = "caption" if m.kind in ("caption", "vision") else m.kind
+        print(f"Remixes now use {m.id} ({m.label}) as their {role} model.")
     else:
         def show(p) -> None:
             if sys.stderr.isatty():

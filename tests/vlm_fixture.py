@@ -29,7 +29,7 @@ cat dog coffee cup man woman people person child tree sky water red green blue w
 small large big little one two three first last over under left right top bottom middle
 front back side near next like just very some many more most other new old good bad day
 night time way make made see look looks looking sitting standing holding wearing meme
-funny when pov you me""".split()
+funny pov user assistant system text write short sentence""".split()
 
 SPM_SPECIALS = ["<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>"]
 
@@ -54,10 +54,11 @@ def _spm_vocab(head, tail=(), size=None):
     WORDS and their prefixes, then (to reach `size`) letter pairs/triples, then `tail`
     (control tokens ending the vocabulary, as SmolVLM's added tokens do)."""
     pieces = list(string.ascii_letters + string.digits + string.punctuation)
-    pieces += ["\u2581" + c for c in pieces] + ["\n\n"]  # "\n\n" as one token (idefics3 uses it)
+    pieces += ["\u2581"] + ["\u2581" + c for c in pieces]
+    pieces += ["\n\n"]  # one token, as in SmolLM2's vocabulary (libmtmd's idefics3 path looks it up)
     for word in WORDS:
         for w in (word, word.capitalize()):
-            pieces += ["\u2581" + w[:n] for n in range(1, len(w) + 1)] + [w]
+            pieces += [p + w[:n] for p in ("\u2581", "") for n in range(1, len(w) + 1)]
     if size is not None:
         low = string.ascii_lowercase
         pieces += ["\u2581" + a + b for a in low for b in low] + [a + b for a in low for b in low]
@@ -131,6 +132,7 @@ def _write_llama(path, *, name, vocab, bos, eos, template, n_embd, n_ff, n_head,
     w.add_bos_token_id(tokens.index(bos))
     w.add_eos_token_id(tokens.index(eos))
     w.add_add_bos_token(False)
+    w.add_add_space_prefix(False)  # as the BPE tokenizers of ChatML models: no " " before "\n"
     w.add_chat_template(template)
     w.add_tensor("token_embd.weight", rand(n_vocab, n_embd))
     for i in range(n_layer):
@@ -213,8 +215,7 @@ def write_tiny_pair(folder, *, seed=0) -> tuple[Path, Path]:
                  tied=False, rand=rand)
     projection = [("mm.0.weight", rand(n_text, n_vis)), ("mm.0.bias", rand.zeros(n_text)),
                   ("mm.2.weight", rand(n_text, n_text)), ("mm.2.bias", rand.zeros(n_text))]
-    _write_clip(mmproj, name="tiny-vlm-test mmproj", projector=gguf.VisionProjectorType.MLP
-                if hasattr(gguf.VisionProjectorType, "MLP") else "mlp",
+    _write_clip(mmproj, name="tiny-vlm-test mmproj", projector="mlp",
                 n_embd=n_vis, n_ff=96, n_head=4, n_layer=2, image_size=32, patch_size=8,
                 eps=1e-6, projection=projection, rand=rand)
     return model, mmproj
@@ -228,7 +229,7 @@ SMOLVLM_TAIL = (["<global-img>"] + [f"<row_{r}_col_{c}>" for r in range(1, 7) fo
                 + ["<end_of_utterance>"])
 
 
-def write_smolvlm_256m_pair(folder, *, seed=0) -> tuple[Path, Path]:
+def write_smolvlm_256m_pair(folder, *, seed=0, longest_edge=2048) -> tuple[Path, Path]:
     """SmolVLM-256M-Instruct's shapes, random F16 weights (about 460 MB on disk).
 
     Language model (SmolLM2-135M): llama, 30 layers, n_embd 576, 9 heads / 3 KV heads,
@@ -236,7 +237,9 @@ def write_smolvlm_256m_pair(folder, *, seed=0) -> tuple[Path, Path]:
     Projector "idefics3": SigLIP base (12 blocks, width 768, 12 heads, ff 3072, eps 1e-6),
     512 px tiles of 16 px patches (1024 patches), pixel shuffle by 4 -> 64 tokens per
     tile, mm.model.fc 12288 -> 576. The preprocessor scales the image's longest edge to
-    2048 (preproc_image_size) and cuts 512 px tiles, plus one 512x512 overview."""
+    `longest_edge` (preproc_image_size; 2048 is what convert_hf_to_gguf.py writes for it,
+    so any image, however small, becomes up to 4x4 tiles + the overview, 17 x 64 = 1088
+    tokens for a square one) and cuts 512 px tiles, plus one 512x512 overview."""
     folder = Path(folder)
     model = folder / "SmolVLM-256M-Instruct-random-f16.gguf"
     mmproj = folder / "mmproj-SmolVLM-256M-Instruct-random-f16.gguf"
@@ -254,5 +257,5 @@ def write_smolvlm_256m_pair(folder, *, seed=0) -> tuple[Path, Path]:
                 n_head=12, n_layer=12, image_size=512, patch_size=16, eps=1e-6,
                 projection=projection, rand=rand,
                 extra_kv=[("add_vision_projector_scale_factor", scale),
-                          ("add_vision_preproc_image_size", 2048)])
+                          ("add_vision_preproc_image_size", longest_edge)])
     return model, mmproj

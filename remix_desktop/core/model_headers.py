@@ -342,6 +342,32 @@ def _gguf_value(r: _Reader, vtype: int, depth: int = 0):
 
 
 def _inspect_gguf(path: Path, fh, size: int) -> ModelFile:
+    metadata, shapes = _read_gguf(path, fh, size)
+    architecture = metadata.get("general.architecture")
+    try:
+        family = _detect(path, shapes)
+    except _NoUNet:
+        if not isinstance(architecture, str) or not architecture:
+            raise
+        if not architecture.isprintable() or len(architecture) > 64:
+            raise ModelFileError(path, f"has a damaged GGUF header (general.architecture "
+                                       f"'{_short(architecture)}' is not a plain name)")
+        if architecture.lower() == "clip":  # llama.cpp's vision projectors ("mmproj")
+            raise ModelFileError(path, "is a vision projector (an mmproj file, GGUF "
+                                       "architecture 'clip'), not a language model: it pairs "
+                                       "with a vision language model and cannot write "
+                                       "captions on its own")
+        name = metadata.get("general.name")
+        title = _short(name) if isinstance(name, str) and name.strip() else architecture
+        family = dict(family=architecture, kind="caption", variant=architecture,
+                      label=f"{title} (language model, {architecture})", complete=True)
+    return ModelFile(path=path, format="gguf", tensors=len(shapes), size=size,
+                     metadata=metadata, **family)
+
+
+def _read_gguf(path: Path, fh, size: int) -> tuple[dict, dict[str, tuple[int, ...]]]:
+    """A GGUF file's metadata and its tensors' shapes (PyTorch order), every declared size
+    and offset checked against the file."""
     r = _Reader(fh, size)
     try:
         r.take(4)
@@ -393,27 +419,7 @@ def _inspect_gguf(path: Path, fh, size: int) -> ModelFile:
         shapes[name] = tuple(reversed(dims))  # ggml order -> PyTorch order, like safetensors
     if len(shapes) != len(infos):
         raise ModelFileError(path, "has a damaged GGUF header (two tensors share a name)")
-
-    architecture = metadata.get("general.architecture")
-    try:
-        family = _detect(path, shapes)
-    except _NoUNet:
-        if not isinstance(architecture, str) or not architecture:
-            raise
-        if not architecture.isprintable() or len(architecture) > 64:
-            raise ModelFileError(path, f"has a damaged GGUF header (general.architecture "
-                                       f"'{_short(architecture)}' is not a plain name)")
-        if architecture.lower() == "clip":  # llama.cpp's vision projectors ("mmproj")
-            raise ModelFileError(path, "is a vision projector (an mmproj file, GGUF "
-                                       "architecture 'clip'), not a language model: it pairs "
-                                       "with a vision language model and cannot write "
-                                       "captions on its own")
-        name = metadata.get("general.name")
-        title = _short(name) if isinstance(name, str) and name.strip() else architecture
-        family = dict(family=architecture, kind="caption", variant=architecture,
-                      label=f"{title} (language model, {architecture})", complete=True)
-    return ModelFile(path=path, format="gguf", tensors=len(shapes), size=size,
-                     metadata=metadata, **family)
+    return metadata, shapes
 
 
 # --------------------------------------------------------------------------- families
@@ -565,3 +571,107 @@ def _detect_taesd(path: Path, shapes: dict[str, tuple[int, ...]]) -> dict:
     decoder_only = not any(n.startswith("encoder.layers.") for n in shapes)
     label = FAMILY_LABELS["taesd"] + (" (decoder only)" if decoder_only else "")
     return dict(family="taesd", label=label, kind="taesd", variant="TAESD", complete=True)
+
+
+# --------------------------------------------------------------------------- vision pairs
+
+# The projector types of llama.cpp's multimodal library (libmtmd) that read images and that
+# this app pairs with a language model for captions; audio projectors are refused.
+VISION_PROJECTORS = frozenset({
+    "mlp", "mlp_norm", "ldp", "ldpv2", "resampler", "glm_edge", "merger", "gemma3",
+    "idefics3", "pixtral", "qwen2vl_merger", "qwen2.5vl_merger", "qwen3vl_merger",
+    "internvl", "llama4", "kimivl", "lfm2", "cogvlm", "janus_pro"})
+AUDIO_PROJECTORS = frozenset({"ultravox", "voxtral", "qwen2a"})
+
+# Where a projector's output width (the language model's embedding width it feeds) is read
+# when `clip.vision.projection_dim` is not written: (tensor, which of its PyTorch-order
+# dimensions), as llama.cpp's clip_n_mmproj_embd reads it.
+_PROJECTION_TENSORS = {
+    "mlp": ("mm.2.weight", 0), "idefics3": ("mm.model.fc.weight", 0),
+    "gemma3": ("mm.input_projection.weight", -1), "qwen2vl_merger": ("mm.2.weight", 0),
+    "qwen2.5vl_merger": ("mm.2.weight", 0), "lfm2": ("mm.2.weight", 0),
+}
+
+
+@dataclass(frozen=True)
+class Projector:
+    """A vision projector ("mmproj" GGUF): what turns a frame into a language model's input."""
+
+    path: Path
+    projector_type: str  # clip.projector_type, e.g. "mlp", "idefics3", "gemma3"
+    width: int  # the embedding width of what it feeds the language model
+    image_size: int  # the side its vision tower sees, in pixels
+    size: int
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.name or self.path.name} (vision projector, {self.projector_type})"
+
+
+def inspect_projector(path: Path) -> Projector:
+    """Read the header of a vision projector GGUF (llama.cpp's "mmproj" file): its type and
+    the width it feeds. Raises ModelFileError (one sentence naming the file) for anything
+    else, before the native library sees it."""
+    path = Path(path)
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ModelFileError(path, "is not a regular file")
+        with open(path, "rb", buffering=1 << 20) as fh:
+            if fh.read(4) != b"GGUF":
+                raise ModelFileError(path, "is not a GGUF file (it does not start with the "
+                                           "GGUF magic bytes), so it is not a vision "
+                                           "projector")
+            fh.seek(0)
+            metadata, shapes = _read_gguf(path, fh, info.st_size)
+    except FileNotFoundError:
+        raise ModelFileError(path, "does not exist") from None
+    except OSError as exc:
+        raise ModelFileError(path, f"cannot be read ({exc.strerror or exc})") from None
+    architecture = metadata.get("general.architecture")
+    if architecture != "clip":
+        raise ModelFileError(path, f"is not a vision projector (its GGUF architecture is "
+                                   f"'{_short(str(architecture))}', not 'clip')")
+    kind = metadata.get("clip.vision.projector_type", metadata.get("clip.projector_type"))
+    if not isinstance(kind, str) or not kind:
+        raise ModelFileError(path, "is a vision projector without a clip.projector_type: "
+                                   "convert it again with a current llama.cpp")
+    if kind in AUDIO_PROJECTORS or metadata.get("clip.has_vision_encoder") is False:
+        raise ModelFileError(path, f"is an audio projector ({_short(kind)}): it does not "
+                                   "read images")
+    if kind not in VISION_PROJECTORS:
+        raise ModelFileError(path, f"is a vision projector of type '{_short(kind)}', which "
+                                   "this version's llama.cpp does not run")
+    width = metadata.get("clip.vision.projection_dim")
+    if not _is_count(width) or not width:
+        where = _PROJECTION_TENSORS.get(kind)
+        shape = shapes.get(where[0]) if where else None
+        width = shape[where[1]] if shape else None
+    if not _is_count(width) or not width:
+        raise ModelFileError(path, f"is a vision projector ({kind}) whose output width cannot "
+                                   "be read from its header")
+    image_size = metadata.get("clip.vision.image_size")
+    if not _is_count(image_size) or not image_size or "v.patch_embd.weight" not in shapes:
+        raise ModelFileError(path, f"is a vision projector ({kind}) without its vision "
+                                   "tower (no image size or patch embedding)")
+    name = metadata.get("general.name")
+    return Projector(path, kind, int(width), int(image_size), info.st_size,
+                     _short(name) if isinstance(name, str) else "")
+
+
+def check_pair(model: ModelFile, projector: Projector) -> None:
+    """Refuse a language model and a projector that do not fit: the projector's output
+    width must be the model's embedding width (llama.cpp would refuse it on load)."""
+    if model.kind != "caption" or model.format != "gguf":
+        raise ModelFileError(model.path, f"holds {model.label}, not a language model a vision "
+                                         "projector can feed")
+    width = model.metadata.get(f"{model.family}.embedding_length")
+    if not _is_count(width) or not width:
+        raise ModelFileError(model.path, "does not say its embedding width "
+                                         f"({model.family}.embedding_length), so no "
+                                         "projector can be checked against it")
+    if width != projector.width:
+        raise ModelFileError(projector.path, f"is a projector for another model: it feeds "
+                                             f"{projector.width}-wide embeddings and "
+                                             f"{model.path.name} takes {width}")

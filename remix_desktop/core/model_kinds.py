@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 class ModelKind(enum.StrEnum):
     CAPTION = "caption"  # a GGUF language model that writes captions
+    VISION = "vision"  # a GGUF language model with its vision projector: it sees the frame
     DIFFUSION = "diffusion"  # an image model that redraws frames (img2img)
     TAESD = "taesd"  # a tiny autoencoder that encodes and decodes for SD 1.x/2.x latents
 
@@ -23,6 +24,11 @@ class CaptionBackend(enum.StrEnum):
     """How the engine runs a caption model; the caption job carries it."""
 
     TEXT = "text"  # llama.cpp over the clip's words (engine.llama_text)
+    VISION = "vision"  # llama.cpp's multimodal library over the frame too (engine.llama_vision)
+
+
+CAPTION_KINDS = {ModelKind.CAPTION: CaptionBackend.TEXT, ModelKind.VISION: CaptionBackend.VISION}
+"""The model kinds that write captions, and the back end each runs on."""
 
 
 @dataclass(frozen=True)

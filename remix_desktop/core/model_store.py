@@ -15,13 +15,16 @@ from .download import DownloadProgress, download
 from .errors import LibraryError, UsageError
 from .library import Library
 from .atomic_files import atomic_write
-from .model_headers import ModelFileError, inspect_model, is_plain_file_name
+from .model_headers import (ModelFileError, Projector, check_pair, inspect_model,
+                            inspect_projector, is_plain_file_name)
+from .model_kinds import CAPTION_KINDS, CaptionBackend, ModelKind
 from .model_kinds import family as model_family
 from .model_manifest import (ModelEntry, ModelError, caption_model_path, file_identity, manifest,
                      sha256_of, verified)
 
 MODEL_SUFFIXES = (".gguf", ".safetensors")
-CHOICE_SETTINGS = {"caption": "caption_model", "diffusion": "diffusion_model"}
+CHOICE_SETTINGS = {"caption": "caption_model", "vision": "caption_model",
+                   "diffusion": "diffusion_model"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class ModelStatus:
     source: str  # manifest | folder | reference
     detail: str = ""
     in_use: bool = False  # the chosen caption or diffusion model (a setting)
+    projector: str | None = None  # a vision model's projector (mmproj) file
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -59,6 +63,8 @@ class ModelStore:
             out.append(self._status_of_entry(entry, path))
         for row in self._rows():
             seen_files.add(Path(row["path"]))
+            if row["projector"]:
+                seen_files.add(Path(row["projector"]))
             out.append(self._status_of_row(row))
         for path in sorted(self.folder.iterdir()) if self.folder.is_dir() else []:
             if path.suffix in MODEL_SUFFIXES and path not in seen_files:
@@ -66,6 +72,23 @@ class ModelStore:
         chosen = {self.chosen(kind) for kind in CHOICE_SETTINGS}
         return [replace(m, in_use=True) if m.id in chosen and m.kind in CHOICE_SETTINGS
                 else m for m in out]
+
+    def caption_model(self, model_id: str) -> tuple[Path, CaptionBackend, Path | None]:
+        """A caption model's file, the back end that runs it and, for a vision model, its
+        projector: each checked (header, pair, SHA-256) before a job is handed them."""
+        row = self._row(model_id)
+        if row is None or row["kind"] != ModelKind.VISION:
+            return self.caption_path(model_id), CaptionBackend.TEXT, None
+        path, info = self.resolve(model_id)
+        projector = Path(row["projector"])
+        problem = self._check_hash(row, projector=True)
+        if problem:
+            raise ModelError(problem)
+        try:
+            check_pair(info, inspect_projector(projector))
+        except ModelFileError as exc:
+            raise ModelError(str(exc)) from None
+        return path, CAPTION_KINDS[ModelKind.VISION], projector
 
     # -- the chosen models (settings) ------------------------------------------------------
 
@@ -118,6 +141,8 @@ class ModelStore:
             row = self._row(item.id)
             if row is not None:  # an added file: hash it again against what was recorded
                 self._check_hash(row, force=True)
+                if row["projector"]:
+                    self._check_hash(self._row(item.id), force=True, projector=True)
             elif item.path and Path(item.path).exists():
                 Path(item.path + ".verified").unlink(missing_ok=True)
             checked.append(self.status(item.id))
@@ -138,28 +163,66 @@ class ModelStore:
 
     # -- adding, removing, downloading -----------------------------------------------------
 
-    def add(self, source: Path, *, copy: bool = False) -> ModelStatus:
+    def add(self, source: Path, *, copy: bool = False,
+            projector: Path | None = None) -> ModelStatus:
+        """Register a model file (by reference, or copied into the models folder); with
+        `projector`, a language model and its vision projector as one vision caption model
+        (the two in either order)."""
         source = Path(source).expanduser().absolute()
-        if source.suffix.lower() not in MODEL_SUFFIXES:
-            raise UsageError(f"{source.name} is not a model file (.gguf or .safetensors)")
+        if projector is not None:
+            projector = Path(projector).expanduser().absolute()
+        for path in (source, projector):
+            if path is not None and path.suffix.lower() not in MODEL_SUFFIXES:
+                raise UsageError(f"{path.name} is not a model file (.gguf or .safetensors)")
+        if projector is not None and _is_projector(source) and not _is_projector(projector):
+            source, projector = projector, source
+        if projector is None and _is_projector(source):
+            raise ModelFileError(source, "is a vision projector (an mmproj file), not a model "
+                                         "on its own: it pairs with a vision language model; "
+                                         "add the two together with 'remix-desktop models "
+                                         "add MODEL.gguf MMPROJ.gguf'")
         info = inspect_model(source)  # refuses what is not a model, with the reason
+        vision = None
+        if projector is not None:
+            if projector == source:
+                raise UsageError(f"{source.name} was given twice: a vision model is a language "
+                                 "model and its projector, two files")
+            vision = inspect_projector(projector)
+            check_pair(info, vision)
         model_id = source.name
         if model_id in manifest() or self._row(model_id) is not None:
             raise UsageError(f"A model named {model_id} is already registered")
-        path = source
+        paths = [source] + ([projector] if projector is not None else [])
         if copy:
-            path = self.folder / source.name
-            if path.exists():
-                raise UsageError(f"{path} already exists in the models folder")
-            digest = _copy_atomically(source, path)
-        else:
-            digest = sha256_of(path)  # checked again before every load once the file moved
+            targets = [self.folder / p.name for p in paths]
+            for target in targets:
+                if target.exists():
+                    raise UsageError(f"{target} already exists in the models folder")
+            digests = []
+            try:
+                for p, target in zip(paths, targets):
+                    digests.append(_copy_atomically(p, target))
+            except BaseException:
+                for target in targets[:len(digests)]:  # no half pair left behind
+                    target.unlink(missing_ok=True)
+                raise
+            paths = targets
+        else:  # checked again before every load once a file moved
+            digests = [sha256_of(p) for p in paths]
+        kind, label = info.kind, info.label
+        if vision is not None:
+            kind = ModelKind.VISION
+            label = f"{info.label.split(' (language model')[0]} (vision, {vision.projector_type})"
         with self.library.write() as conn:
             conn.execute(
                 "INSERT INTO models(id, path, kind, family, label, size, copied, added_at, "
-                "sha256, checked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (model_id, str(path), info.kind, info.family, info.label, info.size,
-                 int(copy), utc_now(), digest, file_identity(path)))
+                "sha256, checked, projector, projector_sha256, projector_checked) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (model_id, str(paths[0]), str(kind), info.family, label,
+                 info.size + (vision.size if vision else 0), int(copy), utc_now(), digests[0],
+                 file_identity(paths[0]), str(paths[1]) if vision else None,
+                 digests[1] if vision else None,
+                 file_identity(paths[1]) if vision else None))
         return self._status_of_row(self._row(model_id))
 
     def remove(self, model_id: str) -> str:
@@ -173,7 +236,14 @@ class ModelStore:
                 self._forget_choice(conn, model_id)
             if row["copied"]:
                 Path(row["path"]).unlink(missing_ok=True)
+                if row["projector"]:
+                    Path(row["projector"]).unlink(missing_ok=True)
+                    return (f"Removed {model_id} and the copies of its two files (the model "
+                            "and its vision projector) in the models folder")
                 return f"Removed {model_id} and its copy in the models folder"
+            if row["projector"]:
+                return (f"Removed {model_id} from the list; its files {row['path']} and "
+                        f"{row['projector']} were not touched")
             return f"Removed {model_id} from the list; the file {row['path']} was not touched"
         path = self.folder / (entry.file if entry else model_id)
         if path.suffix in MODEL_SUFFIXES and path.is_file() and path.parent == self.folder:
@@ -246,11 +316,16 @@ class ModelStore:
             if self.library.setting(key, "") == model_id:
                 conn.execute("DELETE FROM settings WHERE key = ?", (key,))
 
-    def _check_hash(self, row: dict, *, force: bool = False) -> str | None:
+    def _check_hash(self, row: dict, *, force: bool = False,
+                    projector: bool = False) -> str | None:
         """None when an added model's file still has the SHA-256 recorded when it was added
         (hashed again whenever its size, times or inode moved, or when forced), else why not.
         A row from before hashes were recorded gets the file's hash now (trusted on first
-        use, as the file was when the creator added it)."""
+        use, as the file was when the creator added it). `projector`: the vision model's
+        projector file instead of its model file."""
+        if projector:
+            row = {**row, "path": row["projector"], "sha256": row["projector_sha256"],
+                   "checked": row["projector_checked"]}
         path = Path(row["path"])
         try:
             identity = file_identity(path)
@@ -261,23 +336,28 @@ class ModelStore:
             return (f"The model '{row['id']}' cannot be read at {path} "
                     f"({exc.strerror or exc})")
         if row["sha256"] and digest != row["sha256"]:
-            self._record_check(row["id"], row["sha256"], None)
-            return (f"The model file {path} has changed since it was added as '{row['id']}' "
+            self._record_check(row["id"], row["sha256"], None, projector=projector)
+            return (f"The {'vision projector' if projector else 'model'} file {path} has "
+                    f"changed since it was added as '{row['id']}' "
                     "(its SHA-256 differs), so it is not used: if you replaced it on purpose, "
                     f"remove it and add it again ('remix-desktop models remove {row['id']}', "
                     "then 'models add')")
-        self._record_check(row["id"], digest, identity)
+        self._record_check(row["id"], digest, identity, projector=projector)
         return None
 
-    def _record_check(self, model_id: str, digest: str, identity: str | None) -> None:
+    def _record_check(self, model_id: str, digest: str, identity: str | None, *,
+                      projector: bool = False) -> None:
+        columns = "projector_sha256 = ?, projector_checked = ?" if projector else \
+            "sha256 = ?, checked = ?"
         try:
             with self.library.write() as conn:
-                conn.execute("UPDATE models SET sha256 = ?, checked = ? WHERE id = ?",
+                conn.execute(f"UPDATE models SET {columns} WHERE id = ?",
                              (digest, identity, model_id))
         except LibraryError:  # a read-only home: checked again next time, still correct
             pass
 
-    _ROW_SQL = "SELECT id, path, kind, family, label, size, copied, sha256, checked FROM models"
+    _ROW_SQL = ("SELECT id, path, kind, family, label, size, copied, sha256, checked, "
+                "projector, projector_sha256, projector_checked FROM models")
 
     def _rows(self) -> list[dict]:
         cur = self.library.conn.execute(f"{self._ROW_SQL} ORDER BY id")
@@ -306,6 +386,8 @@ class ModelStore:
     def _status_of_row(self, row: dict) -> ModelStatus:
         status = self._status_of_file(row["id"], Path(row["path"]),
                                       "folder" if row["copied"] else "reference")
+        if row["projector"]:
+            status = replace(status, kind=row["kind"], projector=row["projector"])
         if status.status == "missing" and not row["copied"]:
             return replace(status, detail=f"the file it was added from ({row['path']}) is "
                            "gone: put it back, or add it again from where it is now")
@@ -313,6 +395,30 @@ class ModelStore:
             # listed cheaply (no hashing here): a mismatch found before a load is kept
             return replace(status, status="damaged", detail="its SHA-256 differs from the "
                            "file that was added: remove it and add it again")
+        return self._status_of_pair(row, status) if row["projector"] else status
+
+    def _status_of_pair(self, row: dict, status: ModelStatus) -> ModelStatus:
+        """A vision model's status: its language model's, then its projector's file, the
+        two checked as a pair; listed as one model of kind vision."""
+        projector = Path(row["projector"])
+        if status.status != "installed":
+            return status
+        status = replace(status, label=row["label"],
+                         size=status.size + (projector.stat().st_size if projector.is_file()
+                                             else 0))
+        if not projector.is_file():
+            return replace(status, status="missing", detail=f"its vision projector "
+                           f"({projector}) is gone: put it back, or remove the model and add "
+                           "the pair again")
+        try:
+            check_pair(self._headers.get(Path(row["path"])) or inspect_model(row["path"]),
+                       inspect_projector(projector))
+        except ModelFileError as exc:
+            return replace(status, status="damaged", detail=exc.reason)
+        if row["projector_sha256"] and row["projector_checked"] is None:
+            return replace(status, status="damaged", detail="its vision projector's SHA-256 "
+                           "differs from the file that was added: remove it and add the pair "
+                           "again")
         return status
 
     def _status_of_file(self, model_id: str, path: Path, source: str) -> ModelStatus:
@@ -330,6 +436,15 @@ class ModelStore:
 
 
 _NO_SUM = "no published checksum known: checked by size and header only"
+
+
+def _is_projector(path: Path) -> bool:
+    """Whether `path` is a GGUF of architecture 'clip' (a vision projector), by its header."""
+    try:
+        inspect_projector(path)
+        return True
+    except ModelFileError as exc:
+        return exc.reason.startswith(("is a vision projector", "is an audio projector"))
 
 
 def _missing_advice(model_id: str, item: ModelStatus) -> str:

@@ -199,6 +199,7 @@ class CaptionModel:
     id: str
     path: Path
     backend: CaptionBackend = CaptionBackend.TEXT
+    projector: Path | None = None  # a vision model's projector (mmproj): it sees the frame
 
 
 class CaptionSource(Protocol):
@@ -257,7 +258,8 @@ class Remixer:
         from .model_store import ModelStore
 
         model_id = self.caption_model or self.library.setting("caption_model")
-        return CaptionModel(model_id, ModelStore(self.library).caption_path(model_id))
+        path, backend, projector = ModelStore(self.library).caption_model(model_id)
+        return CaptionModel(model_id, path, backend, projector)
 
     # -- previews --------------------------------------------------------------------------
 

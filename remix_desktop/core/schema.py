@@ -178,6 +178,13 @@ MIGRATIONS: list[str] = [
     ALTER TABLE previews_v10 RENAME TO previews;
     CREATE INDEX previews_by_video ON previews(video_id);
     """,
+    # 11: a vision caption model is a language model with its vision projector (an mmproj
+    # GGUF), added together: the projector's file and its SHA-256, as the model's.
+    """
+    ALTER TABLE models ADD COLUMN projector TEXT;
+    ALTER TABLE models ADD COLUMN projector_sha256 TEXT;
+    ALTER TABLE models ADD COLUMN projector_checked TEXT;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

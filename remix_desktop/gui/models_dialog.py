@@ -36,9 +36,27 @@ FAMILIES = {**{key: f.short for key, f in MODEL_FAMILIES.items()}, "?": "—"}
 
 
 def _usable(item: ModelStatus) -> bool:
-    return item.kind in ("caption", "diffusion") and item.status in ("installed", "verified")
+    return item.kind in ("caption", "vision", "diffusion") and item.status in ("installed",
+                                                                              "verified")
 
 
+def _role(kind: str) -> str:
+    """What a chosen model of `kind` is for, in a sentence."""
+    return "caption" if kind in ("caption", "vision") else kind
+
+
+
+
+def _looks_like_projector(path: Path) -> bool:
+    """Whether `path` is a vision projector (its header says so); read on the GUI thread:
+    a header is a few kilobytes."""
+    from ..core.model_headers import ModelFileError, inspect_projector
+
+    try:
+        inspect_projector(path)
+        return True
+    except ModelFileError:
+        return False
 
 
 class ModelsDialog(QDialog):
@@ -163,25 +181,48 @@ class ModelsDialog(QDialog):
 
     # -- commands --------------------------------------------------------------------------
 
-    def add_file(self, path: str | Path | None = None, copy: bool | None = None) -> Job | None:
+    def add_file(self, path: str | Path | None = None, copy: bool | None = None,
+                 projector: str | Path | None = None) -> Job | None:
+        """Add a model file; a vision model is two files, its language model and its
+        projector (chosen together, or the projector's model asked for next)."""
         if self._busy():
             return None
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(
-                self, "Add a model file", str(Path.home()),
+            paths, _ = QFileDialog.getOpenFileNames(
+                self, "Add a model file (a vision model: its model and its mmproj file)",
+                str(self.context.last_folder("models", Path.home())),
                 "Model files (*.safetensors *.gguf);;All files (*)")
-            if not path:
+            if not paths:
                 return None
+            if len(paths) > 2:
+                self._say("Choose one model file, or a vision model's two files (its model "
+                          "and its projector).")
+                return None
+            self.context.remember_folder("models", Path(paths[0]).parent)
+            path = paths[0]
+            projector = paths[1] if len(paths) == 2 else None
+            if projector is None and _looks_like_projector(Path(path)):
+                model, _ = QFileDialog.getOpenFileName(
+                    self, f"{Path(path).name} is a vision projector: choose its language model",
+                    str(Path(path).parent), "GGUF models (*.gguf);;All files (*)")
+                if not model:
+                    self._say(f"{Path(path).name} is a vision projector: it is added together "
+                              "with its language model.")
+                    return None
+                path, projector = model, path
         copy = self.copy_check.isChecked() if copy is None else copy
         source = Path(path)
+        pair = Path(projector) if projector else None
 
         def work(library, control):
             control.progress(0, 0, "Reading the file's header")
-            return ModelStore(library).add(source, copy=copy)
+            return ModelStore(library).add(source, copy=copy, projector=pair)
 
         def done(status: ModelStatus) -> None:
             family = FAMILIES.get(status.family, status.family)
-            self._say(f"Added {status.id}: {status.kind}, {family}"
+            what = (f"a vision caption model ({status.label}) with its projector"
+                    if status.projector else f"{status.kind}, {family}")
+            self._say(f"Added {status.id}: {what}"
                       + (", copied into the models folder." if copy else
                          ", used where it is."))
 
@@ -214,13 +255,17 @@ class ModelsDialog(QDialog):
         item = self.row(model_id) if model_id else self.selected()
         if item is None or self._busy():
             return None
-        if item.source == "reference":
+        if item.source == "reference" and item.projector:
+            text = (f"Forget {item.id}? Its two files stay where they are:\n{item.path}\n"
+                    f"{item.projector}")
+        elif item.source == "reference":
             text = (f"Forget {item.id}? The file stays where it is:\n{item.path}")
         elif item.source == "manifest" and item.status == "not downloaded":
             self._say(f"{item.id} is not downloaded; there is nothing to remove.")
             return None
         else:
-            text = f"Delete {item.id} from the models folder?"
+            text = f"Delete {item.id} from the models folder?" + (
+                " Its vision projector is deleted with it." if item.projector else "")
         answer = QMessageBox.question(self, "Remove model", text)
         if answer != QMessageBox.StandardButton.Yes:
             return None
@@ -241,7 +286,7 @@ class ModelsDialog(QDialog):
             return ModelStore(library).choose(item.id)
 
         def done(chosen: ModelStatus) -> None:
-            self._say(f"Remixes now use {chosen.id} as their {chosen.kind} model.")
+            self._say(f"Remixes now use {chosen.id} as their {_role(chosen.kind)} model.")
 
         return self._run("choose model", work, done, "Choosing…", settings=True)
 

@@ -158,3 +158,34 @@ def test_use_for_remixes_makes_the_chosen_model_a_setting(qtbot, context, dialog
         dialog.row("gemma-3-270m-q4_k_m").status == "not downloaded"
     settle(qtbot, context, dialog.remove(model.name))
     assert context.library.setting("diffusion_model", "") == ""
+
+
+def test_a_vision_model_is_paired_from_its_projector_and_chosen_for_captions(
+        qtbot, context, dialog, tmp_path, monkeypatch):
+    """A creator picks the mmproj file first: the dialog asks for its language model, adds
+    the two as one vision model, and it can be chosen for captions."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from tests.core.test_vision_pairs import language_model, projector
+
+    lm = language_model(tmp_path / "SmolVLM-Tiny.gguf")
+    mm = projector(tmp_path / "mmproj-SmolVLM-Tiny.gguf")
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames",
+                        staticmethod(lambda *a, **k: ([str(mm)], "")))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda parent, title, *a, **k: (asked.append(title)
+                                                                     or str(lm), "")))
+    settle(qtbot, context, dialog.add_file(copy=False))
+    assert asked and "is a vision projector: choose its language model" in asked[0]
+    assert "vision caption model" in dialog.message.text()
+    item = dialog.row(lm.name)
+    assert (item.kind, item.projector) == ("vision", str(mm))
+    assert cells(dialog, lm.name)[1] == "vision"
+    assert dialog.row(mm.name) is None  # one model, not two rows
+    settle(qtbot, context, dialog.use(lm.name))
+    assert "as their caption model" in dialog.message.text()
+    from remix_desktop.core.library import Library
+
+    with Library(context.home) as library:
+        assert ModelStore(library).chosen("caption") == lm.name
