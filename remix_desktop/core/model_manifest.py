@@ -37,6 +37,16 @@ class ModelEntry:
     quantization: str = ""
     default: bool = False
     parameters: dict = field(default_factory=dict)
+    projector: dict | None = None  # a vision model's projector: its file, size, sha256, source
+
+    def projector_entry(self) -> "ModelEntry | None":
+        """The projector of a vision model as an entry of its own (to download and verify)."""
+        if not self.projector:
+            return None
+        p = self.projector
+        return ModelEntry(f"{self.id} projector", "projector", self.family,
+                          f"{self.name}: vision projector", p["file"], p.get("size"),
+                          p.get("sha256"), self.licence, p["source"])
 
 
 def manifest() -> dict[str, ModelEntry]:
@@ -45,6 +55,10 @@ def manifest() -> dict[str, ModelEntry]:
     entries = {m["id"]: ModelEntry(**{k: v for k, v in m.items() if k in fields})
                for m in data["models"]}
     for entry in entries.values():  # its file is joined to the models folder: no escaping it
+        if entry.projector and not is_plain_file_name(entry.projector.get("file")):
+            raise ModelError(f"The model manifest is damaged: model '{entry.id}' names the "
+                             f"projector file {entry.projector.get('file')!r}, which is not "
+                             "a plain file name")
         if not is_plain_file_name(entry.file):
             raise ModelError(f"The model manifest is damaged: model '{entry.id}' names the "
                              f"file {entry.file!r}, which is not a plain file name")

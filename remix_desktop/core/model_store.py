@@ -60,6 +60,8 @@ class ModelStore:
         for entry in known.values():
             path = self.folder / entry.file
             seen_files.add(path)
+            if entry.projector:
+                seen_files.add(self.folder / entry.projector["file"])
             out.append(self._status_of_entry(entry, path))
         for row in self._rows():
             seen_files.add(Path(row["path"]))
@@ -76,6 +78,15 @@ class ModelStore:
     def caption_model(self, model_id: str) -> tuple[Path, CaptionBackend, Path | None]:
         """A caption model's file, the back end that runs it and, for a vision model, its
         projector: each checked (header, pair, SHA-256) before a job is handed them."""
+        entry = manifest().get(model_id)
+        if entry is not None and entry.projector:
+            item = self.status(model_id)
+            if item.status != "verified":
+                raise ModelError(_missing_advice(model_id, item) if item.status in (
+                    "not downloaded", "missing") else
+                    f"The model '{model_id}' is damaged ({item.detail})")
+            return (Path(item.path), CAPTION_KINDS[ModelKind.VISION],
+                    Path(item.projector))
         row = self._row(model_id)
         if row is None or row["kind"] != ModelKind.VISION:
             return self.caption_path(model_id), CaptionBackend.TEXT, None
@@ -261,12 +272,27 @@ class ModelStore:
             raise UsageError(f"'{model_id}' is not in the model manifest")
         if entry.source.startswith("python-package:"):
             return caption_model_path(self.library.home, model_id)
+        projector = entry.projector_entry()
+        if projector is not None:  # the smaller file first: a cut pair is found sooner
+            self._download_one(projector, progress, cancelled, header=inspect_projector)
+        path = self._download_one(entry, progress, cancelled, header=inspect_model)
+        if projector is not None:
+            try:
+                check_pair(inspect_model(path), inspect_projector(self.folder / projector.file))
+            except ModelFileError as exc:
+                raise ModelError(f"The two files of '{model_id}' do not fit together "
+                                 f"({exc.reason}); the manifest is wrong") from None
+        return path
+
+    def _download_one(self, entry: ModelEntry, progress, cancelled, *, header) -> Path:
         host = urlparse(entry.source).hostname
         target = self.folder / entry.file
+        if entry.sha256 and verified(target, entry):
+            return target  # the other file of a pair was what was missing
         path = download(entry.source, target, sha256=entry.sha256, size=entry.size,
                         progress=progress, cancelled=cancelled, allowed_hosts={host})
         try:
-            inspect_model(path)  # no checksum published: at least the header must be right
+            header(path)  # no checksum published: at least the header must be right
         except ModelFileError:
             path.unlink(missing_ok=True)
             raise
@@ -369,6 +395,9 @@ class ModelStore:
         return dict(zip((d[0] for d in cur.description), row)) if row else None
 
     def _status_of_entry(self, entry: ModelEntry, path: Path) -> ModelStatus:
+        projector = entry.projector_entry()
+        if projector is not None:
+            return self._status_of_manifest_pair(entry, path, projector)
         if not path.is_file():
             return ModelStatus(entry.id, entry.kind, entry.family, entry.name, entry.size,
                                "not downloaded", None, "manifest",
@@ -396,6 +425,25 @@ class ModelStore:
             return replace(status, status="damaged", detail="its SHA-256 differs from the "
                            "file that was added: remove it and add it again")
         return self._status_of_pair(row, status) if row["projector"] else status
+
+    def _status_of_manifest_pair(self, entry: ModelEntry, path: Path,
+                                 projector: ModelEntry) -> ModelStatus:
+        """A manifest vision model: verified when both its files match the manifest."""
+        other = self.folder / projector.file
+        size = (entry.size or 0) + (projector.size or 0) or None
+        base = ModelStatus(entry.id, entry.kind, entry.family, entry.name, size,
+                           "not downloaded", None, "manifest", projector=str(other))
+        have = [p.is_file() for p in (path, other)]
+        if not any(have):
+            return base
+        if not all(have):
+            return replace(base, status="missing", path=str(path), detail=(
+                "its vision projector is not downloaded" if have[0] else
+                "its language model is not downloaded") + ": download it again")
+        if verified(path, entry) and verified(other, projector):
+            return replace(base, status="verified", path=str(path))
+        return replace(base, status="damaged", path=str(path), detail="a file does not "
+                       "match the manifest's size and SHA-256; download it again")
 
     def _status_of_pair(self, row: dict, status: ModelStatus) -> ModelStatus:
         """A vision model's status: its language model's, then its projector's file, the

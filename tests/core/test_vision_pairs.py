@@ -135,3 +135,45 @@ def test_the_cli_pairs_lists_and_refuses_in_one_sentence(tmp_path):
     assert len(vlm) == 1 and vlm[0]["kind"] == "vision" and vlm[0]["projector"] == str(mm)
     used = cli(home, "models", "use", "vlm.gguf")
     assert used.returncode == 0 and "as their caption model" in used.stdout
+
+
+def test_the_manifest_knows_vision_models_as_pairs_with_sizes_and_checksums():
+    from remix_desktop.core.model_manifest import manifest
+
+    pairs = [e for e in manifest().values() if e.kind == "vision"]
+    assert {"smolvlm-256m-instruct", "gemma-3-4b-it"} <= {e.id for e in pairs}
+    for entry in pairs:
+        p = entry.projector_entry()
+        assert p.file.startswith("mmproj") and p.size and len(p.sha256) == 64
+        assert entry.size and len(entry.sha256) == 64
+        assert p.source.startswith("https://huggingface.co/ggml-org/")
+    assert manifest()["gemma-3-1b-it"].kind == "caption"  # a stronger text-only model
+
+
+def test_a_manifest_pair_is_verified_only_whole(home, tmp_path, monkeypatch):
+    import hashlib
+
+    from remix_desktop.core import model_store
+    from remix_desktop.core.model_manifest import ModelEntry
+
+    lm = language_model(home.models / "vlm.gguf")
+    mm = projector(home.models / "mmproj-vlm.gguf")
+    digest = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (lm, mm)}
+    entry = ModelEntry("vlm", "vision", "llama", "Tiny VLM", lm.name, lm.stat().st_size,
+                       digest[lm], "test", "https://example.invalid/vlm.gguf",
+                       projector={"file": mm.name, "size": mm.stat().st_size,
+                                  "sha256": digest[mm], "source": "https://example.invalid/m"})
+    monkeypatch.setattr(model_store, "manifest", lambda: {"vlm": entry})
+    with Library(home) as library:
+        store = ModelStore(library)
+        assert store.status("vlm").status == "verified"
+        assert store.caption_model("vlm") == (lm, CaptionBackend.VISION, mm)
+        assert [m.id for m in store.list()] == ["vlm"]  # the projector is not a row
+        data = mm.read_bytes()
+        mm.unlink()
+        missing = store.status("vlm")
+        assert missing.status == "missing" and "projector is not downloaded" in missing.detail
+        with pytest.raises(ModelError):
+            store.caption_model("vlm")
+        mm.write_bytes(data[:-1] + b"\1")
+        assert store.status("vlm").status == "damaged"
