@@ -116,11 +116,17 @@ def remix_command(library: Library, args) -> int:
         print(json.dumps({
             "video": video.id, "context": context,
             "topic": run.topic.as_dict() if run is not None and run.topic else None,
+            "caption_model": model_id if run is not None else None,
+            "caption_backend": run.backend if run is not None else None,
+            "shown": run.shown if run is not None and run.shown else None,
             "captions": [_caption_json(c, run) for c in kept],
             "previews": results, "timings": timings, "face_warning": faces},
             indent=2, ensure_ascii=False))
     else:
-        if context == "none":
+        if run is not None and run.shown:
+            print(f"{model_id} sees: {run.shown} (kept as a suggestion for the video's "
+                  "description)")
+        elif context == "none":
             print(NO_CONTEXT)
         for r in results:
             print(f"preview {r['id']}: {r['caption']!r} -> {r['path']}")

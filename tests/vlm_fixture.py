@@ -1,8 +1,9 @@
 """Random-weight vision-language model pairs (a language model GGUF plus a "clip"
 projector GGUF, the "mmproj") that llama.cpp's multimodal library, libmtmd, loads and runs.
 
-- `write_tiny_pair`: a few-MB pair, a one-layer llama with a ChatML template and a
-  two-block ViT with a LLaVA-style "mlp" projector (32 px images, 16 image tokens).
+- `write_tiny_pair`: a pair of about 1 MB, a one-layer llama and a two-block ViT, with a
+  LLaVA-style "mlp" projector (ChatML template, 32 px images, 16 image tokens) or, with
+  projector="idefics3", SmolVLM's projector, template and image markers in miniature.
 - `write_smolvlm_256m_pair`: the shapes and hyperparameters of SmolVLM-256M-Instruct as
   llama.cpp's convert_hf_to_gguf.py writes them (SmolLM2-135M language model; SigLIP
   base-patch16-512 vision tower; "idefics3" projector, pixel shuffle by 4), F16 weights
@@ -55,7 +56,7 @@ def _spm_vocab(head, tail=(), size=None):
     (control tokens ending the vocabulary, as SmolVLM's added tokens do)."""
     pieces = list(string.ascii_letters + string.digits + string.punctuation)
     pieces += ["\u2581"] + ["\u2581" + c for c in pieces]
-    pieces += ["\n\n"]  # one token, as in SmolLM2's vocabulary (libmtmd's idefics3 path looks it up)
+    pieces += ["\n\n"]  # one token, as in SmolLM2's vocabulary; libmtmd's idefics3 path looks it up
     for word in WORDS:
         for w in (word, word.capitalize()):
             pieces += [p + w[:n] for p in ("\u2581", "") for n in range(1, len(w) + 1)]
@@ -200,24 +201,41 @@ def _write_clip(path, *, name, projector, n_embd, n_ff, n_head, n_layer, image_s
     _finish(w)
 
 
-def write_tiny_pair(folder, *, seed=0) -> tuple[Path, Path]:
-    """A few-MB pair, F32. Language model: one llama layer, n_embd 64, ChatML template,
-    a small English vocabulary. Projector: "mlp" (mm.0 / GELU / mm.2), 2 ViT blocks of
-    width 32, 32 px images in 8 px patches: every image is resized to 32x32 and gives
-    16 image tokens. (LLaVA's graph takes the next-to-last block, so one block runs.)"""
+def write_tiny_pair(folder, *, seed=0, projector="mlp") -> tuple[Path, Path]:
+    """A pair of about 1 MB, F32. Language model: one llama layer, n_embd 64, a small
+    English vocabulary. Vision tower: 2 ViT blocks of width 32, 32 px images in 8 px patches.
+
+    projector="mlp" (LLaVA: mm.0 / GELU / mm.2, ChatML template): every image is resized
+    to 32x32 and gives 16 image tokens. (LLaVA's graph stops at the next-to-last block,
+    so one block runs.)
+    projector="idefics3" (SmolVLM's path, its template and added tokens): pixel shuffle
+    by 2, 4 tokens per 32 px tile; the longest edge is scaled to 64, so an image gives
+    an overview plus up to 2x2 tiles (4 + 4 per tile tokens, with marker tokens between)."""
+    if projector not in ("mlp", "idefics3"):
+        raise ValueError(f"projector {projector!r}: 'mlp' or 'idefics3'")
     folder = Path(folder)
-    model, mmproj = folder / "tiny-vlm.gguf", folder / "mmproj-tiny-vlm.gguf"
+    stem = "tiny-vlm" if projector == "mlp" else f"tiny-vlm-{projector}"
+    model, mmproj = folder / f"{stem}.gguf", folder / f"mmproj-{stem}.gguf"
     n_text, n_vis = 64, 32
     rand = _Rand(seed, np.float32)
-    _write_llama(model, name="tiny-vlm-test", vocab=_spm_vocab(SPM_SPECIALS),
-                 bos="<s>", eos="<|im_end|>", template=CHATML, n_embd=n_text, n_ff=128,
-                 n_head=4, n_head_kv=4, n_layer=1, n_ctx=512, rope_base=10000.0,
-                 tied=False, rand=rand)
-    projection = [("mm.0.weight", rand(n_text, n_vis)), ("mm.0.bias", rand.zeros(n_text)),
-                  ("mm.2.weight", rand(n_text, n_text)), ("mm.2.bias", rand.zeros(n_text))]
-    _write_clip(mmproj, name="tiny-vlm-test mmproj", projector="mlp",
+    if projector == "mlp":
+        vocab, eos, template = _spm_vocab(SPM_SPECIALS), "<|im_end|>", CHATML
+    else:
+        vocab = _spm_vocab(SPM_SPECIALS, SMOLVLM_TAIL)
+        eos, template = "<end_of_utterance>", SMOLVLM_TEMPLATE
+    _write_llama(model, name=f"{stem}-test", vocab=vocab, bos="<s>", eos=eos,
+                 template=template, n_embd=n_text, n_ff=128, n_head=4, n_head_kv=4,
+                 n_layer=1, n_ctx=512, rope_base=10000.0, tied=False, rand=rand)
+    if projector == "mlp":
+        projection = [("mm.0.weight", rand(n_text, n_vis)), ("mm.0.bias", rand.zeros(n_text)),
+                      ("mm.2.weight", rand(n_text, n_text)), ("mm.2.bias", rand.zeros(n_text))]
+        extra = []
+    else:
+        projection = [("mm.model.fc.weight", rand(n_text, n_vis * 2 * 2))]
+        extra = [("add_vision_projector_scale_factor", 2), ("add_vision_preproc_image_size", 64)]
+    _write_clip(mmproj, name=f"{stem}-test mmproj", projector=projector,
                 n_embd=n_vis, n_ff=96, n_head=4, n_layer=2, image_size=32, patch_size=8,
-                eps=1e-6, projection=projection, rand=rand)
+                eps=1e-6, projection=projection, rand=rand, extra_kv=extra)
     return model, mmproj
 
 

@@ -89,12 +89,15 @@ class CaptionContext:
     tags: tuple[str, ...] = ()
     file_name: str = ""
     seen: tuple[str, ...] = ()  # what OpenCV sees: "a face", "bright", "mostly orange"
+    # what a vision model says the frame shows ("a cat asleep on a sofa"): words for the
+    # topic, read as the creator's description is (a suggestion the creator may keep)
+    shown: str = ""
     # formats already used, as (format id, weight): this video's kept captions weigh more
     # than the library's latest, so "More" and the next video get other lines
     used: tuple[tuple[str, float], ...] = ()
 
     def scene(self) -> str:
-        parts = [self.title, self.description]
+        parts = [self.title, self.description, self.shown]
         if self.tags:
             parts.append(", ".join(self.tags))
         name = " ".join(name_words(self.file_name))
@@ -109,7 +112,8 @@ class CaptionContext:
         return _content_words(self.scene())
 
     def topic(self) -> Topic:
-        return extract_topic(self.title, self.description, self.tags, self.file_name)
+        return extract_topic(self.title, " ".join(p for p in (self.description, self.shown)
+                                                  if p), self.tags, self.file_name)
 
     @property
     def face(self) -> bool:
@@ -171,6 +175,8 @@ class CaptionRun:
     tried: int
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (raw text, why)
     topic: Topic | None = None
+    shown: str = ""  # what a vision model said the frame shows (the topic read it)
+    backend: str = "text"  # the back end that wrote them (core.model_kinds.CaptionBackend)
 
     @property
     def context(self) -> str:

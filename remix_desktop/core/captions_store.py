@@ -79,8 +79,36 @@ class CaptionStore:
         """Keep the captions of a model run; a text the video already has is not kept twice
         (the kept one is returned in its place)."""
         topic = json.dumps(run.topic.as_dict()) if run.topic is not None else None
+        if run.shown:
+            self.suggest(video_id, run.shown, model_id)
         return [self._add(video_id, c.text, "template" if c.source == "template" else "model",
                           c.format or None, model_id, c.seed, topic) for c in run.captions]
+
+    # -- what a vision model saw: a suggestion for the video's description ------------------
+
+    def suggest(self, video_id: int, shown: str, model_id: str | None) -> None:
+        """Keep what a vision model said the frame shows (the latest replaces the one
+        before; the creator's own description is never touched here)."""
+        text = " ".join(shown.split())[:300]
+        if not text:
+            return
+        with self.library.write() as conn:
+            conn.execute("INSERT INTO suggestions(video_id, shown, model_id, created_at) "
+                         "VALUES (?, ?, ?, ?) ON CONFLICT(video_id) DO UPDATE SET "
+                         "shown = excluded.shown, model_id = excluded.model_id, "
+                         "created_at = excluded.created_at",
+                         (video_id, text, model_id, utc_now()))
+
+    def suggestion(self, video_id: int) -> tuple[str, str | None] | None:
+        """(what the frame shows, the model that said so) for the video, or None."""
+        row = self.library.conn.execute(
+            "SELECT shown, model_id FROM suggestions WHERE video_id = ?", (video_id,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def dismiss_suggestion(self, video_id: int) -> None:
+        """The creator took the suggestion into the description, or turned it down."""
+        with self.library.write() as conn:
+            conn.execute("DELETE FROM suggestions WHERE video_id = ?", (video_id,))
 
     def add_own(self, video_id: int, text: str) -> StoredCaption:
         """A caption the creator typed."""

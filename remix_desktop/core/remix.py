@@ -202,13 +202,31 @@ class CaptionModel:
     projector: Path | None = None  # a vision model's projector (mmproj): it sees the frame
 
 
+@dataclass(frozen=True)
+class FramePixels:
+    """A frame's pixels for a vision caption model: RGB, 8 bits a channel, row by row. Read by
+    core after the consent gate; the engine is handed these, never the video's path."""
+
+    rgb: bytes
+    width: int
+    height: int
+
+    @classmethod
+    def of(cls, pixels) -> "FramePixels":
+        """From a frames.grab_frame array (height x width x 3, uint8 RGB)."""
+        height, width = pixels.shape[:2]
+        return cls(pixels.tobytes(), int(width), int(height))
+
+
 class CaptionSource(Protocol):
     """Writes caption candidates for a context (the engine's worker, or a model in-process)."""
 
     def captions(self, context: CaptionContext, *, count: int = 4, seed: int = 0,
                  progress: Progress | None = None,
                  cancelled: Callable[[], bool] = lambda: False,
-                 model: CaptionModel | None = None) -> CaptionRun:
+                 model: CaptionModel | None = None,
+                 frame: FramePixels | None = None) -> CaptionRun:
+        """`frame`: given to a vision caption model only (model.backend is vision)."""
         ...
 
 
@@ -248,10 +266,12 @@ class Remixer:
         context = replace(context_for(video, frames.describe_frame(pixels, before)),
                           used=CaptionStore(self.library).used_formats(video_id, seed=seed))
         model = self.caption_model_for()
+        seeing = {"frame": FramePixels.of(pixels)} \
+            if model.backend == CaptionBackend.VISION else {}
         self.consent.gate(video_id)  # still allowed before the model sees anything
         return self.caption_source.captions(context, count=count, seed=seed,
                                             progress=progress, cancelled=cancelled,
-                                            model=model)
+                                            model=model, **seeing)
 
     def caption_model_for(self) -> CaptionModel:
         """The caption model's id, file and back end, resolved from the library."""

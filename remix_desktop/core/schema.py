@@ -185,6 +185,16 @@ MIGRATIONS: list[str] = [
     ALTER TABLE models ADD COLUMN projector_sha256 TEXT;
     ALTER TABLE models ADD COLUMN projector_checked TEXT;
     """,
+    # 12: what a vision caption model said a video's frame shows, kept with the video as a
+    # suggestion for its description (core.captions_store owns it); one a video, the latest.
+    """
+    CREATE TABLE suggestions (
+        video_id INTEGER PRIMARY KEY REFERENCES videos(id) ON DELETE CASCADE,
+        shown TEXT NOT NULL,
+        model_id TEXT,
+        created_at TEXT NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -157,7 +157,8 @@ class EngineCaptions:
 
     def captions(self, context: CaptionContext, *, count: int = 4, seed: int = 0,
                  progress: Callable[[int, int, str], None] | None = None,
-                 cancelled: Callable[[], bool] = lambda: False, model=None) -> CaptionRun:
+                 cancelled: Callable[[], bool] = lambda: False, model=None,
+                 frame=None) -> CaptionRun:
         """`model` (core.remix.CaptionModel): the file and back end, resolved by core (the
         app always passes it); without one (a direct caller, a test), the adapter's model id
         is taken as a manifest model (no library is opened here)."""
@@ -171,9 +172,14 @@ class EngineCaptions:
             if progress:
                 progress(p.done, p.total, p.message)
 
+        projector = str(model.projector) if model is not None and model.projector else ""
+        if backend == "vision" and (frame is None or not projector):
+            raise ValueError("a vision caption model needs its projector and the frame")
+        seeing = dict(projector_path=projector, frame=frame.rgb,
+                      frame_size=(frame.width, frame.height)) if backend == "vision" else {}
         done = self.client.run(
             lambda job_id: CaptionJob(job_id, str(path), model_id, context, count, seed,
-                                      self.n_threads, backend),
+                                      self.n_threads, backend, **seeing),
             on_progress=relay, cancelled=cancelled)
         self.last_timings = done.timings
         return done.result

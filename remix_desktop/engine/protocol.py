@@ -19,6 +19,9 @@ class CaptionJob:
     seed: int = 0
     n_threads: int = 0  # 0: all cores
     backend: str = "text"  # how the worker runs the model (core.model_kinds.CaptionBackend)
+    projector_path: str = ""  # a vision model's projector (mmproj)
+    frame: bytes | None = None  # a vision model's frame: RGB bytes, cleared by the consent gate
+    frame_size: tuple[int, int] = (0, 0)  # its width and height
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import signal
 import threading
 import time
 import traceback
+from dataclasses import replace
 from multiprocessing.connection import Connection
 
 from ..core.captions import generate_captions
@@ -44,6 +45,8 @@ class Worker:
             except (EOFError, OSError):
                 return
             if isinstance(job, Shutdown):
+                for model in self.text_models.values():  # before the interpreter goes
+                    getattr(model, "close", lambda: None)()
                 return
             try:
                 self.conn.send(self.run(job))
@@ -63,26 +66,39 @@ class Worker:
         start = time.perf_counter()
         model = self.text_model(job)
         timings["model_load_s"] = round(time.perf_counter() - start, 3)
+        context, shown = job.context, ""
+        if job.backend == "vision":  # the frame first: what it shows becomes the topic's
+            if not job.frame:
+                raise ValueError("a vision caption job came without its frame")
+            self.conn.send(Progress(job.job_id, 0, 1, "reading the frame"))
+            start = time.perf_counter()
+            shown = model.describe(job.frame, *job.frame_size, seed=job.seed)
+            timings["frame_s"] = round(time.perf_counter() - start, 3)
+            timings["image_tokens"] = model.last_image_tokens
+            context = replace(context, shown=shown)
         start = time.perf_counter()
 
         def progress(done: int, total: int) -> None:
             self.conn.send(Progress(job.job_id, done, total, "writing captions"))
 
-        run = generate_captions(model, job.context, count=job.count, seed=job.seed,
+        run = generate_captions(model, context, count=job.count, seed=job.seed,
                                 progress=progress)
         timings["captions_s"] = round(time.perf_counter() - start, 3)
-        return Done(job.job_id, run, timings)
+        return Done(job.job_id, replace(run, shown=shown, backend=job.backend), timings)
 
     def text_model(self, job: CaptionJob):
         """The caption model of `job`, loaded by the back end the job names (kept loaded
         between jobs; one caption model in memory at a time)."""
-        key = (job.model_path, job.n_threads, job.backend)
+        key = (job.model_path, job.n_threads, job.backend, job.projector_path)
         if key not in self.text_models:
             load = caption_backend(job.backend)
             self.conn.send(Progress(job.job_id, 0, 1, "loading the caption model"))
+            for old in self.text_models.values():  # a projector is freed before its model
+                getattr(old, "close", lambda: None)()
             self.text_models.clear()
+            extra = {"projector_path": job.projector_path} if job.backend == "vision" else {}
             self.text_models[key] = load(job.model_path, model_id=job.model_id,
-                                         n_threads=job.n_threads or None)
+                                         n_threads=job.n_threads or None, **extra)
         return self.text_models[key]
 
     def img2img(self, job: Img2ImgJob) -> Done:
@@ -202,9 +218,20 @@ def _llama_text(path: str, **kwargs):
     return LlamaTextModel(path, **kwargs)
 
 
-CAPTION_BACKENDS = {"text": _llama_text}
-"""The engine's caption back ends by the caption job's `backend` field; a vision back end
-(a language model with its projector) is one more entry."""
+def _llama_vision(path: str, *, projector_path: str, **kwargs):
+    from ..core.model_headers import ModelFileError, check_pair, inspect_model, inspect_projector
+    from .llama_vision import LlamaVisionModel
+
+    try:  # the pair checked by its headers before llama.cpp sees a byte of it
+        check_pair(inspect_model(path), inspect_projector(projector_path))
+    except ModelFileError as exc:
+        raise ValueError(str(exc).rstrip(".")) from None
+    return LlamaVisionModel(path, projector_path=projector_path, **kwargs)
+
+
+CAPTION_BACKENDS = {"text": _llama_text, "vision": _llama_vision}
+"""The engine's caption back ends by the caption job's `backend` field
+(core.model_kinds.CaptionBackend)."""
 
 
 def caption_backend(name: str):
