@@ -10,6 +10,15 @@
   sampling settings, one call per candidate (llama-cpp-python reuses a matching prefix);
 - bare, fresh: the same with `reset()` before each call (no shared prompt state).
 Also: model load time, prompt tokens, generated tokens per second, peak memory (RSS).
+
+    .venv/bin/python benchmarks/bench_captions.py --vision [--longest-edge 2048] [--frame 640x360]
+
+A vision caption model, beside the text-only default, each measured in a process of its own
+(so each peak memory is its own): random weights with the real shapes of SmolVLM-256M-Instruct
+(tests/vlm_fixture.py: its SigLIP vision tower, idefics3 projector and 135M language model,
+F16), on a frame of the size the app hands over. The cost does not depend on the weights'
+values: the frame's tiles and image tokens, reading the frame (encode, prompt, a short
+answer), the 4 captions written after it, peak memory.
 """
 
 from __future__ import annotations
@@ -92,11 +101,100 @@ def fill_gbnf(model, context, seed, grammar) -> float:
     return time.perf_counter() - start
 
 
+def measure(kind: str, threads: int, frame: tuple[int, int], longest_edge: int) -> dict:
+    """One model's figures, in this process: load, reading the frame (vision), 4 captions."""
+    import numpy as np
+
+    context = CONTEXTS[0]
+    out: dict = {}
+    t = time.perf_counter()
+    if kind == "vision":
+        from remix_desktop.engine.llama_vision import LlamaVisionModel
+        from tests.vlm_fixture import write_smolvlm_256m_pair
+
+        folder = Path(tempfile.mkdtemp(prefix="bench-vlm-"))
+        lm, mm = write_smolvlm_256m_pair(folder, longest_edge=longest_edge)
+        out["files_mb"] = round((lm.stat().st_size + mm.stat().st_size) / 1e6)
+        t = time.perf_counter()
+        model = LlamaVisionModel(lm, projector_path=mm, n_threads=threads, n_ctx=4096)
+    else:
+        model = LlamaTextModel(caption_model_path(Home(Path(tempfile.mkdtemp())).ensure()),
+                               n_threads=threads)
+    out["load_s"] = time.perf_counter() - t
+    if kind == "vision":
+        w, h = frame
+        rgb = np.random.default_rng(0).integers(0, 255, (h, w, 3), dtype=np.uint8).tobytes()
+        t = time.perf_counter()
+        model.describe(rgb, w, h, seed=1)
+        out["frame_s"] = time.perf_counter() - t
+        out["image_tokens"] = model.last_image_tokens
+        context = cap.CaptionContext(shown="a cat asleep on a sunny windowsill")
+    runs, tried = [], []
+    evaluated = model.tokens_evaluated
+    for seed in range(3):
+        t = time.perf_counter()
+        tried.append(cap.generate_captions(model, context, count=4, seed=seed).tried)
+        runs.append(time.perf_counter() - t)
+    out["captions_s"] = statistics.median(runs)
+    out["tried"] = statistics.median(tried)  # candidates made for the 4 kept (random
+    out["evaluated"] = (model.tokens_evaluated - evaluated) / len(runs)  # weights: many)
+    out["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if kind == "vision":
+        model.close()
+    return out
+
+
+def vision_main(args) -> None:
+    import json
+    import subprocess
+
+    frame = tuple(int(v) for v in args.frame.lower().split("x"))
+    found = {}
+    for kind in ("text", "vision"):
+        done = subprocess.run([sys.executable, __file__, "--measure", kind, "--threads",
+                               str(args.threads), "--frame", args.frame, "--longest-edge",
+                               str(args.longest_edge)], capture_output=True, text=True,
+                              check=True)
+        found[kind] = json.loads(done.stdout.strip().splitlines()[-1])
+    text, vision = found["text"], found["vision"]
+    print(f"{args.threads} threads; frame {frame[0]}x{frame[1]}; SmolVLM-256M shapes, random "
+          f"F16 weights ({vision['files_mb']} MB), longest edge {args.longest_edge}")
+    print(f"{'':34} {'load':>7} {'read frame':>11} {'4 captions':>11} {'peak MiB':>9}")
+    print(f"{'text: Gemma 3 270M Q4_K_M (default)':34} {text['load_s']:>6.2f}s {'-':>11} "
+          f"{text['captions_s']:>10.2f}s {text['peak_mib']:>9.0f}")
+    print(f"{'vision: SmolVLM-256M (fixture)':34} {vision['load_s']:>6.2f}s "
+          f"{vision['frame_s']:>10.2f}s {vision['captions_s']:>10.2f}s "
+          f"{vision['peak_mib']:>9.0f}")
+    for name, m in (("text", text), ("vision", vision)):
+        print(f"{name}: {m['tried']:.0f} candidates tried for the 4 kept, {m['evaluated']:.0f} "
+              f"prompt tokens evaluated, "
+              f"{m['evaluated'] / m['captions_s']:.0f} tokens/s")
+    print(f"the frame: {vision['image_tokens']} image tokens; a vision caption costs the "
+          f"frame and the captions: {vision['frame_s'] + vision['captions_s']:.1f}s against "
+          f"{text['captions_s']:.1f}s for the text model "
+          f"({(vision['frame_s'] + vision['captions_s']) / text['captions_s']:.1f}x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--vision", action="store_true",
+                        help="a vision model's cost beside the text model's")
+    parser.add_argument("--measure", choices=("text", "vision"), help=argparse.SUPPRESS)
+    parser.add_argument("--frame", default="640x360", help="the frame's size, WxH")
+    parser.add_argument("--longest-edge", type=int, default=2048,
+                        help="the projector's preprocessing size (tiles of 512 px up to it)")
     args = parser.parse_args()
+    if args.measure:
+        import json
+
+        frame = tuple(int(v) for v in args.frame.lower().split("x"))
+        print(json.dumps(measure(args.measure, args.threads, frame, args.longest_edge)))
+        return
+    if args.vision:
+        vision_main(args)
+        return
     home = Home(Path(tempfile.mkdtemp(prefix="bench-captions-"))).ensure()
     t = time.perf_counter()
     path = caption_model_path(home)

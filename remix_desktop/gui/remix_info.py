@@ -7,7 +7,7 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtWidgets import (QFormLayout, QGroupBox, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
 
 from ..core import ops
@@ -34,6 +34,8 @@ def split_tags(text: str) -> tuple[str, ...]:
 
 class VideoInfoEditor(QGroupBox):
     failed = Signal(str)
+    # the creator took what a vision model saw into the description, or turned it down
+    suggestion_done = Signal(int)  # the video's id
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__("About this video", parent)
@@ -58,6 +60,10 @@ class VideoInfoEditor(QGroupBox):
         form.addRow("&Title", self.title_edit)
         form.addRow("&Description", self.description_edit)
         form.addRow("T&ags", self.tags_edit)
+        self.suggestion = _Suggestion()
+        self.suggestion.use.clicked.connect(self._use_suggestion)
+        self.suggestion.dismiss.clicked.connect(self._dismiss_suggestion)
+        form.addRow(self.suggestion)
         self._settle = QTimer(self, singleShot=True, interval=DESCRIPTION_SETTLE_MS)
         self._settle.timeout.connect(self.save)
         self.title_edit.editingFinished.connect(self.save)
@@ -80,6 +86,30 @@ class VideoInfoEditor(QGroupBox):
             self.description_edit.blockSignals(False)
         self._saved = info
         self.setEnabled(video is not None)
+        self.show_suggestion(None)
+
+    def show_suggestion(self, suggestion: tuple[str, str | None] | None) -> None:
+        """What a vision model said the frame shows ((text, model id), or None): offered for
+        the description, never written into it without the creator."""
+        self.suggestion.show_text(suggestion)
+
+    def _use_suggestion(self) -> None:
+        text = self.suggestion.text
+        if self.video_id is None or not text:
+            return
+        current = self.description_edit.toPlainText().strip()
+        self.description_edit.setPlainText(f"{current} {text}".strip() if current and
+                                           text.lower() not in current.lower() else
+                                           current or text)
+        self.description_edit.setFocus()  # to edit it; saved when the typing settles
+        self.save()
+        self.suggestion_done.emit(self.video_id)
+        self.suggestion.show_text(None)
+
+    def _dismiss_suggestion(self) -> None:
+        if self.video_id is not None:
+            self.suggestion_done.emit(self.video_id)
+        self.suggestion.show_text(None)
 
     def refresh(self, video: Video) -> None:
         """The library changed: take the stored info unless the creator is editing it."""
@@ -115,6 +145,36 @@ class VideoInfoEditor(QGroupBox):
             self.save()
         return super().eventFilter(watched, event)
 
+
+
+class _Suggestion(QWidget):
+    """"The vision model sees: …" with Use in description and Dismiss."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.text = ""
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.use = QPushButton("&Use in description")
+        self.use.setToolTip("Add these words to the video's description, to edit as you like")
+        self.dismiss = QPushButton("Dismiss")
+        self.dismiss.setToolTip("Forget this suggestion (the description is not changed)")
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.use)
+        row.addWidget(self.dismiss)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label)
+        layout.addLayout(row)
+        self.hide()
+
+    def show_text(self, suggestion: tuple[str, str | None] | None) -> None:
+        self.text = suggestion[0] if suggestion else ""
+        if suggestion:
+            who = f"{suggestion[1]} sees" if suggestion[1] else "The vision model sees"
+            self.label.setText(f"<i>{escape(who)}:</i> {escape(self.text)}")
+        self.setVisible(bool(suggestion))
 
 
 ABOUT_PLACEHOLDER = "What happens in this clip?"

@@ -99,6 +99,7 @@ class RemixPanel(RemixPanelUi, QWidget):
         self.model_combo.currentIndexChanged.connect(self._model_changed)
         self.gallery.statusMessage.connect(self._status)
         self.info.failed.connect(self._status)
+        self.info.suggestion_done.connect(self._suggestion_done)
         self.denied_banner.allowFailed.connect(self._status)
         self.file_banner.failed.connect(self._status)
         self.file_banner.relinked.connect(lambda _id: self._consent_changed())
@@ -285,6 +286,8 @@ class RemixPanel(RemixPanelUi, QWidget):
             self.caption_list.uncheck_all()  # the earlier ones stay, unchecked
         added = self.caption_list.add_stored(kept)
         plural = "s" if added != 1 else ""
+        if run.shown:
+            self.info.show_suggestion((run.shown, self.context.captions.model_id))
         if run.context == "none":
             self._status(f"{added} caption{plural} from formats that fit any clip only: there "
                          "is nothing to go on for this clip yet; say what happens in it.")
@@ -334,13 +337,19 @@ class RemixPanel(RemixPanelUi, QWidget):
     def _load_captions(self) -> None:
         if self.video is not None:
             video_id = self.video.id
-            self._keep("load captions", lambda store: store.list(video_id),
+            self._keep("load captions", lambda store: (store.list(video_id),
+                                                       store.suggestion(video_id)),
                        self._captions_loaded)
 
     def _captions_loaded(self, result) -> None:
-        token, _key, kept = result
+        token, _key, (kept, suggestion) = result
         if token == self._token:
             self.caption_list.show_stored(kept)
+            self.info.show_suggestion(suggestion)
+
+    def _suggestion_done(self, video_id: int) -> None:
+        self._keep("forget the suggestion",
+                   lambda store: store.dismiss_suggestion(video_id), lambda _result: None)
 
     def _keep_typed(self, key: int, text: str) -> None:
         if self.video is not None:
