@@ -158,3 +158,24 @@ def test_remix_with_a_vision_model_from_the_cli_says_its_back_end(tmp_path, tile
     refused = cli(home, "remix", str(imported[0]["id"]), "--model", tiles[0].name, "--out",
                   str(tmp_path / "out"), "--json")
     assert refused.returncode == 3  # the gate, before any model reads the frame
+
+
+def test_a_crash_or_a_kill_while_reading_the_frame_is_one_sentence_then_a_fresh_worker(
+        engine, tiles):
+    import signal
+
+    from remix_desktop.engine.client import EngineCrashed
+
+    captions = EngineCaptions(engine, n_threads=1)
+    model = CaptionModel("tiny-vlm", tiles[0], CaptionBackend.VISION, tiles[1])
+    for sig, said in ((signal.SIGSEGV, "crashed \\(SIGSEGV\\)"),
+                      (signal.SIGKILL, "killed, perhaps for lack of memory")):
+        def die(done, total, message, sig=sig):
+            if message == "reading the frame":
+                os.kill(engine.pid, sig)
+
+        with pytest.raises(EngineCrashed, match=said):
+            captions.captions(CONTEXT, count=2, model=model, frame=frame(64, 64),
+                              progress=die)
+        run = captions.captions(CONTEXT, count=2, model=model, frame=frame(64, 64))
+        assert len(run.captions) == 2 and run.backend == "vision"
