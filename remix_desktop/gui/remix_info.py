@@ -36,6 +36,7 @@ class VideoInfoEditor(QGroupBox):
     failed = Signal(str)
     # the creator took what a vision model saw into the description, or turned it down
     suggestion_done = Signal(int)  # the video's id
+    suggestion_changed = Signal()  # one is shown or gone
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__("About this video", parent)
@@ -74,6 +75,8 @@ class VideoInfoEditor(QGroupBox):
 
     def load(self, video: Video | None) -> None:
         self._settle.stop()
+        if video is None or video.id != self.video_id:
+            self.show_suggestion(None)  # another video's (a refresh keeps this one's)
         self.video_id = None if video is None else video.id
         info: Info = ("", "", ()) if video is None else (video.title, video.description,
                                                          tuple(video.tags))
@@ -86,12 +89,12 @@ class VideoInfoEditor(QGroupBox):
             self.description_edit.blockSignals(False)
         self._saved = info
         self.setEnabled(video is not None)
-        self.show_suggestion(None)
 
     def show_suggestion(self, suggestion: tuple[str, str | None] | None) -> None:
         """What a vision model said the frame shows ((text, model id), or None): offered for
         the description, never written into it without the creator."""
         self.suggestion.show_text(suggestion)
+        self.suggestion_changed.emit()
 
     def _use_suggestion(self) -> None:
         text = self.suggestion.text
@@ -104,12 +107,12 @@ class VideoInfoEditor(QGroupBox):
         self.description_edit.setFocus()  # to edit it; saved when the typing settles
         self.save()
         self.suggestion_done.emit(self.video_id)
-        self.suggestion.show_text(None)
+        self.show_suggestion(None)
 
     def _dismiss_suggestion(self) -> None:
         if self.video_id is not None:
             self.suggestion_done.emit(self.video_id)
-        self.suggestion.show_text(None)
+        self.show_suggestion(None)
 
     def refresh(self, video: Video) -> None:
         """The library changed: take the stored info unless the creator is editing it."""

@@ -61,6 +61,7 @@ class RemixPanelUi:
         self.face_warning = self.scrubber.face_warning
         self.suggest_button = self.scrubber.suggest_button
         self.info = VideoInfoEditor(ctx)
+        self.info.suggestion_changed.connect(self._suggestion_shown)
         self.title_edit = self.info.title_edit
         self.description_edit = self.info.description_edit
         self.tags_edit = self.info.tags_edit
@@ -276,6 +277,19 @@ class RemixPanelUi:
         box.hide()
         return box
 
+    def _about_label(self) -> str:
+        """The About tab's label: it says when a vision model's suggestion waits there."""
+        return ("About this video \N{BULLET}" if self.info.suggestion.text
+                else "About this video")
+
+    def _suggestion_shown(self) -> None:
+        at = self.tabs.indexOf(self.info)
+        if at >= 0:
+            self.tabs.setTabText(at, self._about_label())
+            self.tabs.setTabToolTip(at, "A vision model's words for what the frame shows "
+                                        "wait here" if self.info.suggestion.text else
+                                    "The title, description and tags feed the captions")
+
     def _arrange(self, wide: bool) -> None:
         """Put the frame, the controls and the previews side by side or in tabs."""
         if wide == self.wide:
@@ -299,7 +313,7 @@ class RemixPanelUi:
             sizes = (3, 2)
         else:
             self.tabs.addTab(self.caption_page, "Captions")
-            self.tabs.addTab(self.info, "About this video")
+            self.tabs.addTab(self.info, self._about_label())
             self.tabs.addTab(self.previews_box, "Previews")
             self.tabs.setTabToolTip(1, "The title, description and tags feed the captions")
             self.lower_layout.addWidget(self.actions)

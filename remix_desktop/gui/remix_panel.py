@@ -286,8 +286,11 @@ class RemixPanel(RemixPanelUi, QWidget):
             self.caption_list.uncheck_all()  # the earlier ones stay, unchecked
         added = self.caption_list.add_stored(kept)
         plural = "s" if added != 1 else ""
+        seen = ""
         if run.shown:
             self.info.show_suggestion((run.shown, self.context.captions.model_id))
+            seen = (" What the vision model saw is offered for the description in About "
+                    "this video.")
         if run.context == "none":
             self._status(f"{added} caption{plural} from formats that fit any clip only: there "
                          "is nothing to go on for this clip yet; say what happens in it.")
@@ -298,7 +301,7 @@ class RemixPanel(RemixPanelUi, QWidget):
         else:
             self._status(f"{added} caption{plural} written on this computer and kept with "
                          "the video; edit them, uncheck the ones you don't want, then "
-                         "generate.")
+                         "generate." + seen)
 
     # -- the captions kept with the video ----------------------------------------------------
 

@@ -304,6 +304,33 @@ def test_the_diffusion_settings_never_push_generate_out_of_a_short_window(qtbot,
     assert panel.generate_button.isVisible()
 
 
+def test_a_vision_suggestion_never_pushes_generate_out_of_a_short_window(qtbot, filled):
+    from remix_desktop.core.captions_store import CaptionStore
+    from remix_desktop.core.remix import DIFFUSION
+
+    window = filled
+    window.resize(1366, 740)
+    video_id = window.proxy.video_id(row_of(window, "h264.mp4"))
+    finish(qtbot, window, window.context.run_op(
+        "allow", lambda lib, _c: ops.set_permission(lib, [video_id], "allow")))
+    CaptionStore(window.context.library).suggest(
+        video_id, "a cat asleep on a sunny windowsill beside a steaming mug of coffee",
+        "smolvlm-256m-instruct")
+    window.select_ids([video_id], video_id)
+    panel = window.panel
+    qtbot.waitUntil(lambda: panel.info.suggestion.text != "", timeout=10_000)
+    if panel.tabs.indexOf(panel.info) >= 0:  # a narrow panel: About this video is a tab
+        assert panel.tabs.tabText(panel.tabs.indexOf(panel.info)) == "About this video \u2022"
+        panel.tabs.setCurrentWidget(panel.info)
+    assert panel.info.suggestion.isVisible()
+    panel.style_combo.setCurrentIndex(panel.style_combo.findData(DIFFUSION))
+    qtbot.wait(50)
+    assert window.minimumSizeHint().height() <= 740, window.minimumSizeHint()
+    assert panel.generate_button.isVisible()
+    bottom = panel.generate_button.mapTo(window, panel.generate_button.rect().bottomLeft())
+    assert bottom.y() <= window.height(), (bottom.y(), window.height())
+
+
 def test_the_strip_cursor_follows_the_new_video(qtbot, filled):
     window = filled
     first = window.proxy.video_id(row_of(window, "h264.mp4"))
