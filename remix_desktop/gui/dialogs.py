@@ -161,12 +161,16 @@ class SettingsDialog(QDialog):
             "None installed: add or download one in File > Models…" if not installed else
             f"The one installed ({installed[0].id})" if len(installed) == 1 else
             "None chosen: choose one", "")
+        from ..core.model_manifest import manifest
+
+        embedded = {e.id for e in manifest().values() if e.source.startswith("python-package:")}
         for item in items:
+            role = "caption" if item.kind in ("caption", "vision") else item.kind
             combo = {"caption": self.caption_combo,
-                     "diffusion": self.diffusion_combo}.get(item.kind)
+                     "diffusion": self.diffusion_combo}.get(role)
             usable = item.status in ("installed", "verified") or (
-                item.kind == "caption" and item.source == "manifest")  # assembled on use
-            if combo is None or not (usable or item.id == chosen[item.kind]):
+                item.id in embedded)  # the embedded default: assembled on first use
+            if combo is None or not (usable or item.id == chosen[role]):
                 continue
             label = item.id if item.label == item.id else f"{item.label} ({item.id})"
             combo.addItem(label if usable else f"{label}: {item.status}", item.id)

@@ -182,3 +182,18 @@ def test_the_save_dialogs_filters_are_the_export_formats():
 
     assert list(FILTERS) == [f.name_filter for f in EXPORT_FORMATS]
     assert FILTERS["JPEG image (*.jpg *.jpeg)"] == "jpg"
+
+
+def test_settings_offer_an_installed_vision_model_for_captions_not_a_download(
+        qtbot, context, tmp_path):
+    from remix_desktop.core.model_store import ModelStore
+    from remix_desktop.gui.dialogs import SettingsDialog
+    from tests.core.test_vision_pairs import language_model, projector
+
+    lm, mm = language_model(tmp_path / "vlm.gguf"), projector(tmp_path / "mmproj.gguf")
+    ModelStore(context.library).add(lm, projector=mm)
+    dialog = SettingsDialog(context)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(dialog.caption_combo.isEnabled, timeout=30_000)
+    captions = [dialog.caption_combo.itemData(i) for i in range(dialog.caption_combo.count())]
+    assert captions == ["gemma-3-270m-q4_k_m", "vlm.gguf"]  # not the ones to download
