@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--style", default="none",
                    help="none, cartoon, sketch, popart, halftone, or diffusion")
     p.add_argument("--prompt", help="diffusion: a preset (comic book, anime, claymation, oil "
-                   "painting, pixel art) or your own prompt")
+                   "painting, pixel art) or your own prompt (default: comic book)")
     p.add_argument("--negative", metavar="PROMPT", help="diffusion: the negative prompt")
     p.add_argument("--strength", type=float, help="diffusion: how far from the frame, 0-1")
     p.add_argument("--steps", type=int, help="diffusion: sampling steps")

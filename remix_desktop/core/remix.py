@@ -54,6 +54,7 @@ PRESETS = {
 }
 
 
+DEFAULT_PRESET = "comic book"  # a diffusion remix asked for without a prompt
 DEFAULT_STRENGTH = 0.6
 DEFAULT_SAMPLER = "euler_a"
 DEFAULT_DIFFUSION_SIZE = 512  # the long side a model works at unless told otherwise
@@ -125,8 +126,7 @@ class RemixRequest:
                 raise UsageError("A diffusion remix needs a diffusion model: add one with "
                                  "'remix-desktop models add' or download one")
             if not (self.prompt or "").strip():
-                raise UsageError("A diffusion remix needs a prompt or a preset: "
-                                 + ", ".join(PRESETS))
+                object.__setattr__(self, "prompt", DEFAULT_PRESET)
             if self.strength is not None and not 0.0 < self.strength <= 1.0:
                 raise UsageError("The strength must be above 0 and at most 1")
         for value, allowed, what in ((self.style, ALL_STYLES, "style"),

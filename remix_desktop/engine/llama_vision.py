@@ -92,7 +92,6 @@ class LlamaVisionModel(LlamaTextModel):
                                                self.llm.n_batch, True, ctypes.byref(n_past))
             if status != 0:
                 raise ValueError(f"llama.cpp could not encode the frame (status {status})")
-            self.llm.n_tokens = n_past.value  # the next token goes after the frame
             return self._answer(seed, max_tokens)
         finally:
             m.mtmd_input_chunks_free(chunks)
@@ -114,9 +113,14 @@ class LlamaVisionModel(LlamaTextModel):
         return rendered.replace(_IMAGE_SLOT, self.marker)
 
     def _answer(self, seed: int, max_tokens: int) -> str:
+        """Sample the answer after the frame. Each token is decoded with llama.cpp's own
+        positions (llama_batch_get_one): after an image those are not the token count for
+        every model (Qwen2.5-VL's M-RoPE counts the image by its grid)."""
+        llama_cpp = self._llama_cpp
         rng = np.random.default_rng(seed)
         out: list[int] = []
         logits = self._logits()
+        token_buffer = (llama_cpp.llama_token * 1)()  # referenced while the batch is decoded
         while len(out) < max_tokens:
             token, _ = _pick(logits, rng, 0.3, 20, 0.9, 1.15, out,
                              ban=self._eos | self._newline if not out else ())
@@ -125,7 +129,10 @@ class LlamaVisionModel(LlamaTextModel):
             if b"\n" in self.llm.detokenize([token]):
                 break
             out.append(token)
-            self.llm.eval([token])
+            token_buffer[0] = token
+            if llama_cpp.llama_decode(self.llm.ctx,
+                                      llama_cpp.llama_batch_get_one(token_buffer, 1)) != 0:
+                break  # the context is full: the answer so far
             logits = self._logits()
         return _one_line(self.llm.detokenize(out).decode("utf-8", errors="replace"))
 

@@ -58,8 +58,17 @@ def test_diffusion_without_a_model_or_prompt_is_a_clear_error(diffusion_home, tm
     assert result.returncode == 2
     assert "No diffusion model is installed: add a .safetensors or .gguf file" in result.stderr
     result = cli(home, "remix", "1", "--style", "diffusion", "--model", model_id,
-                 "--caption", "x y", "--out", str(tmp_path))
-    assert result.returncode == 2 and "needs a prompt or a preset" in result.stderr
+                 "--caption", "x y", "--steps", "1", "--diffusion-size", "64", "--json",
+                 "--out", str(tmp_path))  # no prompt: the default preset
+    assert result.returncode == 0, result.stderr
+    made = json.loads(result.stdout)["previews"][0]
+    from remix_desktop.core.home import Home
+    from remix_desktop.core.library import Library
+
+    with Library(Home(home)) as library:
+        params = json.loads(library.conn.execute(
+            "SELECT params FROM previews WHERE id = ?", (made["id"],)).fetchone()[0])
+    assert params["prompt"] == "comic book" and "halftone" in params["prompt_text"]
     result = cli(home, "remix", "1", "--style", "diffusion", "--model", "nope.safetensors",
                  "--caption", "x y", "--prompt", "anime", "--out", str(tmp_path))
     assert result.returncode == 2 and "no model 'nope.safetensors'" in result.stderr
