@@ -105,9 +105,8 @@ class LlamaVisionModel(LlamaTextModel):
             return f"{self.marker}\n{INSTRUCTION}\n"
         try:
             rendered = self.render_chat([{"role": "user", "content": text}])
-        except Exception:  # noqa: BLE001 - a template that wants a list of content parts
-            rendered = self.render_chat([{"role": "user", "content": [
-                {"type": "text", "text": text}]}])
+        except Exception:  # noqa: BLE001 - a template that only takes lists of content parts
+            return f"{self.marker}\n{INSTRUCTION}\n"  # plain: weaker, never malformed
         if _IMAGE_SLOT not in rendered:
             rendered = f"{self.marker}\n{rendered}"
         return rendered.replace(_IMAGE_SLOT, self.marker)

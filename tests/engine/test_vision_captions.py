@@ -179,3 +179,20 @@ def test_a_crash_or_a_kill_while_reading_the_frame_is_one_sentence_then_a_fresh_
                               progress=die)
         run = captions.captions(CONTEXT, count=2, model=model, frame=frame(64, 64))
         assert len(run.captions) == 2 and run.backend == "vision"
+
+
+def test_a_template_that_refuses_plain_text_gets_a_plain_prompt_with_the_frame(mlp,
+                                                                                monkeypatch):
+    from remix_desktop.engine.llama_vision import INSTRUCTION, LlamaVisionModel
+
+    model = LlamaVisionModel(mlp[0], projector_path=mlp[1], n_threads=1)
+    try:
+        chat = model._prompt()
+        assert chat.count(model.marker) == 1 and "<|im_start|>user" in chat
+        monkeypatch.setattr(model, "render_chat", lambda messages: 1 / 0)
+        assert model._prompt() == f"{model.marker}\n{INSTRUCTION}\n"
+        f = frame(32, 32)
+        model.describe(f.rgb, f.width, f.height)
+        assert model.last_image_tokens == 16
+    finally:
+        model.close()
