@@ -148,6 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("id", nargs="?", metavar="ID")
     m = mp.add_parser("download", help="download a model from the manifest (resumable)")
     m.add_argument("id", metavar="ID")
+    m = mp.add_parser("quantize", help="write a diffusion model as a smaller GGUF once "
+                      "(q8_0, q5_0, q4_0, q4_k…): it loads without converting at every start")
+    m.add_argument("id", metavar="ID")
+    from .engine.quantize import WEIGHT_TYPES  # a table: no native library is loaded
+
+    m.add_argument("--type", dest="weight_type", default="q8_0", metavar="TYPE",
+                   choices=tuple(WEIGHT_TYPES),
+                   help=f"the weight type: {', '.join(WEIGHT_TYPES)} (default q8_0)")
     m = mp.add_parser("remove", help="forget a model (a referenced file is kept)")
     m.add_argument("id", metavar="ID")
     m = mp.add_parser("use", help="the caption or diffusion model remixes use")
@@ -570,6 +578,8 @@ def _models(library: Library, args) -> int:
                       projector=Path(args.projector) if args.projector else None)
         pair = " (a language model and its vision projector)" if m.projector else ""
         print(f"Added {m.id}: {m.label} ({m.kind}{pair}), {m.source}.")
+    elif args.action == "quantize":
+        _quantize(store, args)
     elif args.action == "remove":
         print(store.remove(args.id) + ".")
     elif args.action == "use":
@@ -584,6 +594,29 @@ def _models(library: Library, args) -> int:
         path = store.download(args.id, progress=show)
         print(f"Downloaded {args.id} to {path}.")
     return EXIT_OK
+
+
+def _quantize(store, args) -> None:
+    from .engine.quantize import QuantizeCancelled, quantize
+
+    source, target = store.quantize_target(args.id, args.weight_type)
+
+    def show(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\rquantizing: {done}/{total} tensors", end="", file=sys.stderr,
+                  flush=True)
+
+    try:
+        part = quantize(source, target, args.weight_type, progress=show)
+    except QuantizeCancelled:
+        raise UsageError("The quantization was stopped; nothing was written") from None
+    except (RuntimeError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+    m = store.add_quantized(args.id, part, target, args.weight_type)
+    was = source.stat().st_size
+    print(f"Quantized {args.id} to {m.id} ({args.weight_type}, {m.size / 1e6:,.0f} MB, from "
+          f"{was / 1e6:,.0f} MB); use it with 'remix-desktop models use {m.id}'. The original "
+          f"is kept: remove it with 'remix-desktop models remove {args.id}'.")
 
 
 def _library(home: Home, args) -> int:

@@ -40,6 +40,8 @@ class ModelStatus:
     detail: str = ""
     in_use: bool = False  # the chosen caption or diffusion model (a setting)
     projector: str | None = None  # a vision model's projector (mmproj) file
+    derived_from: str | None = None  # the model it was quantized from, here
+    weight_type: str | None = None  # its weight type when quantized here (q8_0, q4_0…)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -236,6 +238,51 @@ class ModelStore:
                  file_identity(paths[1]) if vision else None))
         return self._status_of_row(self._row(model_id))
 
+    def quantize_target(self, model_id: str, weight_type: str) -> tuple[Path, Path]:
+        """The file of an installed diffusion model and where its `weight_type` GGUF goes
+        (the models folder): refused before any work when that is not possible."""
+        path, info = self.resolve(model_id)
+        if info.kind != "diffusion":
+            raise UsageError(f"{model_id} is a {info.kind} model: only diffusion models are "
+                             "quantized here")
+        target = self.folder / f"{Path(model_id).stem}-{weight_type}.gguf"
+        if target.exists() or self._row(target.name) is not None:
+            raise UsageError(f"{target.name} already exists in the models folder: remove it "
+                             "first ('remix-desktop models remove " + target.name + "')")
+        return path, target
+
+    def add_quantized(self, model_id: str, part: Path, target: Path,
+                      weight_type: str) -> ModelStatus:
+        """Check the GGUF a quantization wrote (`part`), put it in place as `target` and add
+        it as its own model, remembering what it was made from; the original is kept."""
+        _path, source = self.resolve(model_id)
+        try:
+            made = inspect_model(part)
+        except ModelFileError as exc:
+            part.unlink(missing_ok=True)
+            raise ModelError(f"The quantized file is not usable ({exc.reason}); nothing was "
+                             "added") from None
+        if made.kind != "diffusion" or made.family != source.family:
+            part.unlink(missing_ok=True)
+            raise ModelError(f"The quantized file holds {made.label}, not {source.label}; "
+                             "nothing was added")
+        if target.exists():
+            part.unlink(missing_ok=True)
+            raise UsageError(f"{target.name} appeared in the models folder meanwhile: "
+                             "nothing was replaced")
+        digest = sha256_of(part)
+        os.replace(part, target)
+        label = f"{source.label} ({weight_type})"
+        with self.library.write() as conn:
+            conn.execute(
+                "INSERT INTO models(id, path, kind, family, label, size, copied, added_at, "
+                "sha256, checked, derived_from, weight_type) "
+                "VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
+                (target.name, str(target), made.kind, made.family, label,
+                 target.stat().st_size, utc_now(), digest, file_identity(target), model_id,
+                 weight_type))
+        return self._status_of_row(self._row(target.name))
+
     def remove(self, model_id: str) -> str:
         """Forget a model. A file inside the models folder is deleted; a file the creator
         added by reference stays where it is."""
@@ -383,7 +430,8 @@ class ModelStore:
             pass
 
     _ROW_SQL = ("SELECT id, path, kind, family, label, size, copied, sha256, checked, "
-                "projector, projector_sha256, projector_checked FROM models")
+                "projector, projector_sha256, projector_checked, derived_from, weight_type "
+                "FROM models")
 
     def _rows(self) -> list[dict]:
         cur = self.library.conn.execute(f"{self._ROW_SQL} ORDER BY id")
@@ -417,6 +465,9 @@ class ModelStore:
                                       "folder" if row["copied"] else "reference")
         if row["projector"]:
             status = replace(status, kind=row["kind"], projector=row["projector"])
+        if row["derived_from"]:
+            status = replace(status, label=row["label"], derived_from=row["derived_from"],
+                             weight_type=row["weight_type"])
         if status.status == "missing" and not row["copied"]:
             return replace(status, detail=f"the file it was added from ({row['path']}) is "
                            "gone: put it back, or add it again from where it is now")

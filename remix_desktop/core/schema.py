@@ -195,6 +195,11 @@ MIGRATIONS: list[str] = [
         created_at TEXT NOT NULL
     );
     """,
+    # 13: a model quantized here from another: which one, and its weight type (q8_0, q4_0…).
+    """
+    ALTER TABLE models ADD COLUMN derived_from TEXT;
+    ALTER TABLE models ADD COLUMN weight_type TEXT;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -51,7 +51,10 @@ class DiffusionLoadError(RuntimeError):
 
 class DiffusionModel:
     def __init__(self, model_path: str | os.PathLike, *, taesd_path: str | os.PathLike | None
-                 = None, n_threads: int | None = None, verbose: bool = False):
+                 = None, n_threads: int | None = None, verbose: bool = False,
+                 weight_type: str = "default"):
+        """`weight_type` ("q8_0", "q4_0"…): converted at every load (what `models quantize`
+        does once); "default" keeps the file's own types."""
         import stable_diffusion_cpp as sd_cpp
         from stable_diffusion_cpp import StableDiffusion
 
@@ -66,6 +69,7 @@ class DiffusionModel:
             n_threads=n_threads or os.cpu_count() or 1,
             vae_decode_only=False,  # img2img encodes the init image
             verbose=verbose,
+            wtype=weight_type,
         )
         internal = self.sd._model
         if not internal.model:  # a NULL ctypes pointer: the wrapper does not notice
