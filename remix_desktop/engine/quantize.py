@@ -20,12 +20,14 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from ..core.errors import Cancelled
+
 # stable-diffusion.cpp's sd_type_t for the weight types the app offers
 WEIGHT_TYPES = {"f16": 1, "q8_0": 8, "q5_0": 6, "q5_1": 7, "q4_0": 2, "q4_1": 3, "q4_k": 12}
 _COUNT = re.compile(rb"(\d+)/(\d+)")
 
 
-class QuantizeCancelled(Exception):
+class QuantizeCancelled(Cancelled):
     """The creator stopped the conversion; nothing was written."""
 
 

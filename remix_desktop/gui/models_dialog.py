@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QDialogButtonBox,
+                               QInputDialog,
                                QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
                                QProgressBar, QPushButton, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
@@ -40,6 +41,12 @@ def _usable(item: ModelStatus) -> bool:
                                                                               "verified")
 
 
+def _quantizable(item: ModelStatus) -> bool:
+    """An installed diffusion model not quantized here already."""
+    return item.kind == "diffusion" and item.status in ("installed", "verified") \
+        and not item.weight_type
+
+
 def _role(kind: str) -> str:
     """What a chosen model of `kind` is for, in a sentence."""
     return "caption" if kind in ("caption", "vision") else kind
@@ -65,6 +72,7 @@ class ModelsDialog(QDialog):
         self.context = context
         self.items: list[ModelStatus] = []
         self.job: Job | None = None  # the add, verify, remove or download running
+        self._after = None  # what to run once the job has finished (remove after quantize)
         self.list_job: Job | None = None
         self.setWindowTitle("Models")
         self.resize(820, 420)
@@ -98,6 +106,11 @@ class ModelsDialog(QDialog):
         self.use_button.setToolTip("Make the selected caption or diffusion model the one "
                                    "remixes use")
         self.use_button.clicked.connect(lambda: self.use())
+        self.quantize_button = QPushButton("&Quantize…")
+        self.quantize_button.setToolTip("Write the selected diffusion model once as a smaller "
+                                        "GGUF (q8_0, q4_0…) that loads faster and needs less "
+                                        "memory; the original is kept until you remove it")
+        self.quantize_button.clicked.connect(lambda: self.quantize())
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop the download")
         self.cancel_button.clicked.connect(self.cancel)
@@ -117,8 +130,8 @@ class ModelsDialog(QDialog):
         for widget in (self.add_button, self.copy_check):
             row.addWidget(widget)
         row.addStretch(1)
-        for widget in (self.use_button, self.verify_button, self.remove_button,
-                       self.download_button, self.cancel_button):
+        for widget in (self.use_button, self.quantize_button, self.verify_button,
+                       self.remove_button, self.download_button, self.cancel_button):
             row.addWidget(widget)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
@@ -322,6 +335,54 @@ class ModelsDialog(QDialog):
                          lambda path: self._say(f"Downloaded {item.id} to {path}."),
                          f"Downloading {item.id}…")
 
+    def quantize(self, model_id: str | None = None, weight_type: str | None = None
+                 ) -> Job | None:
+        """Quantize the selected diffusion model on a job (progress in tensors, Cancel),
+        then offer to remove the original."""
+        from ..engine.quantize import WEIGHT_TYPES, quantize
+
+        item = self.row(model_id) if model_id else self.selected()
+        if item is None or self._busy() or not _quantizable(item):
+            return None
+        if weight_type is None:
+            types = list(WEIGHT_TYPES)
+            weight_type, ok = QInputDialog.getItem(
+                self, "Quantize model", f"Write {item.id} as a GGUF of weight type (q8_0 "
+                "keeps the most quality, q4_0 is the smallest):", types,
+                types.index("q8_0"), False)
+            if not ok:
+                return None
+
+        def work(library, control):
+            store = ModelStore(library)
+            source, target = store.quantize_target(item.id, weight_type)
+            control.progress(0, 0, f"Quantizing {item.id} to {weight_type}…")
+            part = quantize(source, target, weight_type, cancelled=control.cancelled,
+                            progress=lambda done, total: control.progress(
+                                done, total, f"Quantizing {item.id} to {weight_type}: "
+                                f"{done} of {total} tensors"))
+            return store.add_quantized(item.id, part, target, weight_type)
+
+        def done(made: ModelStatus) -> None:
+            self._say(f"Added {made.id} ({weight_type}, {human_size(made.size)}); "
+                      f"{item.id} is kept.")
+            answer = QMessageBox.question(
+                self, "Remove the original?",
+                f"{made.id} is made ({human_size(made.size)}). Remove the original "
+                f"{item.id}?" + ("\n\nThe file stays where it is; it is only forgotten."
+                                 if item.source == "reference" else ""),
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No)
+            if answer == QMessageBox.StandardButton.Yes:
+                self._after = lambda: self._remove_now(item.id)
+
+        return self._run("quantize model", work, done, f"Quantizing {item.id}…")
+
+    def _remove_now(self, model_id: str) -> Job | None:
+        return self._run("remove model", lambda library, control:
+                         ModelStore(library).remove(model_id),
+                         lambda text: self._say(text + "."), "Removing…")
+
     def cancel(self) -> None:
         if self._busy():
             self.job.cancel()
@@ -333,6 +394,11 @@ class ModelsDialog(QDialog):
         models, and for a choice the settings)."""
         def finished(result) -> None:
             done(result)
+            after, self._after = self._after, None
+            if after is not None:  # a second change the first one led to
+                self.job = None
+                after()
+                return
             self.refresh()
 
         def cancelled() -> None:
@@ -379,7 +445,9 @@ class ModelsDialog(QDialog):
                                       and item.status != "not downloaded")
         self.download_button.setEnabled(not busy and item is not None
                                         and item.status == "not downloaded")
-        self.cancel_button.setEnabled(busy and self.job.kind == "download model")
+        self.cancel_button.setEnabled(busy and self.job.kind in ("download model",
+                                                                 "quantize model"))
+        self.quantize_button.setEnabled(not busy and item is not None and _quantizable(item))
         self.use_button.setEnabled(not busy and item is not None and _usable(item)
                                    and not item.in_use)
 

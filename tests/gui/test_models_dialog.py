@@ -189,3 +189,30 @@ def test_a_vision_model_is_paired_from_its_projector_and_chosen_for_captions(
 
     with Library(context.home) as library:
         assert ModelStore(library).chosen("caption") == lm.name
+
+
+def test_quantize_from_the_dialog_then_remove_the_original_or_stop_half_way(
+        qtbot, context, dialog, sdxs, questions):
+    model, _taesd = sdxs
+    asked, answers = questions
+    settle(qtbot, context, dialog.add_file(model, copy=False))
+    job = dialog.quantize(model.name, "q4_0")
+    assert job is not None and dialog.cancel_button.isEnabled()
+    settle(qtbot, context, job)
+    qtbot.waitUntil(lambda: dialog.row(model.name) is None, timeout=TIMEOUT)  # removed
+    settle(qtbot, context, dialog.refresh())
+    made = dialog.row(f"{model.stem}-q4_0.gguf")
+    assert (made.kind, made.family, made.weight_type, made.derived_from) == (
+        "diffusion", "sdxs", "q4_0", model.name)
+    assert any(title == "Remove the original?" for title, _ in asked)
+    assert model.is_file(), "a referenced original is forgotten, never deleted"
+    dialog.table.selectRow(next(i for i, m in enumerate(dialog.items) if m.id == made.id))
+    assert not dialog.quantize_button.isEnabled()  # quantized here already
+
+    settle(qtbot, context, dialog.add_file(model, copy=False))
+    job = dialog.quantize(model.name, "q8_0")
+    qtbot.waitUntil(lambda: dialog.progress.maximum() > 0, timeout=TIMEOUT)  # tensors counted
+    dialog.cancel()
+    settle(qtbot, context, job, JobState.CANCELLED)
+    assert not list(context.home.models.glob("*-q8_0.gguf*"))  # nothing left, not a part
+    assert dialog.row(model.name) is not None and model.is_file()
