@@ -187,13 +187,13 @@ class ModelStore:
         for path in (source, projector):
             if path is not None and path.suffix.lower() not in MODEL_SUFFIXES:
                 raise UsageError(f"{path.name} is not a model file (.gguf or .safetensors)")
-        if projector is not None and _is_projector(source) and not _is_projector(projector):
-            source, projector = projector, source
-        if projector is None and _is_projector(source):
-            raise ModelFileError(source, "is a vision projector (an mmproj file), not a model "
-                                         "on its own: it pairs with a vision language model; "
-                                         "add the two together with 'remix-desktop models "
-                                         "add MODEL.gguf MMPROJ.gguf'")
+        if is_projector(source):  # each header read once: the projector's, the model's
+            if projector is None:
+                raise ModelFileError(source, "is a vision projector (an mmproj file), not a "
+                                             "model on its own: it pairs with a vision "
+                                             "language model; add the two together with "
+                                             "'remix-desktop models add MODEL.gguf MMPROJ.gguf'")
+            source, projector = projector, source  # given in the other order
         info = inspect_model(source)  # refuses what is not a model, with the reason
         vision = None
         if projector is not None:
@@ -537,7 +537,7 @@ class ModelStore:
 _NO_SUM = "no published checksum known: checked by size and header only"
 
 
-def _is_projector(path: Path) -> bool:
+def is_projector(path: Path) -> bool:
     """Whether `path` is a GGUF of architecture 'clip' (a vision projector), by its header."""
     try:
         inspect_projector(path)

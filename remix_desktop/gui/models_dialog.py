@@ -20,7 +20,7 @@ from ..core.download import DownloadProgress
 from ..core import ops
 from ..core.download import human_size
 from ..core.model_kinds import FAMILIES as MODEL_FAMILIES
-from ..core.model_store import ModelStatus, ModelStore
+from ..core.model_store import ModelStatus, ModelStore, is_projector
 from .context import AppContext
 from .jobs import Job, JobState
 
@@ -52,18 +52,6 @@ def _role(kind: str) -> str:
     return "caption" if kind in ("caption", "vision") else kind
 
 
-
-
-def _looks_like_projector(path: Path) -> bool:
-    """Whether `path` is a vision projector (its header says so); read on the GUI thread:
-    a header is a few kilobytes."""
-    from ..core.model_headers import ModelFileError, inspect_projector
-
-    try:
-        inspect_projector(path)
-        return True
-    except ModelFileError:
-        return False
 
 
 class ModelsDialog(QDialog):
@@ -214,24 +202,20 @@ class ModelsDialog(QDialog):
             self.context.remember_folder("models", Path(paths[0]).parent)
             path = paths[0]
             projector = paths[1] if len(paths) == 2 else None
-            if projector is None and _looks_like_projector(Path(path)):
-                model, _ = QFileDialog.getOpenFileName(
-                    self, f"{Path(path).name} is a vision projector: choose its language model",
-                    str(Path(path).parent), "GGUF models (*.gguf);;All files (*)")
-                if not model:
-                    self._say(f"{Path(path).name} is a vision projector: it is added together "
-                              "with its language model.")
-                    return None
-                path, projector = model, path
         copy = self.copy_check.isChecked() if copy is None else copy
         source = Path(path)
         pair = Path(projector) if projector else None
 
         def work(library, control):
             control.progress(0, 0, "Reading the file's header")
+            if pair is None and is_projector(source):  # read here, off the GUI thread
+                return source  # a projector alone: its model is asked for next
             return ModelStore(library).add(source, copy=copy, projector=pair)
 
-        def done(status: ModelStatus) -> None:
+        def done(status) -> None:
+            if isinstance(status, Path):
+                self._ask_for_model(status, copy)
+                return
             family = FAMILIES.get(status.family, status.family)
             what = (f"a vision caption model ({status.label}) with its projector"
                     if status.projector else f"{status.kind}, {family}")
@@ -240,6 +224,17 @@ class ModelsDialog(QDialog):
                          ", used where it is."))
 
         return self._run("add model", work, done, "Adding the model…")
+
+    def _ask_for_model(self, projector: Path, copy: bool) -> None:
+        """A vision projector was chosen alone: ask for the language model it pairs with."""
+        model, _ = QFileDialog.getOpenFileName(
+            self, f"{projector.name} is a vision projector: choose its language model",
+            str(projector.parent), "GGUF models (*.gguf);;All files (*)")
+        if not model:
+            self._say(f"{projector.name} is a vision projector: it is added together with "
+                      "its language model.")
+            return
+        self._after = lambda: self.add_file(model, copy, projector=projector)
 
     def verify(self, model_id: str | None = None) -> Job | None:
         if self._busy():
