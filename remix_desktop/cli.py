@@ -120,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sampler", help="diffusion: sampler (euler_a, euler, dpm++2m, lcm, ...)")
     p.add_argument("--diffusion-size", type=int, default=512, metavar="PX",
                    help="diffusion: the long side the model works at (default 512)")
+    p.add_argument("--quick", action="store_true",
+                   help="diffusion: keep the quick look only (256 px, the fewest steps: a "
+                   "few seconds) and skip the full render")
     p.add_argument("--layout", default="classic", choices=["classic", "modern"])
     p.add_argument("--size", default="square", choices=["square", "portrait", "source"])
     p.add_argument("--seed", type=int, default=0)
@@ -146,8 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--copy", action="store_true", help="copy it into the models folder")
     m = mp.add_parser("verify", help="recheck SHA-256 and headers")
     m.add_argument("id", nargs="?", metavar="ID")
-    m = mp.add_parser("download", help="download a model from the manifest (resumable)")
+    m = mp.add_parser("download", help="download a model from the manifest (resumable); "
+                      "it says the size and asks first")
     m.add_argument("id", metavar="ID")
+    m.add_argument("--yes", action="store_true",
+                   help="download without asking (the size is still printed)")
     m = mp.add_parser("quantize", help="write a diffusion model as a smaller GGUF once "
                       "(q8_0, q5_0, q4_0, q4_k…): it loads without converting at every start")
     m.add_argument("id", metavar="ID")
@@ -591,9 +597,40 @@ def _models(library: Library, args) -> int:
             if sys.stderr.isatty():
                 total = f"/{p.total / 1e6:,.0f}" if p.total else ""
                 print(f"\r{p.done / 1e6:,.0f}{total} MB", end="", file=sys.stderr, flush=True)
+        if not _confirm_download(args.id, args.yes):
+            return EXIT_USAGE
         path = store.download(args.id, progress=show)
         print(f"Downloaded {args.id} to {path}.")
     return EXIT_OK
+
+
+def _confirm_download(model_id: str, yes: bool) -> bool:
+    """Say what a download costs (its size, its source) and ask, unless --yes."""
+    from urllib.parse import urlparse
+
+    from .core.download import human_size
+    from .core.model_manifest import manifest
+
+    entry = manifest().get(model_id)
+    if entry is None or entry.source.startswith("python-package:"):
+        return True  # not a download (the store says why, or installs the package's file)
+    files = [entry] + ([entry.projector_entry()] if entry.projector else [])
+    sizes = [f.size for f in files]
+    size = (human_size(sum(sizes)) if None not in sizes else
+            "size not published" if not any(sizes) else
+            f"at least {human_size(sum(s for s in sizes if s))}")
+    print(f"{entry.name}: {size}, from {urlparse(entry.source).hostname}.")
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        print(f"Not downloaded: run 'remix-desktop models download {model_id} --yes' to "
+              f"download it without being asked.", file=sys.stderr)
+        return False
+    answer = input("Download it now? [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        print("Not downloaded.")
+        return False
+    return True
 
 
 def _quantize(store, args) -> None:

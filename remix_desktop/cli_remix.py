@@ -23,6 +23,9 @@ def remix_command(library: Library, args) -> int:
     timings["gate_s"] = _lap(started)
     if args.candidates < 1 or (args.suggest is not None and args.suggest < 1):
         raise UsageError("--candidates and --suggest take a number of 1 or more")
+    if getattr(args, "quick", False) and args.style != "diffusion":
+        raise UsageError("--quick is for --style diffusion (the other styles take well under "
+                         "a second)")
     about = getattr(args, "about", None)
     if about is not None:
         from .core.captions import clean_user_caption
@@ -69,8 +72,10 @@ def remix_command(library: Library, args) -> int:
         results = []
         stage = {"frame_s": 0.0, "style_s": 0.0, "compose_s": 0.0, "save_s": 0.0}
         t = time.perf_counter()
+        topic = run.topic.as_dict() if run is not None and run.topic is not None else None
         requests = remixer.plan(
-            video.id, captions, times, style=args.style, layout=args.layout, size=args.size,
+            video.id, captions, times, topic=topic, style=args.style, layout=args.layout,
+            size=args.size,
             caption_model=model_id, seed=args.seed, image_model=image_model or None,
             **({"prompt": args.prompt, "negative_prompt": args.negative,
                 "strength": args.strength, "steps": args.steps, "cfg": args.cfg,
@@ -90,6 +95,8 @@ def remix_command(library: Library, args) -> int:
                 extra["diffusion"] = {k: preview.timings.get(k) for k in (
                     "diffusion_model", "family", "load_s", "encode_s", "sampling_s",
                     "decode_s") if k in preview.timings}
+                extra["diffusion"]["size"] = preview.params.get("diffusion_size")
+                extra["diffusion"]["steps"] = preview.params.get("steps")
             results.append({**extra,
                 "id": preview.id, "path": str(target), "preview": str(preview.path),
                 "caption": preview.caption, "style": args.style, "layout": args.layout,
@@ -98,7 +105,9 @@ def remix_command(library: Library, args) -> int:
                 "caption_model": model_id if seed is not None else None,
             })
 
-        remixer.render_all(requests, progress=_render_printer(progress), made=made)
+        quick = diffusion and getattr(args, "quick", False)
+        remixer.render_all(requests, progress=_render_printer(progress), made=made,
+                           keep_quick=lambda: quick)
         timings.update({f"render_{k}": round(v, 4) for k, v in stage.items()})
         timings["render_s"] = _lap(t)
         # kept with the video once the previews are recorded: a library that cannot be

@@ -181,6 +181,150 @@ def sdxs_checkpoint_tensors() -> dict:
     return {**clip_l_tensors(), **sdxs_unet_tensors(), **taesd_tensors("first_stage_model.")}
 
 
+# --------------------------------------------------------------------------- SD 2.1 / SD-Turbo
+
+def open_clip_h_text_tensors(prefix: str = "cond_stage_model.model.") -> dict:
+    """The OpenCLIP ViT-H/14 text tower an SD 2.x checkpoint carries (width 1024, 24
+    residual blocks, fused in_proj), in the checkpoint's own names; sd.cpp renames them to
+    its CLIP layout (OPEN_CLIP_VIT_H_14) and splits in_proj into q/k/v at load."""
+    d, layers, vocab, positions = 1024, 24, 49408, 77
+    out: dict = {f"{prefix}token_embedding.weight": (vocab, d),
+                 f"{prefix}positional_embedding": (positions, d)}
+    for i in range(layers):
+        p = f"{prefix}transformer.resblocks.{i}."
+        out[p + "attn.in_proj_weight"] = (3 * d, d)
+        out[p + "attn.in_proj_bias"] = (3 * d,)
+        _linear(out, p + "attn.out_proj", d, d)
+        _norm(out, p + "ln_1", d)
+        _norm(out, p + "ln_2", d)
+        _linear(out, p + "mlp.c_fc", d, 4 * d)
+        _linear(out, p + "mlp.c_proj", 4 * d, d)
+    _norm(out, f"{prefix}ln_final", d)
+    out[f"{prefix}text_projection"] = (d, d)
+    return out
+
+
+def _linear_transformer(out: dict, name: str, ch: int, context: int) -> None:
+    """SD 2.x's SpatialTransformer (use_linear_in_transformer): proj_in/proj_out are
+    Linear, not 1x1 convolutions."""
+    _transformer(out, name, ch, context)
+    _linear(out, f"{name}.proj_in", ch, ch)
+    _linear(out, f"{name}.proj_out", ch, ch)
+
+
+def sd2_unet_tensors(prefix: str = "model.diffusion_model.") -> dict:
+    """The SD 2.1 UNet (SD-Turbo's): channel_mult 1,2,4,4, two ResBlocks per level,
+    attention at ds 1, 2 and 4, a middle block, context 1024 (unet.hpp VERSION_SD2)."""
+    mc, emb, context = 320, 1280, 1024
+    channel_mult, attention_res, blocks = (1, 2, 4, 4), (1, 2, 4), 2
+    out: dict = {}
+    _linear(out, prefix + "time_embed.0", mc, emb)
+    _linear(out, prefix + "time_embed.2", emb, emb)
+    _conv(out, prefix + "input_blocks.0.0", 4, mc)
+    chans, ch, idx, ds = [mc], mc, 0, 1
+    for i, mult in enumerate(channel_mult):
+        for _ in range(blocks):
+            idx += 1
+            _resblock(out, f"{prefix}input_blocks.{idx}.0", ch, emb, mult * mc)
+            ch = mult * mc
+            if ds in attention_res:
+                _linear_transformer(out, f"{prefix}input_blocks.{idx}.1", ch, context)
+            chans.append(ch)
+        if i != len(channel_mult) - 1:
+            idx += 1
+            _conv(out, f"{prefix}input_blocks.{idx}.0.op", ch, ch)
+            chans.append(ch)
+            ds *= 2
+    _resblock(out, prefix + "middle_block.0", ch, emb, ch)
+    _linear_transformer(out, prefix + "middle_block.1", ch, context)
+    _resblock(out, prefix + "middle_block.2", ch, emb, ch)
+    o = 0
+    for i in reversed(range(len(channel_mult))):
+        mult = channel_mult[i]
+        for j in range(blocks + 1):
+            ich = chans.pop()
+            _resblock(out, f"{prefix}output_blocks.{o}.0", ch + ich, emb, mult * mc)
+            ch = mult * mc
+            up = 1
+            if ds in attention_res:
+                _linear_transformer(out, f"{prefix}output_blocks.{o}.1", ch, context)
+                up = 2
+            if i > 0 and j == blocks:
+                _conv(out, f"{prefix}output_blocks.{o}.{up}.conv", ch, ch)
+                ds //= 2
+            o += 1
+    _norm(out, prefix + "out.0", mc)
+    _conv(out, prefix + "out.2", mc, 4)
+    return out
+
+
+def _vae_resnet(out: dict, name: str, n_in: int, n_out: int) -> None:
+    _norm(out, f"{name}.norm1", n_in)
+    _conv(out, f"{name}.conv1", n_in, n_out)
+    _norm(out, f"{name}.norm2", n_out)
+    _conv(out, f"{name}.conv2", n_out, n_out)
+    if n_in != n_out:
+        _conv(out, f"{name}.nin_shortcut", n_in, n_out, k=1)
+
+
+def _vae_mid(out: dict, name: str, ch: int) -> None:
+    _vae_resnet(out, f"{name}.block_1", ch, ch)
+    _norm(out, f"{name}.attn_1.norm", ch)
+    for proj in ("q", "k", "v", "proj_out"):
+        _conv(out, f"{name}.attn_1.{proj}", ch, ch, k=1)
+    _vae_resnet(out, f"{name}.block_2", ch, ch)
+
+
+def kl_vae_tensors(prefix: str = "first_stage_model.") -> dict:
+    """The SD AutoencoderKL (ch 128, ch_mult 1,2,4,4, 2 ResBlocks down / 3 up, z 4)."""
+    ch, mult, z = 128, (1, 2, 4, 4), 4
+    out: dict = {}
+    e = prefix + "encoder."
+    _conv(out, e + "conv_in", 3, ch)
+    block_in = ch
+    for level, m in enumerate(mult):
+        for b in range(2):
+            _vae_resnet(out, f"{e}down.{level}.block.{b}", block_in, ch * m)
+            block_in = ch * m
+        if level != len(mult) - 1:
+            _conv(out, f"{e}down.{level}.downsample.conv", block_in, block_in)
+    _vae_mid(out, e + "mid", block_in)
+    _norm(out, e + "norm_out", block_in)
+    _conv(out, e + "conv_out", block_in, 2 * z)
+    _conv(out, prefix + "quant_conv", 2 * z, 2 * z, k=1)
+    _conv(out, prefix + "post_quant_conv", z, z, k=1)
+    d = prefix + "decoder."
+    block_in = ch * mult[-1]
+    _conv(out, d + "conv_in", z, block_in)
+    _vae_mid(out, d + "mid", block_in)
+    for level in reversed(range(len(mult))):
+        for b in range(3):
+            _vae_resnet(out, f"{d}up.{level}.block.{b}", block_in, ch * mult[level])
+            block_in = ch * mult[level]
+        if level != 0:
+            _conv(out, f"{d}up.{level}.upsample.conv", block_in, block_in)
+    _norm(out, d + "norm_out", block_in)
+    _conv(out, d + "conv_out", block_in, 3)
+    return out
+
+
+def sd_turbo_checkpoint_tensors() -> dict:
+    """SD-Turbo's single-file layout (SD 2.1 architecture): OpenCLIP-H text tower, the SD 2.1
+    UNet and the KL autoencoder."""
+    return {**open_clip_h_text_tensors(), **sd2_unet_tensors(), **kl_vae_tensors()}
+
+
+def build_sd_turbo_fixture(folder: Path, dtype: str = "F16") -> Path:
+    """An all-zero SD-Turbo-architecture checkpoint in `folder`, built once (sparse)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    model = folder / f"sd-turbo-zero-{dtype.lower()}.safetensors"
+    if not model.exists():
+        write_sparse_safetensors(model, sd_turbo_checkpoint_tensors(), dtype,
+                                 {"purpose": "remix-desktop test fixture, all zero"})
+    return model
+
+
 # --------------------------------------------------------------------------- writing
 
 def write_sparse_safetensors(path: Path, shapes: dict, dtype: str = "F16",

@@ -68,6 +68,10 @@ _GGML_TYPES = {
     34: (256, 54), 35: (256, 66), 39: (32, 17),
 }
 
+GGML_TYPE_NAMES = {0: "F32", 1: "F16", 2: "Q4_0", 3: "Q4_1", 6: "Q5_0", 7: "Q5_1", 8: "Q8_0",
+                   9: "Q8_1", 10: "Q2_K", 11: "Q3_K", 12: "Q4_K", 13: "Q5_K", 14: "Q6_K",
+                   15: "Q8_K", 30: "BF16"}
+
 # GGUF metadata value types: id -> (name, struct format or None for string/array)
 _GGUF_VALUE = {
     0: ("uint8", "<B"), 1: ("int8", "<b"), 2: ("uint16", "<H"), 3: ("int16", "<h"),
@@ -99,6 +103,9 @@ class ModelFile:
     metadata: dict = field(default_factory=dict)
     variant: str = ""  # the stable-diffusion.cpp version name, e.g. "SDXS_512_DS"
     complete: bool = True  # False: a UNet without its text encoder
+    # every tensor's shape (PyTorch order) and type ("F16", "Q8_0"…): what the memory
+    # estimate (model_memory) reads; not part of a ModelFile's identity
+    table: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 class _NoUNet(ModelFileError):
@@ -183,6 +190,7 @@ def _inspect_safetensors(path: Path, fh, size: int, head: bytes) -> ModelFile:
     data_size = size - 8 - length
     metadata: dict = {}
     shapes: dict[str, tuple[int, ...]] = {}
+    table: dict[str, tuple[tuple[int, ...], str]] = {}
     for name, entry in header.items():
         if name == "__metadata__":
             if not isinstance(entry, dict):
@@ -192,6 +200,7 @@ def _inspect_safetensors(path: Path, fh, size: int, head: bytes) -> ModelFile:
             continue
         try:
             shapes[name] = _safetensors_tensor(entry, data_size)
+            table[name] = (shapes[name], entry["dtype"])
         except _Damaged as exc:
             raise ModelFileError(path, f"has a damaged header (tensor '{_short(name)}' "
                                        f"{exc})") from None
@@ -203,7 +212,7 @@ def _inspect_safetensors(path: Path, fh, size: int, head: bytes) -> ModelFile:
     _refuse_overlaps(path, header)
     family = _detect(path, shapes)
     return ModelFile(path=path, format="safetensors", tensors=len(shapes), size=size,
-                     metadata=metadata, **family)
+                     metadata=metadata, table=table, **family)
 
 
 def _safetensors_tensor(entry, data_size: int) -> tuple[int, ...]:
@@ -342,7 +351,8 @@ def _gguf_value(r: _Reader, vtype: int, depth: int = 0):
 
 
 def _inspect_gguf(path: Path, fh, size: int) -> ModelFile:
-    metadata, shapes = _read_gguf(path, fh, size)
+    table: dict = {}
+    metadata, shapes = _read_gguf(path, fh, size, table)
     architecture = metadata.get("general.architecture")
     try:
         family = _detect(path, shapes)
@@ -362,12 +372,14 @@ def _inspect_gguf(path: Path, fh, size: int) -> ModelFile:
         family = dict(family=architecture, kind="caption", variant=architecture,
                       label=f"{title} (language model, {architecture})", complete=True)
     return ModelFile(path=path, format="gguf", tensors=len(shapes), size=size,
-                     metadata=metadata, **family)
+                     metadata=metadata, table=table, **family)
 
 
-def _read_gguf(path: Path, fh, size: int) -> tuple[dict, dict[str, tuple[int, ...]]]:
+def _read_gguf(path: Path, fh, size: int, table: dict | None = None
+               ) -> tuple[dict, dict[str, tuple[int, ...]]]:
     """A GGUF file's metadata and its tensors' shapes (PyTorch order), every declared size
-    and offset checked against the file."""
+    and offset checked against the file; `table`, when given, gets each tensor's shape and
+    ggml type name."""
     r = _Reader(fh, size)
     try:
         r.take(4)
@@ -417,6 +429,8 @@ def _read_gguf(path: Path, fh, size: int) -> tuple[dict, dict[str, tuple[int, ..
             raise ModelFileError(path, f"is truncated (the data of tensor '{_short(name)}' "
                                        f"lies past the end of the file)")
         shapes[name] = tuple(reversed(dims))  # ggml order -> PyTorch order, like safetensors
+        if table is not None:
+            table[name] = (shapes[name], GGML_TYPE_NAMES.get(gtype, f"type {gtype}"))
     if len(shapes) != len(infos):
         raise ModelFileError(path, "has a damaged GGUF header (two tensors share a name)")
     return metadata, shapes

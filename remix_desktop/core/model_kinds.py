@@ -39,21 +39,41 @@ class Family:
     steps: int = 20  # sampling steps when the creator does not say
     cfg: float = 7.0  # guidance scale when the creator does not say
     taesd: bool = False  # TAESD can encode and decode its latents (fast previews)
-    turbo_steps: int = 2  # a turbo (distilled) model of this family wants few steps at cfg 1
+    # a turbo (distilled) model of this family wants few steps at cfg 1: one step asked at
+    # strength 0.5 is the one denoising step Stability's SD-Turbo card describes for
+    # img2img (stable-diffusion.cpp runs int(steps * strength) + 1 of them)
+    turbo_steps: int = 1
+    strength: float = 0.6  # how far from the frame when the creator does not say
+    turbo_strength: float = 0.5
+    # the engine's settings for it, measured fastest on a 2-core CPU (README, "Diffusion
+    # settings"): flash attention in the UNet; the UNet's convolutions computed directly
+    flash_attn: bool = False
+    conv_direct: bool = False
 
     def defaults(self, model_id: str = "") -> tuple[int, float]:
         """Steps and cfg for a model of this family: distilled (turbo) models, and every
-        SDXS, want 1-4 steps at cfg 1; the others 20 at 7."""
-        if self.key == "sdxs" or "turbo" in model_id.lower():
+        SDXS, one step at cfg 1; the others 20 at 7."""
+        if self.turbo(model_id):
             return self.turbo_steps, 1.0
         return self.steps, self.cfg
 
+    def turbo(self, model_id: str = "") -> bool:
+        """A distilled model (every SDXS, and a model named turbo): few steps at cfg 1."""
+        return self.key == "sdxs" or "turbo" in model_id.lower()
 
+    def default_strength(self, model_id: str = "") -> float:
+        return self.turbo_strength if self.turbo(model_id) else self.strength
+
+
+# Flash attention is on for every UNet family: on the SD-Turbo (SD 2.1) fixture it took a
+# sampling step from 17.4 to 14.8 s at 512 px and 4.1 to 3.4 s at 256 px with the same
+# peak memory; direct convolutions were within noise in the UNet and slower in TAESD
+# (benchmarks/bench_diffusion_settings.py; README, "Diffusion settings").
 FAMILIES = {f.key: f for f in (
-    Family("sd1", "SD 1.x", "SD 1.x", taesd=True),
-    Family("sd2", "SD 2.x (incl. SD-Turbo)", "SD 2.x", taesd=True),
-    Family("sdxl", "SDXL (incl. SDXL-Turbo)", "SDXL"),
-    Family("sdxs", "SDXS / tiny UNet", "SDXS", taesd=True),
+    Family("sd1", "SD 1.x", "SD 1.x", taesd=True, flash_attn=True),
+    Family("sd2", "SD 2.x (incl. SD-Turbo)", "SD 2.x", taesd=True, flash_attn=True),
+    Family("sdxl", "SDXL (incl. SDXL-Turbo)", "SDXL", flash_attn=True),
+    Family("sdxs", "SDXS / tiny UNet", "SDXS", taesd=True, flash_attn=True),
     Family("taesd", "TAESD tiny autoencoder", "TAESD"),
 )}
 

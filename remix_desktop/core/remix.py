@@ -22,7 +22,7 @@ from .captions import CaptionContext, CaptionRun, clean_user_caption, visible_te
 from .captions_store import CaptionStore
 from .compose import LAYOUTS, SIZES, compose
 from .consent import Consent
-from .errors import RemixDesktopError, UsageError
+from .errors import Cancelled, RemixDesktopError, UsageError
 from .export import Provenance, export_image
 from .library import Library, Video
 from .previews import (Preview, PreviewStore, output_kind,  # noqa: F401
@@ -35,6 +35,7 @@ from .stylize import STYLES, stylize
 
 Progress = Callable[[int, int, str], None]
 StepPreview = Callable[[int, int, bytes], None]  # step, steps, a small PNG
+QuickLook = Callable[[bytes], None]  # the composed quick look, as PNG bytes
 
 DIFFUSION = "diffusion"
 ALL_STYLES = (*STYLES, DIFFUSION)
@@ -55,10 +56,27 @@ PRESETS = {
 
 
 DEFAULT_PRESET = "comic book"  # a diffusion remix asked for without a prompt
-DEFAULT_STRENGTH = 0.6
 DEFAULT_SAMPLER = "euler_a"
 DEFAULT_DIFFUSION_SIZE = 512  # the long side a model works at unless told otherwise
 ALIGN = 64  # a UNet works on multiples of 64 (sd.cpp grows other sizes silently)
+
+
+def preset_prompt(preset: str, topic: dict | None) -> str:
+    """A preset's words, then what the clip is about: its thing or subject, and what is
+    done or the moment ("…, flat vivid colours, coffee, first sip")."""
+    words = PRESETS[preset][0]
+    if not topic or topic.get("context") == "none":
+        return words
+    thing = topic.get("thing") or topic.get("subject") or ""
+    action = topic.get("doing") or topic.get("moment") or topic.get("event") or ""
+    extra = [w for w in (thing, action) if w and w.lower() not in words.lower()]
+    return ", ".join([words, *extra])
+
+
+def _topic_of(video: Video) -> dict:
+    from .topic import extract_topic
+
+    return extract_topic(video.title, video.description, video.tags, video.name).as_dict()
 
 
 def diffusion_defaults(family: str, model_id: str = "") -> tuple[int, float]:
@@ -173,7 +191,8 @@ def resolve(request: RemixRequest, family: str) -> RemixRequest:
         prompt_text=request.prompt_text if request.prompt_text is not None else text,
         negative_prompt=request.negative_prompt if request.negative_prompt is not None
         else negative,
-        strength=request.strength if request.strength is not None else DEFAULT_STRENGTH,
+        strength=request.strength if request.strength is not None else
+        model_family(family).default_strength(request.image_model or ""),
         steps=request.steps or steps, cfg=request.cfg if request.cfg is not None else cfg,
         sampler=request.sampler or DEFAULT_SAMPLER,
         diffusion_size=request.diffusion_size or DEFAULT_DIFFUSION_SIZE)
@@ -284,16 +303,24 @@ class Remixer:
     # -- previews --------------------------------------------------------------------------
 
     def plan(self, video_id: int, captions: list[tuple[str, int | None]],
-             times: list[float], **fields) -> list[RemixRequest]:
+             times: list[float], *, topic: dict | None = None,
+             **fields) -> list[RemixRequest]:
         """The batch of requests for one video, fully resolved: one per caption (text, seed),
         the frame times taken in turn; `fields` are the request's own (style, layout, size,
-        caption_model, seed, image_model, prompt, …). The window and the CLI both plan here."""
+        caption_model, seed, image_model, prompt, …). The window and the CLI both plan here.
+        A diffusion preset (the default one when no prompt is given) is followed by the
+        clip's topic (`topic`, the caption run's, or read from the video's own words)."""
         video = self.library.video(video_id)
         if not captions:
             raise UsageError("A batch needs at least one caption")
         family = None
         if fields.get("style") == DIFFUSION and fields.get("image_model"):
             family = self._diffusion_model(fields["image_model"])[1].family
+            preset = (fields.get("prompt") or "").strip() or DEFAULT_PRESET
+            if preset in PRESETS and fields.get("prompt_text") is None:
+                # a preset is a style: the clip's topic says what is in the picture
+                fields = {**fields, "prompt": preset,
+                          "prompt_text": preset_prompt(preset, topic or _topic_of(video))}
         planned = []
         for i, (text, seed) in enumerate(captions):
             request = RemixRequest(video_id=video.id, fingerprint=video.fingerprint,
@@ -306,10 +333,14 @@ class Remixer:
                    progress: Callable[[RenderProgress], None] | None = None,
                    cancelled: Callable[[], bool] = lambda: False,
                    step_preview: StepPreview | None = None,
-                   made: Callable[[int, Preview], None] | None = None) -> list[Preview]:
+                   made: Callable[[int, Preview], None] | None = None,
+                   quick_look: Callable[[int, bytes], None] | None = None,
+                   keep_quick: Callable[[], bool] = lambda: False) -> list[Preview]:
         """Render a planned batch in order. `progress` is told each stage as a
         RenderProgress (a preview started, a sampling step, a preview made), `made(i,
-        preview)` of each one made. A cancel stops before the next."""
+        preview)` of each one made, `quick_look(i, png)` of each diffusion preview's quick
+        look before its full render. Once `keep_quick()` is true, the preview being made and
+        those after it keep their quick looks. A cancel stops before the next."""
         from .errors import Cancelled
 
         previews = []
@@ -321,8 +352,11 @@ class Remixer:
                 progress(RenderProgress("render", i, n))
             sampling = (_sampling(progress, i, n) if progress and request.style == DIFFUSION
                         else None)
+            look = (None if quick_look is None else
+                    lambda png, i=i: quick_look(i, png))
             preview = self.render(request, progress=sampling, cancelled=cancelled,
-                                  step_preview=step_preview)
+                                  step_preview=step_preview, quick_look=look,
+                                  keep_quick=keep_quick)
             previews.append(preview)
             if made:
                 made(i, preview)
@@ -332,8 +366,17 @@ class Remixer:
 
     def render(self, request: RemixRequest, progress: Progress | None = None,
                cancelled: Callable[[], bool] = lambda: False,
-               step_preview: StepPreview | None = None) -> Preview:
-        """The preview for a request: from the cache when it was made before."""
+               step_preview: StepPreview | None = None,
+               quick_look: QuickLook | None = None,
+               keep_quick: Callable[[], bool] = lambda: False) -> Preview:
+        """The preview for a request: from the cache when it was made before.
+
+        A diffusion request larger than QUICK_SIZE is made twice when `quick_look` is given
+        or `keep_quick()` is already true: first its quick look (quick_request: QUICK_SIZE
+        px, the fewest steps), composed with its caption and handed to `quick_look` as PNG
+        bytes, then the full render. When `keep_quick()` is true after the quick look, or
+        becomes true during the full render (the engine's job is stopped), the quick look
+        is recorded as the preview (as its own request) and returned."""
         video = self.consent.gate(request.video_id).video
         if video.fingerprint != request.fingerprint:
             raise UsageError(f"Video {video.id} is no longer the file this remix was made from")
@@ -342,6 +385,29 @@ class Remixer:
         cached = self.store.cached(request.key())
         if cached is not None:
             return cached
+        quick = quick_request(request)
+        if quick is not None and (quick_look is not None or keep_quick()):
+            kept = self.store.cached(quick.key())  # a quick look kept before
+            made = (_Made.of(kept) if kept is not None else
+                    self._make(video, quick, None, cancelled, None))
+            if quick_look is not None:
+                quick_look(_png_bytes(made.image))
+            if keep_quick():
+                return kept or self._record(video, quick, made)
+            try:
+                full = self._make(video, request, progress,
+                                  lambda: cancelled() or keep_quick(), step_preview)
+            except Cancelled:
+                if keep_quick() and not cancelled():
+                    return kept or self._record(video, quick, made)
+                raise
+            return self._record(video, request, full)
+        return self._record(video, request,
+                            self._make(video, request, progress, cancelled, step_preview))
+
+    def _make(self, video: Video, request: RemixRequest, progress, cancelled,
+              step_preview) -> "_Made":
+        """The composed image of a request (not yet recorded) and its timings."""
         timings = {}
         start = time.perf_counter()
         pixels = frames.grab_frame(video.path, _clamp(request.frame_s, video))
@@ -359,6 +425,11 @@ class Remixer:
         image = compose(styled_image, request.caption, layout=request.layout,
                         size=request.size)
         timings["compose_s"] = _lap(start)
+        return _Made(image, timings, face)
+
+    def _record(self, video: Video, request: RemixRequest, made: "_Made") -> Preview:
+        """Save a made preview's PNG and record it, under the consent gate."""
+        image, timings, face = made.image, dict(made.timings), made.face
         start = time.perf_counter()
         name = PreviewStore.file_name(request.key(), request.output)
         folder = self.library.home.previews
@@ -452,6 +523,45 @@ class Remixer:
             cancelled=cancelled, step_preview=step_preview)
         return result, {"diffusion_model": request.image_model, "family": info.family,
                         **details}
+
+
+QUICK_SIZE = 256  # the long side of a quick look
+QUICK_STEPS = 1  # the steps of a turbo model's quick look
+
+
+def quick_request(request: RemixRequest) -> RemixRequest | None:
+    """The quick look of a resolved diffusion request: QUICK_SIZE px and the fewest steps
+    (one for a turbo model, a quarter of the steps for the others); None when the request is
+    not a diffusion one or is already that small."""
+    if request.style != DIFFUSION or not request.resolved \
+            or request.diffusion_size <= QUICK_SIZE:
+        return None
+    turbo = model_family(request.family or "").turbo(request.image_model or "")
+    few = QUICK_STEPS if turbo else max(QUICK_STEPS, request.steps // 4)
+    return replace(request, diffusion_size=QUICK_SIZE, steps=min(request.steps, few))
+
+
+@dataclass(frozen=True)
+class _Made:
+    """A composed preview image before it is recorded, with its timings."""
+
+    image: Image.Image
+    timings: dict
+    face: bool
+
+    @classmethod
+    def of(cls, preview: Preview) -> "_Made":
+        with Image.open(preview.path) as opened:
+            opened.load()
+            return cls(opened.convert("RGB"), {}, preview.face)
+
+
+def _png_bytes(image: Image.Image) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", compress_level=1)
+    return buffer.getvalue()
 
 
 def context_for(video: Video, facts: frames.FrameFacts | None) -> CaptionContext:

@@ -15,6 +15,7 @@ from typing import Callable
 
 from ..core.captions import CaptionContext, CaptionRun
 from ..core.errors import Cancelled, RemixDesktopError
+from ..core.model_kinds import family as model_family
 from ..core.home import Home
 from ..core.model_manifest import DEFAULT_CAPTION_MODEL, caption_model_path
 from . import worker
@@ -202,6 +203,7 @@ class EngineImages:
             raise ValueError("the remix request was not resolved before it reached the engine")
         buffer = io.BytesIO()
         image.convert("RGB").save(buffer, "PNG")
+        fast = model_family(family)  # the settings measured fastest for the family
 
         def relay(p: Progress) -> None:
             if progress:
@@ -214,7 +216,8 @@ class EngineImages:
                 job_id, str(model_path), str(taesd_path) if taesd_path else None,
                 buffer.getvalue(), request.prompt_text, request.negative_prompt,
                 request.strength, request.steps, request.cfg, request.sampler, request.seed,
-                image.width, image.height, self.n_threads),
+                image.width, image.height, self.n_threads, request.image_model or "",
+                fast.flash_attn, fast.conv_direct),
             on_progress=relay, cancelled=cancelled)
         result = Image.open(io.BytesIO(done.result)).convert("RGB")
         return result, {k: v for k, v in done.timings.items() if k != "family"}

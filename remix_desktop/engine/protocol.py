@@ -70,3 +70,6 @@ class Img2ImgJob:
     width: int = 512
     height: int = 512
     n_threads: int = 0  # 0: all cores
+    model_id: str = ""  # the model's id in the app (what a refusal names)
+    flash_attn: bool = False  # the family's fast settings (model_kinds.Family)
+    conv_direct: bool = False

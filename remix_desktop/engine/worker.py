@@ -6,6 +6,7 @@ kills only this process; the client notices, reports it, and starts a fresh work
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -14,6 +15,7 @@ import time
 import traceback
 from dataclasses import replace
 from multiprocessing.connection import Connection
+from pathlib import Path
 
 from ..core.captions import generate_captions
 from .protocol import CaptionJob, Done, Failed, Img2ImgJob, Progress, Shutdown
@@ -36,7 +38,8 @@ class Worker:
     def __init__(self, conn: Connection):
         self.conn = conn
         self.text_models: dict[tuple[str, int], object] = {}
-        self.image_models: dict[tuple[str, str | None, int], object] = {}
+        self.image_models: dict[tuple, object] = {}  # one (model, family), by its settings
+        self.image_work = 0  # the work memory of the largest picture the image model made
 
     def serve(self) -> None:
         while True:
@@ -140,9 +143,20 @@ class Worker:
     def image_model(self, job: Img2ImgJob):
         """(model, family, loaded now); the files are checked by their headers first, so a
         file that is not a usable model is refused before stable-diffusion.cpp sees it."""
-        key = (job.model_path, job.taesd_path or None, job.n_threads)
+        from ..core.model_memory import check_fits, work_bytes
+
+        key = (job.model_path, job.taesd_path or None, job.n_threads, job.flash_attn,
+               job.conv_direct)
         if key in self.image_models:
             model, family = self.image_models[key]
+            # loaded: only a larger picture than before needs more (its work memory)
+            extra = work_bytes(job.width, job.height, bool(job.taesd_path)) - self.image_work
+            if extra > 0:
+                check_fits({}, family, job.model_id or Path(job.model_path).name,
+                           width=job.width,
+                           height=job.height, already=self.image_work,
+                           taesd=bool(job.taesd_path))
+                self.image_work += extra
             return model, family, False
         from ..core.model_headers import ModelFileError, inspect_model
         from .diffusion import DiffusionModel
@@ -159,10 +173,18 @@ class Worker:
             if tae.kind != "taesd":
                 raise ModelFileError(tae.path, f"holds {tae.label} weights, not a TAESD "
                                                f"tiny autoencoder")
-        self.conn.send(Progress(job.job_id, 0, 1, "loading the image model"))
         self.image_models.clear()  # one image model in memory at a time
+        gc.collect()  # its memory is free before the next one is measured against it
+        # refused before loading when the machine has not the memory for it (a sentence
+        # that says what would fit), not half way into the load
+        check_fits(info.table, info.family, job.model_id or Path(job.model_path).name,
+                   width=job.width, height=job.height,
+                   taesd_table=tae.table if job.taesd_path else None)
+        self.image_work = work_bytes(job.width, job.height, bool(job.taesd_path))
+        self.conn.send(Progress(job.job_id, 0, 1, "loading the image model"))
         model = DiffusionModel(job.model_path, taesd_path=job.taesd_path or None,
-                               n_threads=job.n_threads or None)
+                               n_threads=job.n_threads or None, flash_attn=job.flash_attn,
+                               conv_direct=job.conv_direct)
         self.image_models[key] = (model, info.family)
         return model, info.family, True
 
@@ -243,5 +265,9 @@ def caption_backend(name: str):
 
 
 def _sentence(exc: Exception) -> str:
+    from ..core.model_memory import NotEnoughMemory
+
+    if isinstance(exc, NotEnoughMemory):
+        return str(exc)  # already the creator's sentence
     text = str(exc).strip().rstrip(".") or type(exc).__name__
     return f"The engine could not finish the job: {text}"

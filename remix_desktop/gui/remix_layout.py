@@ -254,7 +254,7 @@ class RemixPanelUi:
         form.addRow("S&trength", row)
         self.steps_spin = QSpinBox()
         self.steps_spin.setRange(1, 100)
-        self.steps_spin.setValue(2)
+        self.steps_spin.setValue(1)
         self.steps_spin.setToolTip("Sampling steps (turbo and SDXS models need 1-4)")
         self.seed_spin = QSpinBox()
         self.seed_spin.setRange(0, 2**31 - 1)
@@ -271,6 +271,12 @@ class RemixPanelUi:
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.step_view)
         column.addWidget(self.step_label)
+        self.keep_quick_button = QPushButton("&Keep quick look")
+        self.keep_quick_button.setToolTip(
+            "Stop the full-size render and keep this quick look as the preview (the rest of "
+            "the batch is kept at its quick looks too)")
+        self.keep_quick_button.hide()
+        column.addWidget(self.keep_quick_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.step_box.hide()
         form.addRow("", self.step_box)
         self.diffusion_size: int | None = None  # the side the model works at (None: 512)

@@ -27,10 +27,11 @@ from ..core.captions_store import CaptionStore
 from ..core.errors import (Cancelled, RemixDesktopError, RemixNotAllowed, UsageError,
                            VideoFileProblem)
 from ..core.library import Video
+from ..core.model_kinds import family as model_family
 from ..core.model_store import ModelStore
 from ..core import ops
 from ..core.changes import OpChanges
-from ..core.remix import DIFFUSION, RenderProgress, diffusion_defaults
+from ..core.remix import QUICK_SIZE, DIFFUSION, RenderProgress, diffusion_defaults
 from ..core.topic import has_context
 from .context import AppContext
 from .jobs import Job, JobState
@@ -42,6 +43,9 @@ ACTIVE = (JobState.QUEUED, JobState.RUNNING)
 
 def _active(job: Job | None) -> bool:
     return job is not None and job.state in ACTIVE
+
+
+QUICK = "quick"  # a partial result that is a preview's quick look, not a sampling step
 
 
 class RemixPanel(RemixPanelUi, QWidget):
@@ -66,6 +70,8 @@ class RemixPanel(RemixPanelUi, QWidget):
         self._models_stale = True
         self._next_seed = 0
         self._token = 0  # a new video makes every older result stale
+        self._keep_quick: threading.Event | None = None  # the running batch's "keep quick"
+        self._quick_shown = 0  # the preview (1-based) whose quick look is on show
         self._build()
         self._wire()
         context.consentChanged.connect(self._consent_changed)
@@ -80,6 +86,7 @@ class RemixPanel(RemixPanelUi, QWidget):
         self.add_button.clicked.connect(lambda: self.caption_list.add_own())
         self.generate_button.clicked.connect(lambda: self.generate())
         self.cancel_button.clicked.connect(self.cancel)
+        self.keep_quick_button.clicked.connect(self.keep_quick_look)
         self.suggest_button.clicked.connect(lambda: self.suggest_frames())
         self.caption_list.captionsChanged.connect(self._update_controls)
         self.caption_list.itemSelectionChanged.connect(self._update_controls)
@@ -480,17 +487,29 @@ class RemixPanel(RemixPanelUi, QWidget):
                                  + (f", step {p.step} of {p.steps}" if p.steps > 1 else ""),
                                  "sampling")
 
+        keep_quick = threading.Event()  # "Keep quick look" (set on the GUI thread)
+        self._keep_quick = keep_quick
+
         def work(library, control):
-            step_preview = None
+            step_preview = quick_look = None
             if style == DIFFUSION:
                 control.on_cancel(ctx.diffusion_engine.cancel)  # stops the worker mid-step
                 step_preview = lambda step, steps, png: control.partial(  # noqa: E731
                     (token, step, steps, png))
+                quick_look = lambda i, png: control.partial(  # noqa: E731
+                    (token, QUICK, i, png))
             remixer = ctx.remixer(library)
             requests = remixer.plan(video.id, captions, [at], style=style, layout=layout,
                                     size=size, caption_model=model, **extra)
+
+            def keeping() -> bool:
+                if keep_quick.is_set() and not control.cancelled():
+                    ctx.diffusion_engine.cancel()  # the full render stops mid-step
+                return keep_quick.is_set()
+
             made = remixer.render_all(requests, progress=lambda p: relay(control, p),
-                                      cancelled=control.cancelled, step_preview=step_preview)
+                                      cancelled=control.cancelled, step_preview=step_preview,
+                                      quick_look=quick_look, keep_quick=keeping)
             return OpChanges(previews=frozenset({video.id}),
                              result=(token, video.id, [p.id for p in made]))
 
@@ -582,26 +601,49 @@ class RemixPanel(RemixPanelUi, QWidget):
     def _model_changed(self, *_args) -> None:
         model_id = self.model_combo.currentData()
         if model_id:
-            steps, _cfg = diffusion_defaults(self.diffusion_models.get(model_id, ""), model_id)
+            family = self.diffusion_models.get(model_id, "")
+            steps, _cfg = diffusion_defaults(family, model_id)
             self.steps_spin.setValue(steps)
+            self.strength_spin.setValue(model_family(family).default_strength(model_id))
         self._update_controls()
 
     def _step_preview(self, payload) -> None:
-        """A low-resolution look at the picture after a sampling step."""
+        """A low-resolution look at the picture after a sampling step, or a preview's quick
+        look (the composed remix at QUICK_SIZE px, before its full render)."""
         token, step, steps, png = payload
         if token != self._token:
             return
         image = QImage.fromData(png)
         if image.isNull():
             return
-        self.step_view.set_image(image)
-        self.step_label.setText(f"Step {step} of {steps}")
+        if step == QUICK:
+            self._quick_shown = steps + 1
+            self.step_view.set_image(image)
+            self.step_label.setText(f"Quick look at preview {steps + 1} ({QUICK_SIZE} px); "
+                                    f"the full size is on its way")
+            self.keep_quick_button.setVisible(not self._keep_quick.is_set())
+        elif self._quick_shown:  # the quick look stays on show; the steps are counted
+            self.step_label.setText(f"Quick look at preview {self._quick_shown} ({QUICK_SIZE} "
+                                    f"px); the full size: step {step} of {steps}")
+        else:
+            self.step_view.set_image(image)
+            self.step_label.setText(f"Step {step} of {steps}")
         self.step_box.show()
+
+    def keep_quick_look(self) -> None:
+        """Stop the full-size render: the quick looks are kept as the previews."""
+        if self._keep_quick is None or not _active(self.generate_job):
+            return
+        self._keep_quick.set()
+        self.keep_quick_button.hide()
+        self._status("Keeping the quick look; the full-size render stops.")
 
     def _end_steps(self) -> None:
         """A run is over: its last noisy step is not left on show."""
         self.step_view.set_image(None)
         self.step_label.setText("")
+        self.keep_quick_button.hide()
+        self._quick_shown = 0
         self.step_box.hide()
 
     def _generated(self, result) -> None:

@@ -141,3 +141,15 @@ def test_models_list_and_refusals(tmp_path):
     assert result.returncode == 2 and "not a safetensors or GGUF file" in result.stderr
     result = cli(home, "models", "remove", "nothing-here")
     assert result.returncode == 2 and "no installed model" in result.stderr
+
+
+def test_a_download_says_its_size_and_asks_first(tmp_path):
+    """Without a terminal to ask on and without --yes, nothing is fetched: the size and the
+    host are said, and how to go on."""
+    home = tmp_path / "asked"
+    result = cli(home, "models", "download", "sd-turbo")
+    assert result.returncode == 2
+    assert "SD-Turbo" in result.stdout and "from huggingface.co" in result.stdout
+    assert "size not published" in result.stdout or " GB" in result.stdout
+    assert "'remix-desktop models download sd-turbo --yes'" in result.stderr
+    assert not any((home / "models").glob("*.part")), "nothing was started"

@@ -27,7 +27,7 @@ def test_a_resolved_request_names_every_value_the_engine_uses():
     params = request.params()
     assert params["prompt_text"] == PRESETS["comic book"][0]
     assert params["negative_prompt"] == PRESETS["comic book"][1]
-    for name, value in (("strength", remix.DEFAULT_STRENGTH), ("steps", 2), ("cfg", 1.0),
+    for name, value in (("strength", 0.5), ("steps", 1), ("cfg", 1.0),
                         ("sampler", remix.DEFAULT_SAMPLER), ("family", "sd2"),
                         ("diffusion_size", remix.DEFAULT_DIFFUSION_SIZE), ("output", "still")):
         assert params[name] == value, name
@@ -40,7 +40,11 @@ def test_a_resolved_request_names_every_value_the_engine_uses():
 def test_the_hash_changes_when_a_default_changes(monkeypatch):
     before = resolve(diffusion_request(prompt="comic book"), "sd2").key()
     assert resolve(diffusion_request(prompt="comic book"), "sd2").key() == before
-    monkeypatch.setattr(remix, "DEFAULT_STRENGTH", 0.7)
+    from dataclasses import replace as changed
+
+    from remix_desktop.core.model_kinds import FAMILIES
+
+    monkeypatch.setitem(FAMILIES, "sd2", changed(FAMILIES["sd2"], turbo_strength=0.7))
     assert resolve(diffusion_request(prompt="comic book"), "sd2").key() != before
     monkeypatch.undo()
     monkeypatch.setitem(PRESETS, "comic book", ("comic, ink", "photo"))
@@ -134,11 +138,11 @@ def test_model_families_carry_their_defaults():
     from remix_desktop.core.model_kinds import FAMILIES, ModelKind, family
     from remix_desktop.core.model_headers import FAMILY_LABELS
 
-    assert FAMILIES["sd2"].defaults("sd-turbo") == (2, 1.0)
+    assert FAMILIES["sd2"].defaults("sd-turbo") == (1, 1.0)
     assert FAMILIES["sd1"].defaults("dreamshaper") == (20, 7.0)
-    assert FAMILIES["sdxs"].defaults("anything") == (2, 1.0)
+    assert FAMILIES["sdxs"].defaults("anything") == (1, 1.0)
     assert [k for k, f in FAMILIES.items() if f.taesd] == ["sd1", "sd2", "sdxs"]
-    assert remix.diffusion_defaults("sdxl", "sdxl-turbo") == (2, 1.0)
+    assert remix.diffusion_defaults("sdxl", "sdxl-turbo") == (1, 1.0)
     assert family("sd9").defaults() == (20, 7.0) and not family("sd9").taesd
     assert FAMILY_LABELS["sd2"] == FAMILIES["sd2"].label
     assert ModelKind.DIFFUSION == "diffusion"  # the stored strings are the kinds
@@ -154,3 +158,14 @@ def test_the_caption_job_is_handed_the_model_core_resolved(library):
     chosen = Remixer(library, caption_model="no-such-model")
     with pytest.raises(Exception, match="no-such-model"):
         chosen.caption_model_for()
+
+
+def test_a_preset_is_followed_by_the_clips_topic():
+    from remix_desktop.core.remix import preset_prompt
+
+    coffee = {"context": "context", "thing": "coffee", "moment": "first sip"}
+    assert preset_prompt("comic book", coffee) == PRESETS["comic book"][0] + ", coffee, first sip"
+    guitar = {"context": "context", "thing": "music", "doing": "learning guitar"}
+    assert preset_prompt("anime", guitar).endswith(", music, learning guitar")
+    assert preset_prompt("pixel art", {"context": "none"}) == PRESETS["pixel art"][0]
+    assert preset_prompt("pixel art", None) == PRESETS["pixel art"][0]

@@ -14,7 +14,7 @@ from remix_desktop.core.library import Library
 from remix_desktop.core.model_store import ModelStore
 from remix_desktop.engine.quantize import QuantizeCancelled, quantize
 from tests.cli.test_cli import cli
-from tests.sd_fixture import build_sdxs_fixture
+from tests.sd_fixture import build_sd_turbo_fixture, build_sdxs_fixture
 
 pytest.importorskip("stable_diffusion_cpp")
 
@@ -22,6 +22,16 @@ pytest.importorskip("stable_diffusion_cpp")
 @pytest.fixture(scope="module")
 def sdxs(tmp_path_factory):
     return build_sdxs_fixture(tmp_path_factory.mktemp("sdxs-quantize"))
+
+
+@pytest.fixture(scope="module", params=["sdxs", "sd-turbo"])
+def architecture(request, tmp_path_factory, sdxs):
+    """(checkpoint, taesd, family): SDXS-512's architecture, and SD-Turbo's (SD 2.1:
+    OpenCLIP-H, the SD 2.1 UNet, the KL VAE; 2.6 GB sparse)."""
+    model, taesd = sdxs
+    if request.param == "sd-turbo":
+        return build_sd_turbo_fixture(tmp_path_factory.mktemp("turbo-quantize")), taesd, "sd2"
+    return model, taesd, "sdxs"
 
 
 def _convert_seconds(text: str) -> float:
@@ -32,8 +42,11 @@ def _convert_seconds(text: str) -> float:
 
 
 def test_quantize_from_the_cli_adds_a_smaller_model_that_loads_without_converting(
-        tmp_path, sdxs, capfd):
-    model, taesd = sdxs
+        tmp_path, architecture, capfd):
+    from remix_desktop.core.model_headers import inspect_model
+    from remix_desktop.core.model_memory import weights_at
+
+    model, taesd, family = architecture
     home = tmp_path / "home"
     assert cli(home, "models", "add", str(model)).returncode == 0
     sizes = {}
@@ -44,10 +57,15 @@ def test_quantize_from_the_cli_adds_a_smaller_model_that_loads_without_convertin
         listed = {m["id"]: m for m in json.loads(
             cli(home, "models", "list", "--json").stdout)}
         made = listed[f"{model.stem}-{weight_type}.gguf"]
-        assert (made["kind"], made["family"], made["status"]) == ("diffusion", "sdxs",
+        assert (made["kind"], made["family"], made["status"]) == ("diffusion", family,
                                                                    "installed")
         assert (made["derived_from"], made["weight_type"]) == (model.name, weight_type)
         sizes[weight_type] = made["size"]
+        # the memory estimate reads the original's header: what the quantized file holds
+        quantized = inspect_model(home / "models" / made["id"])
+        expected = weights_at(inspect_model(model).table, weight_type)
+        assert abs(expected - weights_at(quantized.table)) < 0.01 * expected
+        assert abs(expected - made["size"]) < 0.01 * made["size"]
     assert sizes["q4_0"] < sizes["q8_0"] < 1.2 * model.stat().st_size
     again = cli(home, "models", "quantize", model.name, "--type", "q8_0")
     assert again.returncode == 2 and "already exists" in again.stderr
@@ -56,19 +74,22 @@ def test_quantize_from_the_cli_adds_a_smaller_model_that_loads_without_convertin
     from remix_desktop.engine.diffusion import DiffusionModel
     from PIL import Image
 
-    quantized = home / "models" / f"{model.stem}-q8_0.gguf"
     capfd.readouterr()
     at_load = DiffusionModel(model, taesd_path=taesd, n_threads=2, verbose=True,
                              weight_type="q8_0")
     out = capfd.readouterr()
     converting = _convert_seconds(out.out + out.err)
+    at_load.close()
     del at_load
-    once = DiffusionModel(quantized, taesd_path=taesd, n_threads=2, verbose=True)
-    out = capfd.readouterr()
-    assert _convert_seconds(out.out + out.err) < converting / 4, "converted again at load"
-    image = once.img2img(Image.new("RGB", (64, 64), "white"), "comic book", steps=1,
-                         width=64, height=64)
-    assert image.size == (64, 64)
+    for weight_type in ("q8_0", "q4_0"):
+        quantized = home / "models" / f"{model.stem}-{weight_type}.gguf"
+        once = DiffusionModel(quantized, taesd_path=taesd, n_threads=2, verbose=True)
+        out = capfd.readouterr()
+        assert _convert_seconds(out.out + out.err) < converting / 4, "converted again"
+        image = once.img2img(Image.new("RGB", (64, 64), "white"), "comic book", steps=1,
+                             width=64, height=64)
+        assert image.size == (64, 64)
+        once.close()
 
 
 def test_a_cancelled_quantization_leaves_nothing_and_the_original_untouched(tmp_path, sdxs):

@@ -58,8 +58,8 @@ def test_a_diffusion_remix_from_the_panel(qtbot, context, panel, allowed, sdxs, 
     panel.caption_list.add_own("POV: redrawn by a tiny model", edit=False)
     choose_diffusion(qtbot, panel)
     assert panel.model_combo.currentData() == model.name
-    assert panel.steps_spin.value() == 2, "SDXS defaults"
-    assert panel.strength_spin.value() == pytest.approx(0.6)
+    assert panel.steps_spin.value() == 1, "SDXS defaults: one step"
+    assert panel.strength_spin.value() == pytest.approx(0.5)
     panel.preset_combo.setCurrentIndex(panel.preset_combo.findData("comic book"))
     panel.steps_spin.setValue(1)
     panel.seed_spin.setValue(7)
@@ -103,3 +103,33 @@ def test_a_diffusion_remix_from_the_panel(qtbot, context, panel, allowed, sdxs, 
     job.signals.progress.connect(lambda d, t, m: "sampling" in m and panel.cancel())
     finish(qtbot, context, job, timeout=DIFFUSION_TIMEOUT, state=JobState.CANCELLED)
     assert cancels, "Cancel reaches the diffusion engine"
+
+
+def test_the_quick_look_shows_first_and_can_be_kept(qtbot, context, panel, allowed, sdxs):
+    """At 512 px the panel shows a 256 px quick look (composed with the caption) first, with
+    "Keep quick look": pressed, the full render stops and the quick look is the preview."""
+    model, taesd = sdxs
+    store = ModelStore(context.library)
+    store.add(model)
+    store.add(taesd)
+    panel.set_video(allowed.id)
+    panel.caption_list.add_own("POV: a first look", edit=False)
+    choose_diffusion(qtbot, panel)
+    panel.diffusion_size = 512
+    job = panel.generate()
+    seen = []
+
+    def on_partial(_payload):
+        if panel.keep_quick_button.isVisible() and not seen:
+            seen.append((panel.step_label.text(), panel.step_view.image()))
+            panel.keep_quick_button.click()
+
+    job.signals.partial.connect(on_partial)
+    finish(qtbot, context, job, timeout=DIFFUSION_TIMEOUT)
+    assert seen, "the quick look was shown with its button"
+    label, image = seen[0]
+    assert label.startswith("Quick look at preview 1 (256 px)")
+    assert image is not None and image.width() == 1080, "the composed remix, caption and all"
+    [preview] = panel.context.remixer(context.library).previews(allowed.id)
+    assert (preview.params["diffusion_size"], preview.params["steps"]) == (256, 1)
+    assert panel.step_box.isHidden() and not panel.keep_quick_button.isVisible()

@@ -253,7 +253,7 @@ def test_models_download_connects_to_the_manifest_host_only(tmp_path, manifest_a
     home = tmp_path / "home"
     try:
         manifest_at(f"http://127.0.0.1:{good.server_address[1]}/tiny.safetensors")
-        assert main(["--home", str(home), "models", "download", "tiny-taesd"]) == 0
+        assert main(["--home", str(home), "models", "download", "tiny-taesd", "--yes"]) == 0
         assert (home / "models" / "tiny.safetensors").stat().st_size == \
             (public / "tiny.safetensors").stat().st_size
         assert good.requests == ["/tiny.safetensors"] and other.requests == []
@@ -261,7 +261,7 @@ def test_models_download_connects_to_the_manifest_host_only(tmp_path, manifest_a
         (home / "models" / "tiny.safetensors").unlink()
         manifest_at(f"http://127.0.0.1:{good.server_address[1]}/moved")
         capsys.readouterr()
-        assert main(["--home", str(home), "models", "download", "tiny-taesd"]) == 2
+        assert main(["--home", str(home), "models", "download", "tiny-taesd", "--yes"]) == 2
         err = capsys.readouterr().err
         assert "redirected to a refused address" in err and "localhost" in err
         assert other.requests == [], "the redirect target was contacted"
@@ -274,5 +274,6 @@ def test_models_download_connects_to_the_manifest_host_only(tmp_path, manifest_a
 
 def test_a_manifest_download_over_another_scheme_is_refused(tmp_path, manifest_at, capsys):
     manifest_at("file:///etc/passwd")
-    assert main(["--home", str(tmp_path / "home"), "models", "download", "tiny-taesd"]) == 2
+    assert main(["--home", str(tmp_path / "home"), "models", "download", "tiny-taesd",
+                 "--yes"]) == 2
     assert "Only http and https downloads are allowed" in capsys.readouterr().err

@@ -218,7 +218,7 @@ def test_a_manifest_file_name_that_leaves_the_models_folder_is_refused(
     evil_manifest(file_name)
     with pytest.raises(ModelError, match="model 'evil' names the file .* not a plain file"):
         ModelStore(library).download("evil")
-    code = main(["--home", str(library.home.root), "models", "download", "evil"])
+    code = main(["--home", str(library.home.root), "models", "download", "evil", "--yes"])
     assert code == 2
     err = capsys.readouterr().err
     assert "The model manifest is damaged" in err and "Traceback" not in err
