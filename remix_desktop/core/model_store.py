@@ -443,6 +443,12 @@ class ModelStore:
         return dict(zip((d[0] for d in cur.description), row)) if row else None
 
     def _status_of_entry(self, entry: ModelEntry, path: Path) -> ModelStatus:
+        status = self._entry_status(entry, path)
+        if entry.kind == "diffusion" and entry.quantization:  # a quantized GGUF download
+            status = replace(status, weight_type=entry.quantization.lower())
+        return status
+
+    def _entry_status(self, entry: ModelEntry, path: Path) -> ModelStatus:
         projector = entry.projector_entry()
         if projector is not None:
             return self._status_of_manifest_pair(entry, path, projector)

@@ -31,7 +31,14 @@ def test_manifest_lists_the_default_and_the_diffusion_models(library):
     items = by_id(ModelStore(library))
     assert items["gemma-3-270m-q4_k_m"].kind == "caption"
     assert items["sd-turbo"].status == "not downloaded" and items["sd-turbo"].family == "sd2"
-    assert "no published checksum" in items["sdxl-turbo"].detail
+    # every diffusion download is checked by the SHA-256 its publisher shows
+    assert all(items[i].detail == "" for i in ("sd-turbo", "sdxl-turbo", "taesd",
+                                                "sd-turbo-q8_0", "sd-turbo-q4_0"))
+    assert items["sdxl-turbo"].size == 6938081905
+    quantized = items["sd-turbo-q4_0"]
+    assert (quantized.family, quantized.weight_type, quantized.size) == ("sd2", "q4_0",
+                                                                         2185459424)
+    assert items["sd-turbo-q8_0"].weight_type == "q8_0" and items["sd-turbo"].weight_type is None
 
 
 def test_add_by_reference_and_by_copy_then_remove(library, gemma_file, tmp_path):
