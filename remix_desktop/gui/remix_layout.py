@@ -130,6 +130,7 @@ class RemixPanelUi:
         actions = QWidget()
         grid = QVBoxLayout(actions)
         grid.setContentsMargins(0, 0, 0, 0)
+        grid.addWidget(self.step_box)
         row = QHBoxLayout()
         row.addWidget(self.generate_button, 1)
         row.addWidget(self.cancel_button)
@@ -261,15 +262,20 @@ class RemixPanelUi:
         self.seed_spin.setToolTip("The same seed and settings redraw the same picture")
         form.addRow("Ste&ps", self.steps_spin)
         form.addRow("See&d", self.seed_spin)
-        self.step_view = ImageView("", minimum=QSize(96, 96))
-        self.step_view.setToolTip("The picture while the model draws it (a low-resolution "
-                                  "look at each sampling step)")
-        self.step_view.setMaximumHeight(160)
+        self.step_view = ImageView("", minimum=QSize(64, 64))
+        self.step_view.setToolTip("The picture while the model draws it: a preview's quick "
+                                  "look, or a low-resolution look at each sampling step")
+        self.step_view.setMaximumHeight(84)
+        self.step_view.setMaximumWidth(150)
         self.step_label = QLabel()
+        self.step_label.setWordWrap(True)
+        # shown above Generate while a diffusion run draws (see _build: always in view, not
+        # in the settings, which scroll): the step's look, or a preview's quick look
         self.step_box = QWidget()
-        column = QVBoxLayout(self.step_box)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.step_view)
+        row = QHBoxLayout(self.step_box)
+        row.setContentsMargins(0, 0, 0, 4)
+        row.addWidget(self.step_view)
+        column = QVBoxLayout()
         column.addWidget(self.step_label)
         self.keep_quick_button = QPushButton("&Keep quick look")
         self.keep_quick_button.setToolTip(
@@ -277,8 +283,9 @@ class RemixPanelUi:
             "the batch is kept at its quick looks too)")
         self.keep_quick_button.hide()
         column.addWidget(self.keep_quick_button, 0, Qt.AlignmentFlag.AlignLeft)
+        column.addStretch(1)
+        row.addLayout(column, 1)
         self.step_box.hide()
-        form.addRow("", self.step_box)
         self.diffusion_size: int | None = None  # the side the model works at (None: 512)
         box.hide()
         return box

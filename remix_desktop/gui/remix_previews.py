@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QLab
 
 from ..core.export import EXPORT_FORMATS, FORMATS, default_export_name
 from ..core.library import Video
-from ..core.remix import Preview
+from ..core.remix import QUICK_SIZE, Preview
 from .context import AppContext
 from .jobs import Job
 from .remix_widgets import (LAYOUT_LABELS, SIZE_LABELS, STYLE_LABELS, ImageView, format_time,
@@ -61,6 +61,14 @@ def describe(preview: Preview, source: str | None = None) -> str:
              + ("your own caption" if seed is None or source == "own" else
                 f"{CAPTION_SOURCES.get(source, 'caption by the model')} (seed {seed})"),
              f"Preview {preview.id} · made {made}"]
+    if p.get("style") == "diffusion" and p.get("diffusion_size"):
+        steps = p.get("steps")
+        drawn = (f"Drawn by {p.get('image_model', 'the diffusion model')} at "
+                 f"{p['diffusion_size']} px" + (f", {steps} step{'s' if steps != 1 else ''}"
+                                                if steps else ""))
+        if p["diffusion_size"] <= QUICK_SIZE:
+            drawn += " (a quick look)"
+        lines.insert(2, drawn)
     if preview.face:
         lines.append("The frame shows a face: this remix uses a person's likeness.")
     return "\n".join(lines).replace(" × ", "\u00a0×\u00a0")  # "1080 × 1080" never split

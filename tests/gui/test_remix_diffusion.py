@@ -133,3 +133,6 @@ def test_the_quick_look_shows_first_and_can_be_kept(qtbot, context, panel, allow
     [preview] = panel.context.remixer(context.library).previews(allowed.id)
     assert (preview.params["diffusion_size"], preview.params["steps"]) == (256, 1)
     assert panel.step_box.isHidden() and not panel.keep_quick_button.isVisible()
+    from remix_desktop.gui.remix_previews import describe
+
+    assert f"Drawn by {model.name} at 256 px, 1 step (a quick look)" in describe(preview)
