@@ -92,14 +92,20 @@ def _transformer(out: dict, name: str, ch: int, context: int) -> None:
     _conv(out, f"{name}.proj_out", inner, ch, k=1)
 
 
-def sdxs_unet_tensors(prefix: str = "model.diffusion_model.") -> dict:
-    """UnetModelBlock(VERSION_SDXS_512_DS), following its constructor step by step."""
-    mc, emb, context = 320, 1280, 768
-    channel_mult, attention_res = (1, 2, 4), (4, 2)
+def _unet_stem(prefix: str, mc: int, emb: int) -> dict:
+    """The time embedding and the input convolution every SD UNet starts with."""
     out: dict = {}
     _linear(out, prefix + "time_embed.0", mc, emb)
     _linear(out, prefix + "time_embed.2", emb, emb)
     _conv(out, prefix + "input_blocks.0.0", 4, mc)
+    return out
+
+
+def sdxs_unet_tensors(prefix: str = "model.diffusion_model.") -> dict:
+    """UnetModelBlock(VERSION_SDXS_512_DS), following its constructor step by step."""
+    mc, emb, context = 320, 1280, 768
+    channel_mult, attention_res = (1, 2, 4), (4, 2)
+    out = _unet_stem(prefix, mc, emb)
     chans, ch, idx, ds = [mc], mc, 0, 1
     for i, mult in enumerate(channel_mult):
         idx += 1
@@ -217,10 +223,7 @@ def sd2_unet_tensors(prefix: str = "model.diffusion_model.") -> dict:
     attention at ds 1, 2 and 4, a middle block, context 1024 (unet.hpp VERSION_SD2)."""
     mc, emb, context = 320, 1280, 1024
     channel_mult, attention_res, blocks = (1, 2, 4, 4), (1, 2, 4), 2
-    out: dict = {}
-    _linear(out, prefix + "time_embed.0", mc, emb)
-    _linear(out, prefix + "time_embed.2", emb, emb)
-    _conv(out, prefix + "input_blocks.0.0", 4, mc)
+    out = _unet_stem(prefix, mc, emb)
     chans, ch, idx, ds = [mc], mc, 0, 1
     for i, mult in enumerate(channel_mult):
         for _ in range(blocks):

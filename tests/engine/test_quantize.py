@@ -92,15 +92,17 @@ def test_quantize_from_the_cli_adds_a_smaller_model_that_loads_without_convertin
         once.close()
 
 
-def test_a_cancelled_quantization_leaves_nothing_and_the_original_untouched(tmp_path, sdxs):
-    model, _ = sdxs
+def test_a_cancelled_quantization_leaves_nothing_and_the_original_untouched(tmp_path,
+                                                                          architecture):
+    model = architecture[0]
     before = model.stat()
     target = tmp_path / "half-q4_0.gguf"
     seen = []
-    with pytest.raises(QuantizeCancelled):
-        quantize(model, target, "q4_0", progress=lambda done, total: seen.append(done),
-                 cancelled=lambda: bool(seen))
-    assert seen and not target.exists() and not target.with_name(target.name + ".part").exists()
+    with pytest.raises(QuantizeCancelled):  # stopped half way through the tensors
+        quantize(model, target, "q4_0", progress=lambda done, total: seen.append(
+            (done, total)), cancelled=lambda: bool(seen) and seen[-1][0] * 2 >= seen[-1][1])
+    assert seen and seen[-1][0] < seen[-1][1], "stopped before the end"
+    assert not target.exists() and not target.with_name(target.name + ".part").exists()
     assert list(tmp_path.iterdir()) == []
     after = model.stat()
     assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
