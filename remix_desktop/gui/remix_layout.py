@@ -262,11 +262,11 @@ class RemixPanelUi:
         self.seed_spin.setToolTip("The same seed and settings redraw the same picture")
         form.addRow("Ste&ps", self.steps_spin)
         form.addRow("See&d", self.seed_spin)
-        self.step_view = ImageView("", minimum=QSize(64, 64))
+        self.step_view = ImageView("", minimum=QSize(48, 48))
         self.step_view.setToolTip("The picture while the model draws it: a preview's quick "
                                   "look, or a low-resolution look at each sampling step")
-        self.step_view.setMaximumHeight(84)
-        self.step_view.setMaximumWidth(150)
+        self.step_view.setMaximumHeight(64)
+        self.step_view.setMaximumWidth(114)
         self.step_label = QLabel()
         self.step_label.setWordWrap(True)
         # shown above Generate while a diffusion run draws (see _build: always in view, not

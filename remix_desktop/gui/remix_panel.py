@@ -511,7 +511,9 @@ class RemixPanel(RemixPanelUi, QWidget):
                                       cancelled=control.cancelled, step_preview=step_preview,
                                       quick_look=quick_look, keep_quick=keeping)
             return OpChanges(previews=frozenset({video.id}),
-                             result=(token, video.id, [p.id for p in made]))
+                             result=(token, video.id, [p.id for p in made],
+                                     sum(1 for p in made if not p.timings),  # made before
+                                     keep_quick.is_set()))
 
         if style == DIFFUSION:
             if extra["image_model"] != ctx.library.setting("diffusion_model", ""):
@@ -647,11 +649,20 @@ class RemixPanel(RemixPanelUi, QWidget):
         self.step_box.hide()
 
     def _generated(self, result) -> None:
-        token, video_id, made = result  # the previews' views were told (run_op)
+        token, video_id, made, before, kept_quick = result  # the views were told (run_op)
         self._end_steps()
         if token == self._token and made:
             self.gallery.select(next(i for i in self.gallery.preview_ids() + made if i in made))
-            self._status(f"Made {len(made)} preview{'s' if len(made) != 1 else ''}.")
+            new = len(made) - before
+            text = (f"Made {new} preview{'s' if new != 1 else ''}" if new else
+                    "Nothing new to make")
+            if before:
+                text += (f"; {before} with the same caption, frame and settings "
+                         f"{'was' if before == 1 else 'were'} made before and "
+                         f"{'is' if before == 1 else 'are'} selected")
+            if kept_quick:
+                text += "; the quick look was kept and the full-size render stopped"
+            self._status(text + ".")
 
     def export_preview(self, preview_id: int, path, *, force: bool = False) -> Job:
         """Export a preview to `path` on a job (the dialog path is `gallery.export_selected`)."""

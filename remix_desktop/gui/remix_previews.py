@@ -64,11 +64,14 @@ def describe(preview: Preview, source: str | None = None) -> str:
     if p.get("style") == "diffusion" and p.get("diffusion_size"):
         steps = p.get("steps")
         drawn = (f"Drawn by {p.get('image_model', 'the diffusion model')} at "
-                 f"{p['diffusion_size']} px" + (f", {steps} step{'s' if steps != 1 else ''}"
-                                                if steps else ""))
-        if p["diffusion_size"] <= QUICK_SIZE:
-            drawn += " (a quick look)"
-        lines.insert(2, drawn)
+                 f"{p['diffusion_size']}\u00a0px"
+                 + (" (a quick look)" if p["diffusion_size"] <= QUICK_SIZE else "")
+                 + (f", {steps}\u00a0step{'s' if steps != 1 else ''}" if steps else ""))
+        settings = [f"prompt “{p['prompt']}”" if p.get("prompt") else "",
+                    f"strength {p['strength']}" if p.get("strength") is not None else "",
+                    f"seed {p['seed']}" if p.get("seed") is not None else ""]
+        said = ", ".join(x for x in settings if x)
+        lines[2:2] = [drawn, said[:1].upper() + said[1:]]
     if preview.face:
         lines.append("The frame shows a face: this remix uses a person's likeness.")
     return "\n".join(lines).replace(" × ", "\u00a0×\u00a0")  # "1080 × 1080" never split

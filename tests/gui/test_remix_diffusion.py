@@ -14,6 +14,7 @@ from remix_desktop.core.remix import PRESETS  # noqa: E402
 from remix_desktop.gui.jobs import JobState  # noqa: E402
 from tests.gui.test_remix_panel import (  # noqa: E402,F401 - fixtures
     TIMEOUT, allowed, coffee, finish)
+from remix_desktop.gui.remix_previews import describe  # noqa: E402
 from tests.sd_fixture import build_sdxs_fixture  # noqa: E402
 
 DIFFUSION_TIMEOUT = 120_000
@@ -92,6 +93,12 @@ def test_a_diffusion_remix_from_the_panel(qtbot, context, panel, allowed, sdxs, 
     assert shown[-1][2] == "Step 1 of 1"
     # ... and the noisy step is not left on show once the preview is made (issue 13)
     assert panel.step_box.isHidden() and panel.step_view.image() is None
+    again = panel.generate()  # the same caption, frame and settings: made before
+    finish(qtbot, context, again, timeout=DIFFUSION_TIMEOUT)
+    assert panel.preview_list.count() == 1
+    assert panel.status_label.text() == ("Nothing new to make; 1 with the same caption, frame "
+                                         "and settings was made before and is selected.")
+    assert "Prompt “comic book”, strength 0.5, seed 7" in describe(preview)
     # the model used is remembered as the chosen diffusion model (the CLI's default too)
     assert context.library.setting("diffusion_model") == model.name
     assert ModelStore(context.library).diffusion_choice() == model.name
@@ -133,6 +140,6 @@ def test_the_quick_look_shows_first_and_can_be_kept(qtbot, context, panel, allow
     [preview] = panel.context.remixer(context.library).previews(allowed.id)
     assert (preview.params["diffusion_size"], preview.params["steps"]) == (256, 1)
     assert panel.step_box.isHidden() and not panel.keep_quick_button.isVisible()
-    from remix_desktop.gui.remix_previews import describe
-
-    assert f"Drawn by {model.name} at 256 px, 1 step (a quick look)" in describe(preview)
+    assert panel.status_label.text() == ("Made 1 preview; the quick look was kept and the "
+                                         "full-size render stopped.")
+    assert f"Drawn by {model.name} at 256\u00a0px (a quick look), 1\u00a0step" in describe(preview)
