@@ -87,7 +87,6 @@ def one(spec: dict) -> dict:
     os.dup2(log, 1)
     os.dup2(log, 2)
     import stable_diffusion_cpp as sd_cpp
-    from PIL import Image
     from stable_diffusion_cpp import StableDiffusion
 
     size, steps = spec["size"], spec["steps"]
@@ -103,10 +102,9 @@ def one(spec: dict) -> dict:
     start = time.perf_counter()
     sd = StableDiffusion(**kwargs)
     load = time.perf_counter() - start
-    image = Image.new("RGB", (size, size))
-    for x in range(0, size, 4):
-        for y in range(0, size, 4):
-            image.putpixel((x, y), (x % 256, y % 256, 128))
+    from benchmarks.bench_diffusion import init_image
+
+    image = init_image(size)
     start = time.perf_counter()
     out = sd.generate_image(prompt=PROMPT, init_image=image, strength=STRENGTH,
                             sample_steps=steps, cfg_scale=1.0, seed=7, width=size,

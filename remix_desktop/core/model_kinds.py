@@ -45,10 +45,8 @@ class Family:
     turbo_steps: int = 1
     strength: float = 0.6  # how far from the frame when the creator does not say
     turbo_strength: float = 0.5
-    # the engine's settings for it, measured fastest on a 2-core CPU (README, "Diffusion
-    # settings"): flash attention in the UNet; the UNet's convolutions computed directly
-    flash_attn: bool = False
-    conv_direct: bool = False
+    flash_attn: bool = False  # the UNet's attention by flash attention (README, "Diffusion
+    # settings": measured fastest on a 2-core CPU)
 
     def defaults(self, model_id: str = "") -> tuple[int, float]:
         """Steps and cfg for a model of this family: distilled (turbo) models, and every

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 from .errors import UsageError
 
@@ -179,7 +178,7 @@ def check_fits(table: dict, family: str, model_name: str, *, weight_type: str = 
                        taesd_table=taesd_table)
     if smaller.weights < need.weights and smaller.total <= free:
         text += (f": quantize it to {SUGGESTED} (Models… > Quantize…, or 'remix-desktop "
-                 f"models quantize {Path(model_name).name} --type {SUGGESTED}') to need about "
+                 f"models quantize {model_name} --type {SUGGESTED}') to need about "
                  f"{gb(smaller.total)}")
     elif smaller.weights < need.weights:
         text += (f"; even quantized to {SUGGESTED} it would need about {gb(smaller.total)}: "

@@ -341,8 +341,6 @@ class Remixer:
         preview)` of each one made, `quick_look(i, png)` of each diffusion preview's quick
         look before its full render. Once `keep_quick()` is true, the preview being made and
         those after it keep their quick looks. A cancel stops before the next."""
-        from .errors import Cancelled
-
         previews = []
         n = len(requests)
         for i, request in enumerate(requests):

@@ -203,7 +203,6 @@ class EngineImages:
             raise ValueError("the remix request was not resolved before it reached the engine")
         buffer = io.BytesIO()
         image.convert("RGB").save(buffer, "PNG")
-        fast = model_family(family)  # the settings measured fastest for the family
 
         def relay(p: Progress) -> None:
             if progress:
@@ -217,7 +216,7 @@ class EngineImages:
                 buffer.getvalue(), request.prompt_text, request.negative_prompt,
                 request.strength, request.steps, request.cfg, request.sampler, request.seed,
                 image.width, image.height, self.n_threads, request.image_model or "",
-                fast.flash_attn, fast.conv_direct),
+                model_family(family).flash_attn),
             on_progress=relay, cancelled=cancelled)
         result = Image.open(io.BytesIO(done.result)).convert("RGB")
         return result, {k: v for k, v in done.timings.items() if k != "family"}

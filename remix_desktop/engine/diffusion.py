@@ -52,14 +52,11 @@ class DiffusionLoadError(RuntimeError):
 class DiffusionModel:
     def __init__(self, model_path: str | os.PathLike, *, taesd_path: str | os.PathLike | None
                  = None, n_threads: int | None = None, verbose: bool = False,
-                 weight_type: str = "default", flash_attn: bool = False,
-                 conv_direct: bool = False):
+                 weight_type: str = "default", flash_attn: bool = False):
         """`weight_type` ("q8_0", "q4_0"…): converted at every load (what `models quantize`
         does once); "default" keeps the file's own types. `flash_attn`: the UNet's attention
-        by flash attention (less memory, a little faster on a CPU); `conv_direct`: the
-        UNet's convolutions computed directly, not through im2col (the family's defaults,
-        model_kinds.Family, say which are faster; benchmarks/bench_diffusion_settings.py
-        measures them)."""
+        by flash attention (faster on a CPU at the same memory: model_kinds.Family says
+        where it is on, benchmarks/bench_diffusion.py --settings measures it)."""
         import stable_diffusion_cpp as sd_cpp
         from stable_diffusion_cpp import StableDiffusion
 
@@ -76,7 +73,6 @@ class DiffusionModel:
             verbose=verbose,
             wtype=weight_type,
             diffusion_flash_attn=flash_attn,
-            diffusion_conv_direct=conv_direct,
         )
         internal = self.sd._model
         if not internal.model:  # a NULL ctypes pointer: the wrapper does not notice

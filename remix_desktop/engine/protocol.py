@@ -71,5 +71,4 @@ class Img2ImgJob:
     height: int = 512
     n_threads: int = 0  # 0: all cores
     model_id: str = ""  # the model's id in the app (what a refusal names)
-    flash_attn: bool = False  # the family's fast settings (model_kinds.Family)
-    conv_direct: bool = False
+    flash_attn: bool = False  # the family's setting (model_kinds.Family)

@@ -18,6 +18,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from ..core.captions import generate_captions
+from ..core.errors import UsageError
 from .protocol import CaptionJob, Done, Failed, Img2ImgJob, Progress, Shutdown
 
 
@@ -145,8 +146,7 @@ class Worker:
         file that is not a usable model is refused before stable-diffusion.cpp sees it."""
         from ..core.model_memory import check_fits, work_bytes
 
-        key = (job.model_path, job.taesd_path or None, job.n_threads, job.flash_attn,
-               job.conv_direct)
+        key = (job.model_path, job.taesd_path or None, job.n_threads, job.flash_attn)
         if key in self.image_models:
             model, family = self.image_models[key]
             # loaded: only a larger picture than before needs more (its work memory)
@@ -183,8 +183,7 @@ class Worker:
         self.image_work = work_bytes(job.width, job.height, bool(job.taesd_path))
         self.conn.send(Progress(job.job_id, 0, 1, "loading the image model"))
         model = DiffusionModel(job.model_path, taesd_path=job.taesd_path or None,
-                               n_threads=job.n_threads or None, flash_attn=job.flash_attn,
-                               conv_direct=job.conv_direct)
+                               n_threads=job.n_threads or None, flash_attn=job.flash_attn)
         self.image_models[key] = (model, info.family)
         return model, info.family, True
 
@@ -265,9 +264,7 @@ def caption_backend(name: str):
 
 
 def _sentence(exc: Exception) -> str:
-    from ..core.model_memory import NotEnoughMemory
-
-    if isinstance(exc, NotEnoughMemory):
-        return str(exc)  # already the creator's sentence
+    if isinstance(exc, UsageError):
+        return str(exc)  # already the creator's sentence (a refusal for lack of memory…)
     text = str(exc).strip().rstrip(".") or type(exc).__name__
     return f"The engine could not finish the job: {text}"

@@ -502,14 +502,9 @@ class RemixPanel(RemixPanelUi, QWidget):
             requests = remixer.plan(video.id, captions, [at], style=style, layout=layout,
                                     size=size, caption_model=model, **extra)
 
-            def keeping() -> bool:
-                if keep_quick.is_set() and not control.cancelled():
-                    ctx.diffusion_engine.cancel()  # the full render stops mid-step
-                return keep_quick.is_set()
-
             made = remixer.render_all(requests, progress=lambda p: relay(control, p),
                                       cancelled=control.cancelled, step_preview=step_preview,
-                                      quick_look=quick_look, keep_quick=keeping)
+                                      quick_look=quick_look, keep_quick=keep_quick.is_set)
             return OpChanges(previews=frozenset({video.id}),
                              result=(token, video.id, [p.id for p in made],
                                      sum(1 for p in made if not p.timings),  # made before

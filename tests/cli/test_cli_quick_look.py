@@ -6,6 +6,7 @@ model needs is told so before anything loads, with what would fit."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -14,18 +15,17 @@ from remix_desktop.core.model_headers import inspect_model
 from remix_desktop.core.model_memory import estimate, gb
 from remix_desktop.core.remix import work_size
 from tests.cli.test_cli import cli
-from tests.sd_fixture import build_sdxs_fixture
+from tests.cli.test_cli_diffusion import diffusion_home  # noqa: F401 - the shared home
 
 
 @pytest.fixture(scope="module")
-def sdxs_home(tmp_path_factory, clip_dir):
-    home = tmp_path_factory.mktemp("quick-home")
-    model, taesd = build_sdxs_fixture(tmp_path_factory.mktemp("sdxs-quick"))
-    assert cli(home, "import", str(clip_dir / "h264.mp4")).returncode == 0
-    assert cli(home, "permission", "allow", "1").returncode == 0
-    assert cli(home, "models", "add", str(model)).returncode == 0
-    assert cli(home, "models", "add", str(taesd)).returncode == 0
-    return home, model, taesd
+def sdxs_home(diffusion_home):
+    """The CLI diffusion tests' home (a clip, allowed; the SDXS fixture and its TAESD), with
+    the files' paths."""
+    home, model_id = diffusion_home
+    listed = json.loads(cli(home, "models", "list", "--json").stdout)
+    taesd = next(m["path"] for m in listed if m["kind"] == "taesd" and m["path"])
+    return home, next(Path(m["path"]) for m in listed if m["id"] == model_id), Path(taesd)
 
 
 def _params(home, preview_id):
