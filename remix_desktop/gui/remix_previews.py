@@ -42,9 +42,11 @@ CAPTION_SOURCES = {  # who wrote a preview's caption, as the caption list marks 
     "own": "your own caption"}
 
 
-def describe(preview: Preview, source: str | None = None) -> str:
+def describe(preview: Preview, source: str | None = None, *, full: bool = True) -> str:
     """The parameters of a preview in words (its tooltip and detail); `source` is who wrote
-    its caption ("model", "template", "own") when the caption list knows."""
+    its caption ("model", "template", "own") when the caption list knows. `full=False` (the
+    detail beside the picture, where lines are few): a diffusion preview's model, size,
+    steps, prompt, strength and seed on one line, without the model's file name."""
     p = preview.params
     seed = p.get("caption_seed")
     made = preview.created_at
@@ -65,13 +67,17 @@ def describe(preview: Preview, source: str | None = None) -> str:
         steps = p.get("steps")
         drawn = (f"Drawn by {p.get('image_model', 'the diffusion model')} at "
                  f"{p['diffusion_size']}\u00a0px"
-                 + (" (a quick look)" if p["diffusion_size"] <= QUICK_SIZE else "")
+                 + (" (a quick look)" if p["diffusion_size"] == QUICK_SIZE else "")
                  + (f", {steps}\u00a0step{'s' if steps != 1 else ''}" if steps else ""))
         settings = [f"prompt “{p['prompt']}”" if p.get("prompt") else "",
                     f"strength {p['strength']}" if p.get("strength") is not None else "",
                     f"seed {p['seed']}" if p.get("seed") is not None else ""]
         said = ", ".join(x for x in settings if x)
-        lines[2:2] = [drawn, said[:1].upper() + said[1:]]
+        if full:
+            lines[2:2] = [drawn, said[:1].upper() + said[1:]]
+        else:
+            at = drawn.split(" at ", 1)[1]
+            lines.insert(2, f"At {at}, {said}" if said else f"At {at}")
     if preview.face:
         lines.append("The frame shows a face: this remix uses a person's likeness.")
     return "\n".join(lines).replace(" × ", "\u00a0×\u00a0")  # "1080 × 1080" never split
@@ -238,7 +244,8 @@ class PreviewGallery(QWidget):
             self.selectionChanged.emit(None)
             return
         self.detail.set_placeholder("Loading the preview…")
-        self.detail_label.setText(describe(preview, self.sources.get(preview.caption)))
+        self.detail_label.setText(describe(preview, self.sources.get(preview.caption),
+                                           full=False))
         path, preview_id = str(preview.path), preview.id
         self._detail_job = self.context.jobs.run(
             "preview image", lambda control: (preview_id, load_scaled(path, DETAIL_SIDE)),

@@ -99,6 +99,8 @@ def test_a_diffusion_remix_from_the_panel(qtbot, context, panel, allowed, sdxs, 
     assert panel.status_label.text() == ("Nothing new to make; 1 with the same caption, frame "
                                          "and settings was made before and is selected.")
     assert "Prompt “comic book”, strength 0.5, seed 7" in describe(preview)
+    assert ("At 64\u00a0px, 1\u00a0step, prompt “comic book”, strength 0.5, seed 7"
+            in describe(preview, full=False)), "the detail beside the picture: one line"
     # the model used is remembered as the chosen diffusion model (the CLI's default too)
     assert context.library.setting("diffusion_model") == model.name
     assert ModelStore(context.library).diffusion_choice() == model.name
