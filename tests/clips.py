@@ -19,9 +19,11 @@ def ffmpeg(*args: str) -> None:
 def make_clip(path: Path, *, codec: str = "libx264", size: str = "320x180", seconds: float = 2,
               rate: int = 25, source: str = "testsrc2", extra: tuple[str, ...] = (),
               pre: tuple[str, ...] = ()) -> Path:
-    """A real encoded clip of a synthetic test pattern."""
+    """A real encoded clip of a synthetic test pattern (`source`: a lavfi source, with its
+    own options after '=' if any)."""
     pix = ("-pix_fmt", "yuv420p") if codec in ("libx264", "libvpx-vp9", "mpeg4") else ()
-    ffmpeg(*pre, "-f", "lavfi", "-i", f"{source}=size={size}:rate={rate}", "-t", str(seconds),
+    spec = f"{source}{':' if '=' in source else '='}size={size}:rate={rate}"
+    ffmpeg(*pre, "-f", "lavfi", "-i", spec, "-t", str(seconds),
            "-c:v", codec, *pix, *extra, str(path))
     return path
 

@@ -44,21 +44,23 @@ def library(home):
 
 @pytest.fixture(scope="session")
 def clip_dir(tmp_path_factory) -> Path:
-    """A folder of real, good clips of every kind the app supports."""
+    """A folder of real, good clips of every kind the app supports, each of other pictures
+    (the same pictures in two files are copies of one video)."""
     root = tmp_path_factory.mktemp("clips")
     make.make_clip(root / "h264.mp4", extra=(
         "-movflags", "+faststart", "-metadata", "title=First morning coffee",
         "-metadata", "comment=The first sip of the day", "-metadata", "keywords=coffee,morning"))
-    make.make_clip(root / "vp9.webm", codec="libvpx-vp9",
+    make.make_clip(root / "vp9.webm", codec="libvpx-vp9", source="mandelbrot",
                    extra=("-deadline", "realtime", "-cpu-used", "8", "-b:v", "200k"))
-    make.make_clip(root / "mpeg4.avi", codec="mpeg4")
-    make.make_clip(root / "clip.mov", size="256x144", seconds=1, rate=30)
-    landscape = make.make_clip(root / "phone-src.mp4", seconds=1)
+    make.make_clip(root / "mpeg4.avi", codec="mpeg4", source="testsrc")
+    make.make_clip(root / "clip.mov", size="256x144", seconds=1, rate=30, source="smptehdbars")
+    landscape = make.make_clip(root / "phone-src.mp4", seconds=1, source="rgbtestsrc")
     make.rotate_tag(landscape, root / "phone.mp4", -90)
     landscape.unlink()
     make.make_opencv_clip(root / "opencv.mp4")
     (root / "My Clips é").mkdir()
-    make.make_clip(root / "My Clips é" / "Café ☕ morning 🎬.mkv", seconds=1)
+    make.make_clip(root / "My Clips é" / "Café ☕ morning 🎬.mkv", seconds=1,
+                   source="life=mold=10:seed=7")
     return root
 
 

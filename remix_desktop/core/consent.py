@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 from . import audit, previews
 from .errors import RemixNotAllowed, UndoConflict, UsageError, VideoFileProblem
 from .consent_rule import (FACTS_KEY_SQL, FACTS_SQL, ConsentState, Reason,  # noqa: F401
-                           Verdict, VideoFacts, facts_by_id, facts_of, facts_sql, verdict)
+                           Verdict, VideoFacts, facts_by_id, facts_sql, verdict)
 from .library import PERMISSIONS, SETTING_DEFAULTS, Library, Video
 from .video_files import (FileState, fingerprint, problem_sentence, quick_state, quick_states,
                           verify)
@@ -54,9 +54,29 @@ class Consent:
     def state(self) -> ConsentState:
         return self._read_state(self.library.conn)
 
-    def verdict(self, video: Video, state: ConsentState | None = None) -> Verdict:
-        """Whether `video` may be remixed now, and why (the consent rule)."""
-        return verdict(facts_of(video), state or self.state())
+    def verdict(self, video: Video | int, state: ConsentState | None = None) -> Verdict:
+        """Whether `video` (or the video of that id) may be remixed now, and why."""
+        return verdict(self.facts_of(video), state or self.state())
+
+    def facts_of(self, video: Video | int) -> VideoFacts:
+        """What the consent rule knows of one video now."""
+        video_id = video if isinstance(video, int) else video.id
+        row = self.library.conn.execute(f"SELECT {FACTS_SQL} FROM videos WHERE id = ?",
+                                        (video_id,)).fetchone()
+        if row is None:
+            raise UsageError(f"There is no video with id {video_id} in the library")
+        return VideoFacts._make(row)
+
+    def explain(self, video: Video, said: Verdict) -> str:
+        """The verdict's reason for this video in words: a copy names the video it copies
+        ("it is a copy of 'morning espresso', which you denied")."""
+        if said.reason is Reason.COPY_OF_DENIED and video.copy_of is not None:
+            try:
+                original = self.library.video(video.copy_of)
+            except UsageError:
+                return said.sentence
+            return f"it is a copy of '{original.title or original.name}', which you denied"
+        return said.sentence
 
     def facts(self) -> dict[int, VideoFacts]:
         """What the consent rule knows of every video (id -> facts), in one query."""
@@ -98,11 +118,13 @@ class Consent:
                 allowed += n
         return {"videos": total, "allowed": allowed, "denied": total - allowed}
 
-    def affected_by(self, *, optout: bool | None = None, default: str | None = None) -> int:
+    def affected_by(self, *, optout: bool | None = None, default: str | None = None,
+                    likeness: bool | None = None) -> int:
         """How many videos would change their effective permission (for a confirmation)."""
         before = self.state()
         after = ConsentState(default or before.default,
-                             before.optout if optout is None else optout)
+                             before.optout if optout is None else optout,
+                             before.likeness if likeness is None else likeness)
         return self._effective_changes(self.library.conn, before, after)
 
     # -- the gate --------------------------------------------------------------------------
@@ -115,9 +137,11 @@ class Consent:
         with self.library.read():
             video = self.library.video(video_id)
             state = self.state()
-        said = verdict(facts_of(video), state)
+            said = verdict(self.facts_of(video), state)
+        if said.reason is Reason.FACE_UNCHECKED:  # look now, then decide
+            said = self._look_now(video)
         if not said.allowed:
-            raise RemixNotAllowed(video_id, said.sentence)
+            raise RemixNotAllowed(video_id, self.explain(video, said))
         check = verify(video.path, video.fingerprint, video.size)
         if check.state is FileState.CHANGED:
             other = self._video_holding(video.path)
@@ -130,6 +154,28 @@ class Consent:
             raise VideoFileProblem(video_id, check.state.value,
                                    problem_sentence(video, check.state))
         return Clearance(video, said.sentence)
+
+    def _look_now(self, video: Video) -> Verdict:
+        """Look at a video not yet looked at for faces (the gate's turn came before the
+        background look's), record it, and give the verdict with what was found. Its file is
+        checked first: a swapped file is not looked at in the video's name."""
+        from . import video_checks
+        from .copies import CopyIndex
+        from .media import MediaError
+
+        check = verify(video.path, video.fingerprint, video.size)
+        if not check.ok:
+            raise VideoFileProblem(video.id, check.state.value,
+                                   problem_sentence(video, check.state))
+        try:
+            seen = video_checks.look(video.path, video.duration_s)
+        except MediaError as exc:
+            raise VideoFileProblem(video.id, "unreadable", (
+                f"Video {video.id} ({video.name}) could not be looked at for faces "
+                f"({exc.reason}), so it is not remixed")) from None
+        with self.library.write() as conn:
+            video_checks.record(conn, video.id, seen, CopyIndex(conn))
+            return verdict(self.facts_of(video), self._read_state(conn))
 
     def file_state(self, video: Video) -> FileState:
         """The state of a video's file from `stat` (and, where another video shares its path,
@@ -233,13 +279,44 @@ class Consent:
         """The permission of videos left on `default` (and of every newly imported video)."""
         _check_permission(permission, ("allow", "deny"))
         return self._set_switch("default", "default_permission", permission,
-                                lambda s: ConsentState(permission, s.optout))
+                                lambda s: replace(s, default=permission))
 
     def set_optout(self, on: bool) -> Change:
         """The bulk opt-out: on denies every video; off brings each video's own choice back."""
         value = "on" if on else "off"
         return self._set_switch("optout", "optout", value,
-                                lambda s: ConsentState(s.default, on))
+                                lambda s: replace(s, optout=on))
+
+    def set_likeness(self, on: bool) -> Change:
+        """The likeness rule: on, a video that shows a face is remixed only when the creator
+        allowed it one by one; off, it follows the library default like any other."""
+        value = "on" if on else "off"
+        return self._set_switch("likeness", "likeness", value,
+                                lambda s: replace(s, likeness=on))
+
+    def unlink_copy(self, video_id: int) -> Change:
+        """The creator says a video is not a copy of the one it was linked to: the link goes
+        (and is never made again for that pair), as an undoable change with its audit row."""
+        video = self.library.video(video_id)
+        if video.copy_of is None:
+            raise UsageError(f"Video {video_id} ({video.name}) is not linked as a copy")
+
+        def mutate(conn: sqlite3.Connection) -> Change:
+            row = conn.execute("SELECT copy_of FROM videos WHERE id = ?", (video_id,)).fetchone()
+            if row is None or row[0] is None:
+                return Change(None, 0, f"video {video_id} is not linked as a copy")
+            original = row[0]
+            audit_id = audit.record(conn, action="unlink-copy", scope=f"video {video_id}",
+                                    old=f"copy of video {original}", new="not a copy",
+                                    count=1, undoable=True)
+            conn.execute("INSERT INTO audit_changes(audit_id, video_id, old) VALUES (?, ?, ?)",
+                         (audit_id, video_id, str(original)))
+            conn.execute("UPDATE videos SET copy_of = NULL, not_copy_of = ? WHERE id = ?",
+                         (original, video_id))
+            return Change(audit_id, 1, f"video {video_id}: no longer a copy of video "
+                          f"{original}")
+
+        return self._change(mutate)
 
     def next_undo(self) -> audit.AuditEntry | None:
         """The change `undo()` would undo now, or None (to label and enable an Undo button)."""
@@ -285,19 +362,30 @@ class Consent:
                 count = conn.execute(
                     "UPDATE videos SET permission = c.old FROM audit_changes c "
                     "WHERE c.audit_id = ? AND c.video_id = videos.id", (target,)).rowcount
+            elif action == "unlink-copy":
+                count = conn.execute(
+                    "UPDATE videos SET copy_of = CAST(c.old AS INTEGER), not_copy_of = NULL "
+                    "FROM audit_changes c WHERE c.audit_id = ? AND c.video_id = videos.id "
+                    "AND EXISTS (SELECT 1 FROM videos o WHERE o.id = CAST(c.old AS INTEGER))",
+                    (target,)).rowcount
             elif action == "default":
                 Library.put_setting(conn, "default_permission", old)
-                count = self._effective_changes(conn, before, ConsentState(old, before.optout))
+                count = self._effective_changes(conn, before, replace(before, default=old))
+            elif action == "likeness":
+                Library.put_setting(conn, "likeness", "1" if old == "on" else "0")
+                count = self._effective_changes(conn, before,
+                                                replace(before, likeness=old == "on"))
             else:  # optout
                 Library.put_setting(conn, "optout", "1" if old == "on" else "0")
                 count = self._effective_changes(conn, before,
-                                                ConsentState(before.default, old == "on"))
+                                                replace(before, optout=old == "on"))
             undo_id = audit.record(conn, action="undo", scope=f"#{target} {action} {scope}",
                                    old=new, new=old, count=count, undo_of=target)
             conn.execute("UPDATE audit SET undone_by = ? WHERE id = ?", (undo_id, target))
             return Change(undo_id, count, f"undid #{target} {action} {scope}: {new} -> {old}",
                           previews_not_restored=gone,
-                          per_video=action in ("permission", "permissions-import"))
+                          per_video=action in ("permission", "permissions-import",
+                                               "unlink-copy"))
 
         return self._change(mutate)
 
@@ -307,7 +395,8 @@ class Consent:
                     next_state: Callable[[ConsentState], ConsentState]) -> Change:
         def mutate(conn: sqlite3.Connection) -> Change:
             before = self._read_state(conn)
-            old = before.default if action == "default" else ("on" if before.optout else "off")
+            old = (before.default if action == "default" else
+                   "on" if getattr(before, action) else "off")
             if old == value:
                 return Change(None, 0, f"{action} is already {value}")
             count = self._effective_changes(conn, before, next_state(before))
@@ -332,14 +421,16 @@ class Consent:
         return change
 
     def previews_lost(self, *, selection=None, permission: str | None = None,
-                      optout: bool | None = None, default: str | None = None) -> int:
+                      optout: bool | None = None, default: str | None = None,
+                      likeness: bool | None = None) -> int:
         """How many remix previews a change would delete (for its confirmation): those of
         videos the change leaves denied. `selection` (ids, or ALL) with `permission` is a
         permission change; `optout` or `default` a change of the library's state."""
         with self.library.read() as conn:
             state = self._read_state(conn)
             after = ConsentState(default or state.default,
-                                 state.optout if optout is None else optout)
+                                 state.optout if optout is None else optout,
+                                 state.likeness if likeness is None else likeness)
             rows = previews.counts_by_video(conn, facts_sql("v."))
             if not rows:
                 return 0  # no previews at all: nothing to look up (a selection of 100,000)
@@ -349,7 +440,7 @@ class Consent:
                 video_id, facts, n = row[0], VideoFacts._make(row[1:-1]), row[-1]
                 if permission is not None and (ids is None or video_id in ids):
                     facts = facts._replace(own=permission)
-                if not verdict(facts, after).allowed:
+                if verdict(facts, after).removes_previews:
                     lost += n
             return lost
 
@@ -360,6 +451,8 @@ class Consent:
             return self.previews_lost(optout=entry.old == "on")
         if entry.action == "default":
             return self.previews_lost(default=entry.old)
+        if entry.action == "likeness":
+            return self.previews_lost(likeness=entry.old == "on")
         if entry.action not in ("permission", "permissions-import"):
             return 0
         with self.library.read() as conn:
@@ -369,21 +462,22 @@ class Consent:
                 "JOIN videos v ON v.id = c.video_id JOIN previews p ON p.video_id = c.video_id "
                 "WHERE c.audit_id = ? GROUP BY c.video_id", (entry.id,)).fetchall()
         # each video back at its old own permission, its other facts as they are now
-        return sum(row[-1] for row in rows if not verdict(
-            VideoFacts._make(row[1:-1])._replace(own=row[0]), state).allowed)
+        return sum(row[-1] for row in rows if verdict(
+            VideoFacts._make(row[1:-1])._replace(own=row[0]), state).removes_previews)
 
     def _drop_denied_previews(self, conn: sqlite3.Connection) -> list[str]:
         state = self._read_state(conn)
         denied = [row[0] for row in previews.counts_by_video(conn, facts_sql("v."))
-                  if not verdict(VideoFacts._make(row[1:-1]), state).allowed]
+                  if verdict(VideoFacts._make(row[1:-1]), state).removes_previews]
         return previews.drop_for_videos(conn, denied)
 
     @staticmethod
     def _read_state(conn: sqlite3.Connection) -> ConsentState:
         values = dict(SETTING_DEFAULTS)
         values.update(conn.execute("SELECT key, value FROM settings WHERE key IN "
-                                   "('default_permission', 'optout')").fetchall())
-        return ConsentState(values["default_permission"], values["optout"] == "1")
+                                   "('default_permission', 'optout', 'likeness')").fetchall())
+        return ConsentState(values["default_permission"], values["optout"] == "1",
+                            values["likeness"] == "1")
 
     @staticmethod
     def _fact_counts(conn: sqlite3.Connection) -> dict[VideoFacts, int]:

@@ -17,6 +17,7 @@ CASCADE_NAME = "haarcascade_frontalface_default.xml"
 CASCADE_ENV = "REMIX_DESKTOP_FACE_CASCADE"  # a path to the cascade file, if installed elsewhere
 _SYSTEM_CASCADE_DIRS = ("/usr/share/opencv4/haarcascades", "/usr/local/share/opencv4/haarcascades")
 DETECT_SIDE = 320  # faces are looked for at this longest side, in pixels
+MIN_NEIGHBOURS = 5  # overlapping detections a face needs
 
 _CASCADE_LOCK = threading.Lock()
 
@@ -51,10 +52,13 @@ def detect_faces(pixels: np.ndarray) -> list[tuple[int, int, int, int]]:
     classifier, _ = _face_cascade()
     if classifier is None:
         return []
-    grey = cv2.equalizeHist(_small_grey(pixels))  # a small grey picture: fast enough
+    # a small grey picture (fast enough), its contrast evened out tile by tile: a global
+    # histogram equalization made the compression noise round a bright shape on black pass
+    # for a face, which this does not (and a dim face is still found)
+    grey = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(_small_grey(pixels))
     scale = grey.shape[0] / pixels.shape[0]
     with _CASCADE_LOCK:  # one classifier, shared by every thread
-        found = classifier.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=5,
+        found = classifier.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=MIN_NEIGHBOURS,
                                             minSize=(24, 24))
     boxes = [tuple(round(v / scale) for v in box) for box in np.asarray(found).reshape(-1, 4)]
     return sorted(boxes, key=lambda b: (-b[2] * b[3], b[0], b[1]))  # type: ignore[misc]

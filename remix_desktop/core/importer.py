@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Generator, Iterable
 
-from . import audit, sweep
+from . import audit, sweep, video_checks
+from .copies import CopyIndex
 from .errors import Rejection, RemixDesktopError
 from .library import Library, NewVideo, Video
 from .media import VIDEO_EXTENSIONS, MediaError, fingerprint, probe
@@ -31,6 +32,10 @@ class ImportReport:
     rejected: list[Rejection] = field(default_factory=list)
     cancelled: bool = False
     audit_id: int | None = None  # this import's audit row, once a video was added
+    # new videos found to be copies of videos in the library: (copy, original)
+    copies: list[tuple[Video, Video]] = field(default_factory=list)
+    faces: int = 0  # of the new videos, how many show a face
+    index: CopyIndex | None = field(default=None, repr=False)  # the library's fingerprints
 
 
 @dataclass(frozen=True)
@@ -209,16 +214,31 @@ def _import_one(library: Library, path: Path, report: ImportReport) -> tuple[str
         except BaseException:
             sweep.unlink(pending)
             raise
+        try:  # its faces and fingerprint, which consent needs before it can be remixed
+            seen = video_checks.look(path, meta.duration_s)
+        except MediaError:  # damaged past its first frames: left to be looked at again
+            seen = None
+        except BaseException:
+            sweep.unlink(pending)
+            raise
+        share, samples, faces_at = (video_checks.face_values(seen) if seen is not None
+                                    else (None, 0, "[]"))
         video = NewVideo(
             path=key, fingerprint=fp, size=info.st_size, mtime=info.st_mtime,
             duration_s=meta.duration_s, fps=meta.fps, width=meta.width, height=meta.height,
             rotation=meta.rotation, codec=meta.codec, title=meta.title,
             description=meta.description, tags=meta.tags, thumbnail=thumb_name,
+            face_share=share, face_samples=samples, faces_at=faces_at,
         )
+        if report.index is None:
+            with library.read() as conn:
+                report.index = CopyIndex(conn)
         renamed = False
         try:
             with library.write() as conn:
                 video_id = Library.insert_video(conn, video)
+                original = (video_checks.record(conn, video_id, seen, report.index)
+                            if seen is not None else None)
                 audit_id = _audit(conn, report, new=1)
                 if pending.exists():
                     os.replace(pending, library.home.thumbnails / thumb_name)
@@ -234,7 +254,14 @@ def _import_one(library: Library, path: Path, report: ImportReport) -> tuple[str
             raise
         report.audit_id = audit_id
         report.imported.append(library.video(video_id))
+        if seen is not None:
+            report.index.add(video_id, seen.fingerprint.kept)
+            report.faces += seen.shows_face
         detail = f"video {video_id}"
+        if original is not None:
+            first = library.video(original)
+            report.copies.append((report.imported[-1], first))
+            detail += f"; a copy of video {first.id} ({first.title or first.name})"
         if replaced:
             detail += _replaced_note(replaced, report, key)
         return "imported", detail

@@ -200,6 +200,23 @@ MIGRATIONS: list[str] = [
     ALTER TABLE models ADD COLUMN derived_from TEXT;
     ALTER TABLE models ADD COLUMN weight_type TEXT;
     """,
+    # 14: what consent knows of a video's pictures (core.video_checks): the share of the
+    # frames looked at that showed a face (NULL: not looked at yet), how many were looked at
+    # and when the faces were; the video it is a copy of (core.copies) and the one the creator
+    # said it is not a copy of; and each video's perceptual fingerprint.
+    """
+    ALTER TABLE videos ADD COLUMN face_share REAL;
+    ALTER TABLE videos ADD COLUMN face_samples INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE videos ADD COLUMN faces_at TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE videos ADD COLUMN copy_of INTEGER REFERENCES videos(id) ON DELETE SET NULL;
+    ALTER TABLE videos ADD COLUMN not_copy_of INTEGER;
+    CREATE INDEX videos_by_copy ON videos(copy_of);
+    CREATE TABLE frame_hashes (
+        video_id INTEGER PRIMARY KEY REFERENCES videos(id) ON DELETE CASCADE,
+        step_s REAL NOT NULL,
+        hashes BLOB NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -226,6 +243,11 @@ class Video(NamedTuple):
     thumbnail: str | None
     permission: str
     added_at: str
+    face_share: float | None  # None: its frames were not looked at for faces yet
+    face_samples: int
+    faces_at: str  # JSON: the times of the frames looked at that showed a face
+    copy_of: int | None  # the video it is a copy of (core.copies)
+    not_copy_of: int | None  # the video the creator said it is not a copy of
 
     @property
     def name(self) -> str:
@@ -241,8 +263,9 @@ class Video(NamedTuple):
 
 VIDEO_COLUMNS = ", ".join(Video._fields)
 _TAGS = Video._fields.index("tags")
-_SET_BY_LIBRARY = ("id", "permission", "added_at")  # not an import's to say
-_NEW_DEFAULTS = {"title": "", "description": "", "tags": (), "thumbnail": None}
+_SET_BY_LIBRARY = ("id", "permission", "added_at", "copy_of", "not_copy_of")  # not an import's
+_NEW_DEFAULTS = {"title": "", "description": "", "tags": (), "thumbnail": None,
+                 "face_share": None, "face_samples": 0, "faces_at": "[]"}
 
 NewVideo = dataclasses.make_dataclass(
     "NewVideo",

@@ -89,6 +89,10 @@ SETTINGS = (
             choices=(("deny", "Deny (recommended)"), ("allow", "Allow")), consent=True),
     Setting("optout", bool, False, consent=True,
             help="The bulk opt-out: on denies every video (the switch in the window)"),
+    Setting("likeness", bool, True, "Videos that show a face may be remixed only when I allow "
+            "them one by one", "A video in which faces were found, left on Default, is not "
+            "remixed whatever the library default says; allowing it yourself still allows it. "
+            "The change is audited.", consent=True),
     Setting("data_mining", str, DMI_PROHIBITED_AIMLTRAINING, "Data mining in exports",
             "The PLUS data-mining statement written into the metadata of every exported "
             "remix", choices=DATA_MINING_CHOICES, open=True),

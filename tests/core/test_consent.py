@@ -28,32 +28,54 @@ def add_videos(library: Library, n: int, *, real: bool = False) -> list[int]:
             file.write_bytes(b"clip %d " % i * (100 + i))
             path, fp, size = str(file), fingerprint(file), file.stat().st_size
         rows.append(NewVideo(path=path, fingerprint=fp, size=size, mtime=0.0, duration_s=3.0,
-                             fps=30.0, width=1920, height=1080, rotation=0, codec="h264"))
+                             fps=30.0, width=1920, height=1080, rotation=0, codec="h264",
+                             face_share=0.0, face_samples=12))  # looked at: no face
     with library.write() as conn:
         return [Library.insert_video(conn, row) for row in rows]
 
 
-@pytest.mark.parametrize("own, default, optout, expected", [
-    ("allow", "deny", True, "deny"),
-    ("allow", "allow", True, "deny"),
-    ("default", "allow", True, "deny"),
-    ("allow", "deny", False, "allow"),
-    ("deny", "allow", False, "deny"),
-    ("default", "allow", False, "allow"),
-    ("default", "deny", False, "deny"),
-])
-def test_effective_permission_order(own, default, optout, expected):
-    said = verdict(VideoFacts(own), ConsentState(default, optout))
-    assert said.permission == expected
+def expected_verdict(own, default, optout, likeness, face, original):
+    """The rule as the creator reads it, written out for one combination."""
+    if optout:
+        return "deny", Reason.OPTED_OUT
+    if own != "default":
+        return own, Reason.OWN_ALLOW if own == "allow" else Reason.OWN_DENY
+    if original == "deny":
+        return "deny", Reason.COPY_OF_DENIED
+    if likeness and face == "face":
+        return "deny", Reason.SHOWS_FACE
+    if likeness and face == "?" and default == "allow":
+        return "deny", Reason.FACE_UNCHECKED
+    return default, Reason.DEFAULT_ALLOW if default == "allow" else Reason.DEFAULT_DENY
+
+
+COMBINATIONS = [
+    (own, default, optout, likeness, face, original)
+    for own in ("allow", "deny", "default") for default in ("allow", "deny")
+    for optout in (False, True) for likeness in (True, False) for face in ("face", "", "?")
+    for original in ("", "allow", "deny", "default")]
+
+
+@pytest.mark.parametrize("own, default, optout, likeness, face, original", COMBINATIONS)
+def test_the_rule_over_every_combination(own, default, optout, likeness, face, original):
+    facts = VideoFacts(own, face, "7" if original else "", original)
+    said = verdict(facts, ConsentState(default, optout, likeness))
+    assert (said.permission, said.reason) == expected_verdict(own, default, optout, likeness,
+                                                              face, original)
     assert said.sentence
-    assert isinstance(said.reason, Reason)
+    # a face or a denied original never turns a "no" into a "yes", and an own allow wins
+    # over both unless the whole library is opted out
+    plain = verdict(VideoFacts(own, "", "", ""), ConsentState(default, optout, likeness))
+    assert not said.allowed or plain.allowed
+    if own == "allow":
+        assert said.allowed == (not optout)
 
 
 def test_every_reason_is_said_and_the_rule_reaches_each():
     assert set(SENTENCES) == set(Reason)
-    reached = {verdict(VideoFacts(own), ConsentState(default, optout)).reason
-               for own in ("allow", "deny", "default") for default in ("allow", "deny")
-               for optout in (False, True)}
+    reached = {verdict(VideoFacts(own, face, "7" if original else "", original),
+                       ConsentState(default, optout, likeness)).reason
+               for own, default, optout, likeness, face, original in COMBINATIONS}
     assert reached == set(Reason)
 
 

@@ -34,7 +34,7 @@ class ConsentMachine(RuleBasedStateMachine):
             with open(path, "wb") as fh:
                 fh.write(b"video %d" % i)
             rows.append(NewVideo(path, fingerprint(path), os.path.getsize(path), 0, 1, 30, 64,
-                                 64, 0, "h264"))
+                                 64, 0, "h264", face_share=0.0, face_samples=12))
         with self.library.write() as conn:
             self.ids = [Library.insert_video(conn, row) for row in rows]
         self.own = {i: "default" for i in self.ids}

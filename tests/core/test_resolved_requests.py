@@ -125,7 +125,8 @@ def test_library_writes_only_declared_settings_it_can_check(library):
 
 def test_one_field_list_makes_the_video_the_new_video_and_the_insert(library):
     new_fields = {f for f in NewVideo.__dataclass_fields__}
-    assert new_fields == set(Video._fields) - {"id", "permission", "added_at"}
+    assert new_fields == set(Video._fields) - {"id", "permission", "added_at", "copy_of",
+                                               "not_copy_of"}
     with library.write() as conn:
         vid = library.insert_video(conn, NewVideo(
             path="/v/a.mp4", fingerprint="fp", size=1, mtime=0.0, duration_s=1.0, fps=25.0,

@@ -1,0 +1,185 @@
+"""What consent needs to know of a video's pictures: whether it shows a face, and which video
+it is a copy of. One pass over the file gives both (`look`); the import records them for a new
+video, `check_videos` for the videos already in the library (a job that yields progress and,
+since a video's facts are written with it, takes up after a restart where it stopped).
+
+These looks read frames of every video, denied ones too: they decide consent, they make no
+remix, and what they find stays in the library (a share, some times and 64-bit hashes).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Callable, Generator
+
+from . import copies, faces, frames
+from .consent_rule import FACE_SHARE
+from .copies import CopyIndex, Fingerprint, Match
+from .media import MediaError
+
+FACE_SAMPLES = 12  # frames looked at for a face, spread over the video
+
+
+@dataclass(frozen=True)
+class Look:
+    """One video's pictures, as consent needs them."""
+
+    face_share: float  # of the samples looked at, the share that showed a face
+    face_samples: int  # how many samples were looked at
+    faces_at: tuple[float, ...]  # the times (s) of the samples that showed a face
+    fingerprint: Fingerprint
+
+    @property
+    def shows_face(self) -> bool:
+        return shows_face(self.face_share)
+
+
+def shows_face(share: float | None) -> bool:
+    return share is not None and share >= FACE_SHARE
+
+
+def look(path: str | os.PathLike, duration_s: float,
+         cancelled: Callable[[], bool] = lambda: False) -> Look:
+    """Look at a video once: FACE_SAMPLES frames for faces and a frame every DENSE_S for its
+    fingerprint, in time order from one open file. Raises MediaError for a file that cannot
+    be read, and Cancelled when `cancelled()` says so."""
+    duration_s = max(0.0, duration_s)
+    dense = copies.hash_times(duration_s, copies.DENSE_S)
+    face_times = frames.sample_times(duration_s, FACE_SAMPLES)
+    wanted = sorted({*dense, *face_times})
+    is_dense, is_face = set(dense), set(face_times)
+    hashes: dict[float, int | None] = {}
+    found: list[float] = []
+    looked = 0
+    with frames._Reader(path) as reader:
+        for count, t in enumerate(wanted):
+            if count % 32 == 0 and cancelled():
+                raise Cancelled()
+            frame = reader.frame_at(t)
+            if t in is_face:
+                pixels = frames._pixels(frame, None, faces.DETECT_SIDE)
+                looked += 1
+                if faces.detect_faces(pixels):
+                    found.append(round(t, 3))
+                if t in is_dense:
+                    hashes[t] = copies.dct_hash(pixels)
+            elif t in is_dense:
+                hashes[t] = copies.dct_hash(frames._pixels(frame, None, 128))
+    share = round(len(found) / looked, 4) if looked else 0.0
+    return Look(share, looked, tuple(found), Fingerprint.of(dense, [hashes[t] for t in dense]))
+
+
+class Cancelled(Exception):
+    """A look stopped on request."""
+
+
+def face_values(seen: Look) -> tuple[float, int, str]:
+    """The videos table's face_share, face_samples and faces_at for a look."""
+    return seen.face_share, seen.face_samples, json.dumps(list(seen.faces_at))
+
+
+def record(conn: sqlite3.Connection, video_id: int, seen: Look, index: CopyIndex | None,
+           ) -> int | None:
+    """Write a look's facts for `video_id` inside the caller's transaction: the face share,
+    the fingerprint, and the copy link when `index` finds the video it copies (or a newer
+    video that copies it). Returns the video it was linked to, or None."""
+    conn.execute("UPDATE videos SET face_share = ?, face_samples = ?, faces_at = ? "
+                 "WHERE id = ?", (*face_values(seen), video_id))
+    copies.store_hashes(conn, video_id, [int(h) for h in seen.fingerprint.kept])
+    if index is None:
+        return None
+    match = index.find(seen.fingerprint, exclude=video_id)
+    linked = None
+    if match is not None:
+        if match.video_id < video_id:  # the older video is the original
+            if conn.execute("SELECT copy_of FROM videos WHERE id = ?",
+                            (video_id,)).fetchone()[0] is None:
+                linked = copies.link(conn, video_id, match)
+        else:  # found later than a newer copy of it (it was looked at after the copy)
+            row = conn.execute("SELECT copy_of FROM videos WHERE id = ?",
+                               (match.video_id,)).fetchone()
+            if row is not None and row[0] is None:
+                copies.link(conn, match.video_id, Match(video_id, match.share, match.matched))
+    return linked
+
+
+# -- the videos already in the library -------------------------------------------------------
+
+@dataclass(frozen=True)
+class CheckProgress:
+    done: int
+    total: int
+    video_id: int
+    name: str
+    outcome: str  # checked | skipped (the file cannot be read now)
+    detail: str = ""
+
+
+@dataclass
+class CheckReport:
+    checked: int = 0
+    faces: int = 0  # of those checked, how many show a face
+    linked: list[tuple[int, int]] = field(default_factory=list)  # (copy, original)
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (video, why)
+    cancelled: bool = False
+
+
+def unchecked(conn: sqlite3.Connection) -> list[int]:
+    """The videos whose pictures were not looked at yet, oldest first."""
+    return [r[0] for r in conn.execute("SELECT id FROM videos WHERE face_share IS NULL "
+                                       "ORDER BY id")]
+
+
+def check_videos(library, ids: list[int] | None = None,
+                 cancelled: Callable[[], bool] = lambda: False,
+                 ) -> Generator[CheckProgress, None, CheckReport]:
+    """Look at every video not looked at yet (or those of `ids`), oldest first, each one's
+    facts written in its own transaction: stopped or killed, it takes up where it was. A
+    video whose file cannot be read now is skipped (and looked at again next time)."""
+    with library.read() as conn:
+        todo = unchecked(conn) if ids is None else sorted(set(ids))
+        index = CopyIndex(conn)
+    report = CheckReport()
+    for done, video_id in enumerate(todo, start=1):
+        if cancelled():
+            report.cancelled = True
+            break
+        try:
+            video = library.video(video_id)
+        except Exception:  # noqa: BLE001 - removed meanwhile
+            continue
+        try:
+            seen = look(video.path, video.duration_s, cancelled)
+        except Cancelled:
+            report.cancelled = True
+            break
+        except (MediaError, OSError) as exc:
+            why = getattr(exc, "reason", None) or str(exc)
+            report.skipped.append((video_id, why))
+            yield CheckProgress(done, len(todo), video_id, video.name, "skipped", why)
+            continue
+        with library.write() as conn:
+            if conn.execute("SELECT 1 FROM videos WHERE id = ?", (video_id,)).fetchone() is None:
+                continue  # removed while it was looked at
+            linked = record(conn, video_id, seen, index)
+        index.add(video_id, seen.fingerprint.kept)
+        report.checked += 1
+        report.faces += seen.shows_face
+        if linked is not None:
+            report.linked.append((video_id, linked))
+        detail = ("shows a face" if seen.shows_face else "no face") + (
+            f"; a copy of video {linked}" if linked is not None else "")
+        yield CheckProgress(done, len(todo), video_id, video.name, "checked", detail)
+    return report
+
+
+def run_checks(library, ids: list[int] | None = None) -> CheckReport:
+    job = check_videos(library, ids)
+    while True:
+        try:
+            next(job)
+        except StopIteration as stop:
+            return stop.value
