@@ -72,7 +72,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("optout", help="the bulk opt-out switch for the whole library")
     p.add_argument("value", choices=["on", "off", "status"])
 
-    sub.add_parser("undo", help="undo the last permission, default or opt-out change")
+    p = sub.add_parser("likeness", help="the likeness rule: videos that show a face may be "
+                       "remixed only when you allow them one by one (on by default)")
+    p.add_argument("value", choices=["on", "off", "status"])
+
+    p = sub.add_parser("look", help="look at the videos not looked at yet (from before this "
+                       "version) for faces and copies of other videos")
+    p.add_argument("ids", nargs="*", type=int, metavar="ID", help="look at these again")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("not-a-copy", help="break the link of a video found to be a copy of "
+                       "another one (undoable)")
+    p.add_argument("id", type=int, metavar="ID")
+
+    sub.add_parser("undo", help="undo the last permission, default, opt-out, likeness or "
+                   "copy-link change")
 
     p = sub.add_parser("audit", help="the audit trail of changes")
     p.add_argument("--json", action="store_true")
@@ -304,7 +318,8 @@ def video_dict(video: Video, consent: Consent, home: Home, state=None,
         "fps": video.fps, "rotation": video.rotation, "codec": video.codec,
         "title": video.title, "description": video.description, "tags": list(video.tags),
         "thumbnail": f"{thumbs}{os.sep}{video.thumbnail}" if video.thumbnail else None,
-        "permission": video.permission, **verdict_fields(consent.verdict(video, state)),
+        "permission": video.permission, "face_share": video.face_share,
+        "copy_of": video.copy_of, **verdict_fields(consent.verdict(video, state)),
         "file": str(file_state),
     }
 
@@ -312,6 +327,16 @@ def video_dict(video: Video, consent: Consent, home: Home, state=None,
 def verdict_fields(said) -> dict:
     """A verdict as the CLI's JSON says it."""
     return {"effective": said.permission, "reason": said.sentence, "why": said.reason.value}
+
+
+def _look_lines(report) -> list[str]:
+    """What an import or a look found that consent uses: faces and copies."""
+    lines = []
+    for copy, original in getattr(report, "copies", []):
+        lines.append(f"  video {copy.id} ({copy.name}) is a copy of video {original.id} "
+                     f"('{original.title or original.name}'): it follows that video's deny; "
+                     f"'remix-desktop not-a-copy {copy.id}' breaks the link")
+    return lines
 
 
 def _n(count: int, word: str, verb: str = "") -> str:
@@ -345,6 +370,11 @@ def _import(library: Library, args) -> int:
             print(f"  rejected {r.path}: {r.reason}")
         for r in report.replaced:
             print(f"  note {r.path}: {r.reason}")
+        for line in _look_lines(report):
+            print(line)
+        if report.faces and state.likeness:
+            print(f"{_n(report.faces, 'new video')} show{'s' if report.faces == 1 else ''} a "
+                  "face: remixed only when you allow it yourself (the likeness rule).")
         if report.imported:
             print(f"New videos follow the library default ({state.default}).")
     return EXIT_PARTIAL if report.rejected else EXIT_OK
@@ -426,17 +456,23 @@ def _list(library: Library, args) -> int:
     with library.read():
         state = consent.state()
         videos = library.videos()
+        facts = consent.facts()
+    names = {v.id: v.title or v.name for v in videos}
     files = quick_states(videos)
     if not videos:
         print("The library is empty: add videos with 'remix-desktop import PATH'.")
         return EXIT_OK
     print(f"{'ID':>5}  {'NAME':32}  {'LENGTH':>7}  {'SIZE':>9}  {'FILE':10}  {'OWN':7}  "
           "EFFECTIVE")
+    from .core.consent_rule import Reason, verdict as judge
+
     for v in videos:
-        verdict = consent.verdict(v, state)
+        verdict = judge(facts[v.id], state)
+        why = (f"it is a copy of '{names.get(v.copy_of, v.copy_of)}', which you denied"
+               if verdict.reason is Reason.COPY_OF_DENIED else verdict.sentence)
         print(f"{v.id:>5}  {v.name[:32]:32}  {v.duration_s:>6.1f}s  "
               f"{f'{v.width}x{v.height}':>9}  {str(files[v.id]):10}  {v.permission:7}  "
-              f"{verdict.permission} ({verdict.sentence})")
+              f"{verdict.permission} ({why})")
     _print_status(consent)
     problems = {s: [i for i, f in files.items() if f is s] for s in FileState
                 if s is not FileState.OK}
@@ -493,6 +529,53 @@ def _optout(library: Library, args) -> int:
     if args.value != "status":
         print(_change_sentence(consent.set_optout(args.value == "on")))
     _print_status(consent)
+    return EXIT_OK
+
+
+def _likeness(library: Library, args) -> int:
+    consent = Consent(library)
+    if args.value != "status":
+        print(_change_sentence(consent.set_likeness(args.value == "on")))
+    on = consent.state().likeness
+    print(f"The likeness rule is {'on' if on else 'off'}: videos that show a face "
+          + ("are remixed only when you allow them one by one." if on else
+             "follow the library default like any other."))
+    return EXIT_OK
+
+
+def _look(library: Library, args) -> int:
+    from .core.video_checks import check_videos
+
+    if args.ids:
+        missing = library.missing_ids(args.ids)
+        if missing:
+            raise UsageError(f"There is no video with id {', '.join(map(str, missing))} "
+                             "in the library")
+    report = _drain(check_videos(library, args.ids or None), not args.json, lambda step: (
+        f"[{step.done}/{step.total}] {step.outcome}: {step.name[:50]:50}"))
+    if args.json:
+        print(json.dumps({"checked": report.checked, "faces": report.faces,
+                          "copies": [{"video": c, "copy_of": o} for c, o in report.linked],
+                          "skipped": [{"video": v, "reason": r} for v, r in report.skipped],
+                          "denied": report.denied,
+                          "previews_removed": report.previews_removed}, indent=2))
+    else:
+        print(f"Looked at {_n(report.checked, 'video')}: {report.faces} with a face, "
+              f"{_n(len(report.linked), 'copy').replace('copys', 'copies')} of another video "
+              "found.")
+        for copy, original in report.linked:
+            print(f"  video {copy} is a copy of video {original}")
+        for video_id, why in report.skipped:
+            print(f"  video {video_id} could not be looked at: {why}")
+        if report.denied:
+            print(f"{_n(report.denied, 'video')} may no longer be remixed"
+                  + (f"; {_n(report.previews_removed, 'remix preview')} of them deleted"
+                     if report.previews_removed else "") + ".")
+    return EXIT_PARTIAL if report.skipped else EXIT_OK
+
+
+def _not_a_copy(library: Library, args) -> int:
+    print(_change_sentence(Consent(library).unlink_copy(args.id)))
     return EXIT_OK
 
 
@@ -710,7 +793,8 @@ def _captions(library: Library, args) -> int:
 
 COMMANDS = {
     "import": _import, "list": _list, "permission": _permission, "default": _default,
-    "optout": _optout, "undo": _undo, "audit": _audit, "permissions": _permissions,
+    "optout": _optout, "likeness": _likeness, "look": _look, "not-a-copy": _not_a_copy,
+    "undo": _undo, "audit": _audit, "permissions": _permissions,
     "remove": _remove, "remix": _remix, "export": _export, "video": _video,
     "models": _models, "relink": _relink, "locate": _locate, "captions": _captions,
 }

@@ -290,7 +290,8 @@ class Library:
         of texts, one text a video, in the same order: the id, the path as a JSON string,
         the size, the facts key (consent_rule's FACTS_KEY_SQL) as a JSON string, and three
         JSON objects: fingerprint and size; width and height; rotation, codec, title,
-        description, tags, thumbnail (`thumbs` + its name) and permission. reals holds each
+        description, tags, thumbnail (`thumbs` + its name), permission, face share and the
+        video it copies. reals holds each
         video's (duration_s, fps), in the same order, to be written exactly (SQLite's JSON
         would round them to 15 digits). Each column is one group_concat split at char(1),
         which JSON text never holds unescaped: a row of Python objects for each video
@@ -304,7 +305,7 @@ class Library:
             "json_object('rotation', rotation, 'codec', codec, 'title', title, "
             "'description', description, 'tags', json(tags), 'thumbnail', CASE WHEN "
             "thumbnail IS NULL OR thumbnail = '' THEN NULL ELSE ? || thumbnail END, "
-            "'permission', permission)"]
+            "'permission', permission, 'face_share', face_share, 'copy_of', copy_of)"]
         assert len(columns) == LISTING_COLUMNS
         texts = self.conn.execute(
             "SELECT " + ", ".join(f"group_concat({c}, char(1))" for c in columns)

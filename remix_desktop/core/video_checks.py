@@ -16,7 +16,11 @@ from dataclasses import dataclass, field
 from typing import Callable, Generator
 
 from . import copies, faces, frames
-from .consent_rule import FACE_SHARE
+from . import audit
+from .consent_rule import (FACE_SHARE, FACTS_SQL, ConsentState, Verdict, VideoFacts,
+                           verdict)
+from .previews import delete_files, drop_for_videos
+from .schema import SETTING_DEFAULTS
 from .copies import CopyIndex, Fingerprint, Match
 from .media import MediaError
 
@@ -82,17 +86,16 @@ def face_values(seen: Look) -> tuple[float, int, str]:
 
 
 def record(conn: sqlite3.Connection, video_id: int, seen: Look, index: CopyIndex | None,
-           ) -> int | None:
+           *, newer: bool = False):
     """Write a look's facts for `video_id` inside the caller's transaction: the face share,
     the fingerprint, and the copy link when `index` finds the video it copies (or a newer
-    video that copies it). Returns the video it was linked to, or None."""
+    video that copies it). Returns the video it was linked to, or None; with `newer`,
+    (that, the newer video linked to it or None)."""
     conn.execute("UPDATE videos SET face_share = ?, face_samples = ?, faces_at = ? "
                  "WHERE id = ?", (*face_values(seen), video_id))
     copies.store_hashes(conn, video_id, [int(h) for h in seen.fingerprint.kept])
-    if index is None:
-        return None
-    match = index.find(seen.fingerprint, exclude=video_id)
-    linked = None
+    linked = later = None
+    match = index.find(seen.fingerprint, exclude=video_id) if index is not None else None
     if match is not None:
         if match.video_id < video_id:  # the older video is the original
             if conn.execute("SELECT copy_of FROM videos WHERE id = ?",
@@ -101,9 +104,10 @@ def record(conn: sqlite3.Connection, video_id: int, seen: Look, index: CopyIndex
         else:  # found later than a newer copy of it (it was looked at after the copy)
             row = conn.execute("SELECT copy_of FROM videos WHERE id = ?",
                                (match.video_id,)).fetchone()
-            if row is not None and row[0] is None:
-                copies.link(conn, match.video_id, Match(video_id, match.share, match.matched))
-    return linked
+            if row is not None and row[0] is None and copies.link(
+                    conn, match.video_id, Match(video_id, match.share, match.matched)):
+                later = match.video_id
+    return (linked, later) if newer else linked
 
 
 # -- the videos already in the library -------------------------------------------------------
@@ -124,7 +128,17 @@ class CheckReport:
     faces: int = 0  # of those checked, how many show a face
     linked: list[tuple[int, int]] = field(default_factory=list)  # (copy, original)
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (video, why)
+    denied: int = 0  # videos the looks left denied that were allowed before
+    previews_removed: int = 0  # their remix previews, deleted (as a consent change does)
     cancelled: bool = False
+    audit_id: int | None = None  # the run's audit row, once a look changed a verdict
+
+    def summary(self) -> str:
+        parts = [f"{self.checked} looked at", f"{self.faces} with a face",
+                 f"{len(self.linked)} cop{'y' if len(self.linked) == 1 else 'ies'} found"]
+        if self.denied:
+            parts.append(f"{self.denied} now denied")
+        return ", ".join(parts)
 
 
 def unchecked(conn: sqlite3.Connection) -> list[int]:
@@ -164,16 +178,69 @@ def check_videos(library, ids: list[int] | None = None,
         with library.write() as conn:
             if conn.execute("SELECT 1 FROM videos WHERE id = ?", (video_id,)).fetchone() is None:
                 continue  # removed while it was looked at
-            linked = record(conn, video_id, seen, index)
+            linked, removed = _record_and_judge(conn, video_id, seen, index, report)
+        delete_files(library.home, removed)  # after the commit (else: swept)
         index.add(video_id, seen.fingerprint.kept)
-        report.checked += 1
-        report.faces += seen.shows_face
-        if linked is not None:
-            report.linked.append((video_id, linked))
         detail = ("shows a face" if seen.shows_face else "no face") + (
             f"; a copy of video {linked}" if linked is not None else "")
         yield CheckProgress(done, len(todo), video_id, video.name, "checked", detail)
     return report
+
+
+def _record_and_judge(conn: sqlite3.Connection, video_id: int, seen: Look, index: CopyIndex,
+                      report: CheckReport) -> tuple[int | None, list[str]]:
+    """`record`, and what it did to consent: a video it leaves denied (the one looked at, or
+    a newer copy of it now linked to it) has its previews deleted, as a consent change
+    would, and is counted in the run's audit row, in the same transaction. Returns the
+    video it was linked to and the preview files to delete after the commit."""
+    state = _state(conn)
+    before = {video_id: _verdict(conn, video_id, state)}
+    linked, newer = record(conn, video_id, seen, index, newer=True)
+    after = {video_id: _verdict(conn, video_id, state)}
+    if newer is not None:
+        facts = _facts(conn, newer)
+        after[newer] = verdict(facts, state)
+        before[newer] = verdict(facts._replace(copy_of="", original=""), state)  # unlinked
+    newly = [i for i, said in after.items()
+             if said.removes_previews and not before[i].removes_previews]
+    removed = drop_for_videos(conn, newly)
+    report.checked += 1
+    report.faces += seen.shows_face
+    if linked is not None:
+        report.linked.append((video_id, linked))
+    if newer is not None:
+        report.linked.append((newer, video_id))
+    report.denied += len(newly)
+    report.previews_removed += len(removed)
+    # the run's one audit row, brought up to date in each video's transaction: killed, it
+    # says what was looked at until then
+    text = report.summary()
+    if report.audit_id is None:
+        report.audit_id = audit.record(conn, action="look", scope="library", old="-",
+                                       new=text, count=report.checked)
+    else:
+        conn.execute("UPDATE audit SET new = ?, count = ? WHERE id = ?",
+                     (text, report.checked, report.audit_id))
+    conn.execute("UPDATE audit SET previews_removed = ? WHERE id = ?",
+                 (report.previews_removed, report.audit_id))
+    return linked, removed
+
+
+def _facts(conn: sqlite3.Connection, video_id: int) -> VideoFacts:
+    return VideoFacts._make(conn.execute(f"SELECT {FACTS_SQL} FROM videos WHERE id = ?",
+                                         (video_id,)).fetchone())
+
+
+def _verdict(conn: sqlite3.Connection, video_id: int, state: ConsentState) -> Verdict:
+    return verdict(_facts(conn, video_id), state)
+
+
+def _state(conn: sqlite3.Connection) -> ConsentState:
+    values = dict(SETTING_DEFAULTS)
+    values.update(conn.execute("SELECT key, value FROM settings WHERE key IN "
+                               "('default_permission', 'optout', 'likeness')").fetchall())
+    return ConsentState(values["default_permission"], values["optout"] == "1",
+                        values["likeness"] == "1")
 
 
 def run_checks(library, ids: list[int] | None = None) -> CheckReport:

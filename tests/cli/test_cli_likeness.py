@@ -1,0 +1,81 @@
+"""The likeness rule and copies from the command line: a real process, real clips."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.cli.test_cli import cli
+from tests.clips import ffmpeg, make_clip
+
+cbook = pytest.importorskip("matplotlib.cbook")
+PORTRAIT = cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
+
+
+@pytest.fixture
+def clips(tmp_path):
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    ffmpeg("-loop", "1", "-i", str(PORTRAIT), "-t", "2", "-r", "25", "-vf",
+           "scale=360:420,format=yuv420p", "-c:v", "libx264", str(folder / "portrait.mp4"))
+    make_clip(folder / "espresso.mp4", size="480x270", seconds=3, source="mandelbrot",
+              extra=("-metadata", "title=morning espresso"))
+    ffmpeg("-i", str(folder / "espresso.mp4"), "-vf", "scale=240:136", "-c:v", "libvpx-vp9",
+           "-deadline", "realtime", "-cpu-used", "8", str(tmp_path / "espresso-small.webm"))
+    return folder, tmp_path / "espresso-small.webm"
+
+
+def test_faces_copies_and_the_likeness_switch(tmp_path, clips):
+    folder, copy_file = clips
+    home = tmp_path / "home"
+    out = json.loads(cli(home, "import", str(folder), "--json").stdout)
+    by_name = {v["name"]: v for v in out["imported"]}
+    face, original = by_name["portrait.mp4"], by_name["espresso.mp4"]
+    assert face["face_share"] >= 0.5 and original["face_share"] < 0.15
+    assert cli(home, "default", "allow").returncode == 0
+    assert cli(home, "permission", "deny", str(original["id"])).returncode == 0
+
+    imported = cli(home, "import", str(copy_file))
+    assert imported.returncode == 0, imported.stderr
+    assert "is a copy of video" in imported.stdout and "morning espresso" in imported.stdout
+    listing = {v["id"]: v for v in json.loads(cli(home, "list", "--json").stdout)}
+    copy = next(v for v in listing.values() if v["name"] == "espresso-small.webm")
+    assert copy["copy_of"] == original["id"]
+    assert (copy["effective"], copy["why"]) == ("deny", "copy-of-denied")
+    assert (listing[face["id"]]["effective"], listing[face["id"]]["why"]) == ("deny",
+                                                                          "shows-face")
+    text = cli(home, "list").stdout
+    assert "it is a copy of 'morning espresso', which you denied" in text
+    assert "it shows a face: allow it yourself to remix it" in text
+
+    status = cli(home, "likeness", "status")
+    assert "The likeness rule is on" in status.stdout
+    assert cli(home, "likeness", "off").returncode == 0
+    listing = {v["id"]: v for v in json.loads(cli(home, "list", "--json").stdout)}
+    assert listing[face["id"]]["effective"] == "allow"
+    assert cli(home, "undo").returncode == 0
+    listing = {v["id"]: v for v in json.loads(cli(home, "list", "--json").stdout)}
+    assert listing[face["id"]]["why"] == "shows-face"
+
+    broken = cli(home, "not-a-copy", str(copy["id"]))
+    assert broken.returncode == 0, broken.stderr
+    listing = {v["id"]: v for v in json.loads(cli(home, "list", "--json").stdout)}
+    assert listing[copy["id"]]["copy_of"] is None
+    assert listing[copy["id"]]["effective"] == "allow"
+    again = cli(home, "not-a-copy", str(copy["id"]))
+    assert again.returncode != 0 and "not linked as a copy" in again.stderr
+    audit = cli(home, "audit").stdout
+    assert "unlink-copy video" in audit and "likeness library: on -> off" in audit
+
+
+def test_look_at_the_videos_not_looked_at_yet(tmp_path, clips):
+    folder, _ = clips
+    home = tmp_path / "home"
+    assert cli(home, "import", str(folder)).returncode == 0
+    looked = json.loads(cli(home, "look", "--json").stdout)
+    assert looked["checked"] == 0  # the import looked at them already
+    again = json.loads(cli(home, "look", "1", "2", "--json").stdout)
+    assert again["checked"] == 2 and again["faces"] == 1
+    missing = cli(home, "look", "99")
+    assert missing.returncode != 0 and "no video with id 99" in missing.stderr
