@@ -32,7 +32,8 @@ def fill(library: Library, n: int) -> None:
     with library.write() as conn:
         conn.executemany(
             "INSERT INTO videos(path, fingerprint, size, mtime, duration_s, fps, width, height, "
-            "codec, added_at) VALUES (?, ?, 1000, 0, 12.5, 30, 1080, 1920, 'h264', 'now')",
+            "codec, added_at, face_share) VALUES (?, ?, 1000, 0, 12.5, 30, 1080, 1920, 'h264', "
+            "'now', 0)",
             ((f"/videos/clip {i:06d}.mp4", f"fp{i}") for i in range(n)))
 
 

@@ -92,7 +92,8 @@ def fill(home: Path, n: int) -> None:
     with Library(Home(home).ensure()) as library, library.write() as conn:
         conn.executemany(
             "INSERT INTO videos(path, fingerprint, size, mtime, duration_s, fps, width, height, "
-            "codec, added_at) VALUES (?, ?, 1, 0, 12.5, 30, 1080, 1920, 'h264', 'now')",
+            "codec, added_at, face_share) VALUES (?, ?, 1, 0, 12.5, 30, 1080, 1920, 'h264', "
+            "'now', 0)",
             ((f"/videos/clip {i:05d}.mp4", f"fp{i}") for i in range(n)))
 
 

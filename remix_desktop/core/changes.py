@@ -12,8 +12,9 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 
-CONSENT_ACTIONS = ("permission", "permissions-import", "default", "optout", "undo")
-CONSENT_SETTINGS = ("default_permission", "optout")
+CONSENT_ACTIONS = ("permission", "permissions-import", "default", "optout", "likeness",
+                   "unlink-copy", "look", "undo")
+CONSENT_SETTINGS = ("default_permission", "optout", "likeness")
 EVERY_VIDEO = frozenset({0})  # `previews` of a change that touched several videos' previews
 
 

@@ -38,6 +38,32 @@ def set_default(library: Library, permission: str) -> OpChanges:
     return _consent(Consent(library).set_default(permission))
 
 
+def set_likeness(library: Library, on: bool) -> OpChanges:
+    return _consent(Consent(library).set_likeness(on))
+
+
+def unlink_copy(library: Library, video_id: int) -> OpChanges:
+    return _consent(Consent(library).unlink_copy(video_id))
+
+
+def look_at_videos(library: Library, control, ids: list[int] | None = None) -> OpChanges:
+    """Look at the videos not looked at yet for faces and copies (core.video_checks), with
+    `control`'s progress and cancel; stopped, what was looked at is kept."""
+    from .video_checks import check_videos
+
+    job = check_videos(library, ids, cancelled=control.cancelled)
+    while True:
+        try:
+            step = next(job)
+        except StopIteration as stop:
+            report = stop.value
+            break
+        control.progress(step.done, step.total, step.name, stage="look")
+    return OpChanges(consent=report.checked > 0, facts=True,
+                     previews=EVERY_VIDEO if report.previews_removed else frozenset(),
+                     result=report)
+
+
 def import_permissions(library: Library, source: Path,
                        progress: Callable[[int, int], None] | None = None) -> OpChanges:
     from .permissions_file import import_permissions as read_in

@@ -147,6 +147,12 @@ def unchecked(conn: sqlite3.Connection) -> list[int]:
                                        "ORDER BY id")]
 
 
+def waiting(library) -> int:
+    """How many of the library's videos are still to be looked at."""
+    return library.conn.execute("SELECT count(*) FROM videos WHERE face_share IS NULL"
+                                ).fetchone()[0]
+
+
 def check_videos(library, ids: list[int] | None = None,
                  cancelled: Callable[[], bool] = lambda: False,
                  ) -> Generator[CheckProgress, None, CheckReport]:

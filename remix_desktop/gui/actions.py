@@ -298,7 +298,9 @@ class ActionsMixin:
         def done(change: Change) -> None:
             self.last_change = change
             what = {"permission": "permission of", "permissions-import": "permissions",
-                    "default": "library default", "optout": "bulk opt-out"}.get(action, action)
+                    "default": "library default", "optout": "bulk opt-out",
+                    "likeness": "likeness rule", "unlink-copy": "copy link of"}.get(action,
+                                                                                  action)
             target = "" if scope == "library" else f" {scope}"
             gone = change.previews_not_restored
             self.show_message(f"Undone: {what}{target} back from {new} to {old} "
@@ -329,6 +331,53 @@ class ActionsMixin:
                 tip += (f"; the {previews(pending.previews_removed)} it deleted "
                         "are not brought back")
         self.undo_action.setToolTip(f"{tip} (Ctrl+Z)")
+
+    def unlink_copy(self, video_id: int) -> Job | None:
+        """The creator says a video is not a copy of the one it was linked to (undoable)."""
+        original = self.model.original_name(video_id)
+        name = self.names_of([video_id])
+
+        def done(change: Change) -> None:
+            self.last_change = change
+            said = self.model.effective(self.model.row_of(video_id)) if (
+                self.model.row_of(video_id) is not None) else None
+            self.show_message(f"{name} is no longer linked as a copy of “{original}”"
+                              + (f"; it is {'allowed' if said.allowed else 'denied'} now"
+                                 if said is not None else "") + ". Undo with Ctrl+Z.")
+
+        return self.context.run_op("not a copy",
+                                   lambda library, _c: ops.unlink_copy(library, video_id),
+                                   finished=done, failed=self.show_message, initiator=self,
+                                   exclusive=True)
+
+    def set_likeness(self, on: bool) -> Job | None:
+        """The likeness rule on or off (Settings); turning it on asks first when it would
+        delete remix previews of videos that show a face."""
+        if on == self.model.state.likeness:
+            return None
+        if on:
+            lost = self.context.consent.previews_lost(likeness=True)
+            if lost and not self._agrees(
+                    "Delete remix previews?",
+                    f"With the likeness rule on, videos that show a face may be remixed only "
+                    f"when you allow them one by one, so {previews(lost)} of videos that "
+                    "show a face and follow the default will be deleted (exported files are "
+                    "kept). Undo brings the rule back, not the previews."):
+                return None
+
+        def done(change: Change) -> None:
+            self.last_change = change
+            self.show_message(
+                ("Likeness rule on: videos that show a face are remixed only when you allow "
+                 "them one by one" if on else "Likeness rule off: videos that show a face "
+                 "follow the library default") + f" ({videos(change.count)} changed)"
+                + (f"; {previews(change.previews_removed)} deleted"
+                   if change.previews_removed else "") + ". Undo with Ctrl+Z.")
+
+        return self.context.run_op("likeness rule " + ("on" if on else "off"),
+                                   lambda library, _c: ops.set_likeness(library, on),
+                                   finished=done, failed=self.show_message, initiator=self,
+                                   exclusive=True)
 
     # -- the bulk opt-out ------------------------------------------------------------------
 

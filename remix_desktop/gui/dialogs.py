@@ -9,10 +9,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QPalette
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox,
-                               QFileDialog, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit, QMessageBox, QPushButton, QSpinBox, QTableView,
-                               QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
+                               QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton,
+                               QSpinBox, QTableView, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
+                               QWidget)
 
 from ..core import audit, ops
 from ..core.errors import RemixDesktopError, Rejection, UsageError
@@ -78,7 +79,10 @@ class SettingsDialog(QDialog):
 
         form = QFormLayout()
         for key, widget in self.fields.items():
-            form.addRow(f"{declared(key).label}:", widget)
+            if isinstance(widget, QCheckBox):  # its label is its own
+                form.addRow("", widget)
+            else:
+                form.addRow(f"{declared(key).label}:", widget)
             if key == "default_permission":
                 form.addRow(self.default_hint)
         form.addRow("Data folder:", folder_row)
@@ -99,6 +103,11 @@ class SettingsDialog(QDialog):
         """The field a declared setting gets: a list to pick from, a number, or the models
         of its kind (filled when they have been read)."""
         current = library.setting(setting.key)
+        if setting.type is bool:
+            field = QCheckBox(setting.label)
+            field.setChecked(setting.value(current))
+            field.setToolTip(setting.help)
+            return field
         if setting.type is int:
             field = QSpinBox()
             field.setRange(setting.minimum, setting.maximum)
@@ -119,7 +128,8 @@ class SettingsDialog(QDialog):
         values = {}
         for key, widget in self.fields.items():
             values[key] = (str(widget.value()) if isinstance(widget, QSpinBox)
-                           else widget.currentData())
+                           else ("1" if widget.isChecked() else "0")
+                           if isinstance(widget, QCheckBox) else widget.currentData())
         return values
 
     def _update_hint(self) -> None:
@@ -229,6 +239,18 @@ class SettingsDialog(QDialog):
         edited = {key: value for key, value in now.items()
                   if value is not None and value != self.shown.get(key)}
         default = edited.pop("default_permission", None)
+        likeness = edited.pop("likeness", None)
+        if likeness is not None and (likeness == "1") != ctx.consent.state().likeness:
+            window = self.parent()
+            if hasattr(window, "set_likeness"):  # the window asks and says what it did
+                self.likeness_job = window.set_likeness(likeness == "1")
+            else:
+                self.likeness_job = ctx.run_op(
+                    "likeness rule", lambda library, _c: ops.set_likeness(
+                        library, likeness == "1"), initiator=self, exclusive=True)
+            if self.likeness_job is not None:
+                done.append("the likeness rule is being turned "
+                            + ("on" if likeness == "1" else "off"))
         if default is not None and default != ctx.consent.state().default:
             self.default_job = self._set_default(default)  # on a job, like every consent change
             if self.default_job is not None:

@@ -63,6 +63,9 @@ SHORT_REASONS = {  # the consent rule's reasons, said in the few words a column 
     Reason.OPTED_OUT: "bulk opt-out is on",
     Reason.OWN_ALLOW: "your choice",
     Reason.OWN_DENY: "your choice",
+    Reason.COPY_OF_DENIED: "copy of a denied video",
+    Reason.SHOWS_FACE: "shows a face",
+    Reason.FACE_UNCHECKED: "not looked at for faces yet",
     Reason.DEFAULT_ALLOW: "library default",
     Reason.DEFAULT_DENY: "library default",
 }
@@ -73,6 +76,8 @@ FILTERS = (  # key, label
     ("own:allow", "Own choice: allow"),
     ("own:deny", "Own choice: deny"),
     ("own:default", "Own choice: follows the default"),
+    ("face", "Shows a face"),
+    ("copy", "Copies of other videos"),
 )
 
 
@@ -80,18 +85,29 @@ WINDOW_REASONS = {  # the reasons said to the creator, in the words of the row's
     Reason.OPTED_OUT: "the bulk opt-out is on for the whole library",
     Reason.OWN_ALLOW: "you allowed this video (your choice)",
     Reason.OWN_DENY: "you denied this video (your choice)",
+    Reason.COPY_OF_DENIED: "it is a copy of a video you denied",
+    Reason.SHOWS_FACE: ("it shows a face, and videos that show a face are remixed only when "
+                        "you allow them one by one (Settings); allow it yourself to remix it"),
+    Reason.FACE_UNCHECKED: ("it has not been looked at for faces yet (that happens in the "
+                            "background; remixing it looks first)"),
     Reason.DEFAULT_ALLOW: "it follows the library default, which is allow",
     Reason.DEFAULT_DENY: "it follows the library default, which is deny",
 }
 
 
-def reason_for_you(said: Verdict) -> str:
-    """The verdict's reason in the window's words ("you denied this video (your choice)")."""
+def reason_for_you(said: Verdict, original: str = "") -> str:
+    """The verdict's reason in the window's words ("you denied this video (your choice)");
+    a copy names the video it copies when `original` is given."""
+    if said.reason is Reason.COPY_OF_DENIED and original:
+        return f"it is a copy of “{original}”, which you denied"
     return WINDOW_REASONS[said.reason]
 
 
-def effective_label(said: Verdict) -> str:
-    """'Denied — bulk opt-out is on': the verdict and the short form of the core's reason."""
+def effective_label(said: Verdict, original: str = "") -> str:
+    """'Denied — bulk opt-out is on': the verdict and the short form of the core's reason
+    (a copy: 'Denied — copy of “morning espresso”')."""
+    if said.reason is Reason.COPY_OF_DENIED and original:
+        return f"Denied — copy of “{original}”"
     return f"{'Allowed' if said.allowed else 'Denied'} — {SHORT_REASONS[said.reason]}"
 
 
@@ -349,6 +365,20 @@ class LibraryModel(QAbstractTableModel):
     def effective(self, row: int) -> Verdict:
         return verdict(self._facts[self._rows[row].id], self._state)
 
+    def facts(self, video_id: int) -> VideoFacts | None:
+        """What the consent rule knows of a video (as last read), or None."""
+        return self._facts.get(video_id)
+
+    def original_name(self, video_id: int) -> str:
+        """The title or file name of the video this one is a copy of, or ""."""
+        facts = self._facts.get(video_id)
+        if facts is None or not facts.copy_of:
+            return ""
+        row = self._row_of.get(int(facts.copy_of))
+        found = self._rows[row] if row is not None else next(
+            (r for r in self._all if r.id == int(facts.copy_of)), None)
+        return (found.title or found.name) if found is not None else f"video {facts.copy_of}"
+
     def accepted(self, search: str, key: str) -> list[Row]:
         """The rows a casefolded search and a filter key (see FILTERS) accept, in order:
         one pass in Python (a comprehension: 100,000 rows in milliseconds)."""
@@ -358,6 +388,10 @@ class LibraryModel(QAbstractTableModel):
         if key.startswith("own:"):
             wanted = key[4:]
             return [r for r in rows if own[r.id].own == wanted and search in r.key]
+        if key == "face":
+            return [r for r in rows if own[r.id].face == "face" and search in r.key]
+        if key == "copy":
+            return [r for r in rows if own[r.id].copy_of and search in r.key]
         allowed = key == "allowed"
         return [r for r in rows if search in r.key
                 and verdict(own[r.id], state).allowed == allowed]
@@ -390,7 +424,9 @@ class LibraryModel(QAbstractTableModel):
                 return f"{r.width}×{r.height}"
             if col == COL_PERMISSION:
                 return PERMISSION_LABELS[self._facts[r.id].own]
-            return effective_label(self.effective(index.row()))  # the delegate adds the file
+            said = self.effective(index.row())
+            return effective_label(said, self.original_name(r.id)
+                                   if said.reason is Reason.COPY_OF_DENIED else "")
         if role == _FILE_STATE:
             return self._problems.get(r.id) if self._problems else None
         if role == _EDIT:
@@ -412,7 +448,16 @@ class LibraryModel(QAbstractTableModel):
                                    f"({self._state.default})."}[self._facts[r.id].own]
             if col == COL_EFFECTIVE:
                 eff = self.effective(index.row())
-                return f"{'Allowed' if eff.allowed else 'Denied'}: {reason_for_you(eff)}."
+                facts = self._facts[r.id]
+                text = (f"{'Allowed' if eff.allowed else 'Denied'}: "
+                        f"{reason_for_you(eff, self.original_name(r.id))}.")
+                if facts.copy_of and eff.reason is not Reason.COPY_OF_DENIED:
+                    text += f"\nA copy of “{self.original_name(r.id)}”."
+                if facts.copy_of:
+                    text += "\nRight-click > Not a copy to break the link."
+                if facts.face == "face" and eff.reason is not Reason.SHOWS_FACE:
+                    text += "\nIt shows a face."
+                return text
             return None
         if role == _ALIGNMENT:
             return _RIGHT if col in (COL_DURATION, COL_RESOLUTION) else None

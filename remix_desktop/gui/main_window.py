@@ -25,6 +25,7 @@ from .context import AppContext
 from .delegates import EffectiveDelegate, NameDelegate, PermissionDelegate
 from .import_flow import ImportFlow, paths_from_mime
 from .locate_actions import LocateMixin
+from .look_flow import LookFlow
 from .library_model import (COL_DURATION, COL_EFFECTIVE, COL_NAME, COL_PERMISSION,
                             COL_RESOLUTION, FILTERS, LibraryModel, LibraryProxy)
 from .remix_panel import RemixPanel
@@ -67,6 +68,7 @@ class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
         self.proxy = LibraryProxy(self)
         self.proxy.setSourceModel(self.model)
         self.import_flow = ImportFlow(self, context)
+        self.look_flow = LookFlow(self, context)
         self._build_actions()
         self._build_locate()
         self._build_menus()
@@ -91,6 +93,7 @@ class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
         self._restore_state()
         self._update_status()
         self._selection_changed()
+        self.look_flow.start_soon()  # videos from before faces and copies were looked for
 
     # -- building --------------------------------------------------------------------------
 
@@ -428,6 +431,13 @@ class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
             folder = menu.addAction("Show in folder",
                                     lambda: self._open_file(ids[0], folder=True))
             folder.setEnabled(os.path.isdir(self.model.row(self.model.row_of(ids[0])).folder))
+            original = self.model.original_name(ids[0])
+            if original:
+                unlink = menu.addAction(f"Not a copy of “{original}”",
+                                        lambda: self.unlink_copy(ids[0]))
+                unlink.setToolTip("Break the link: this video no longer follows that one's "
+                                  "permission (undoable, recorded in the audit trail)")
+                unlink.setEnabled(self.context.op is None)
             menu.addSeparator()
         menu.addAction(self.remove_action)
         menu.popup(self.table.viewport().mapToGlobal(pos))
@@ -561,6 +571,7 @@ class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
         finally:
             if self.audit_dialog is not None:
                 self.audit_dialog.close()
+            self.look_flow.stop()
             self.model.shutdown()
             self.context.close()
         event.accept()

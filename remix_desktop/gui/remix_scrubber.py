@@ -8,8 +8,10 @@ behind the consent gate. Results for another video, or an older position, are dr
 
 from __future__ import annotations
 
+import json
+
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QPainter, QPainterPath, QPalette, QPen, QPixmap
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider,
                                QVBoxLayout, QWidget)
 
@@ -28,7 +30,16 @@ STRIP_SIDE = 160  # longest side of a strip thumbnail, in pixels
 FRAME_SIDE = 960  # longest side of the large frame
 SETTLE_MS = 90  # the slider rests this long before its frame is read
 FACE_TEXT = "This frame shows a face: a remix uses a person's likeness."
+FACE_COLOR = QColor(232, 152, 20)  # the dots marking frames with a face
 ACTIVE = (JobState.QUEUED, JobState.RUNNING)
+
+
+def face_times(video: Video) -> list[float]:
+    """The times of the frames in which the video's look found a face."""
+    try:
+        return [float(t) for t in json.loads(video.faces_at or "[]")]
+    except (ValueError, TypeError):
+        return []
 
 
 def strip_times(duration_s: float, count: int = STRIP_FRAMES) -> list[float]:
@@ -48,12 +59,14 @@ class FrameStrip(QWidget):
         self._position = 0.0
         self._marks: list[float] = []
         self._best: float | None = None
+        self._faces: list[float] = []  # times of the frames the video's look found a face in
         self._message = ""
         self.setMinimumHeight(64)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip("The video's timeline: click or drag to choose a frame. "
-                        "Marks show suggested frames; the filled one is the best.")
+                        "Marks show suggested frames; the filled one is the best. Amber "
+                        "dots under it: frames in which a face was found.")
 
     def clear(self, message: str = "") -> None:
         self._pixmaps, self._marks, self._best = [], [], None
@@ -90,6 +103,14 @@ class FrameStrip(QWidget):
     def marks(self) -> list[float]:
         return list(self._marks)
 
+    def set_faces(self, times: list[float]) -> None:
+        """Mark the frames in which the video's look found a face."""
+        self._faces = list(times)
+        self.update()
+
+    def faces(self) -> list[float]:
+        return list(self._faces)
+
     def best(self) -> float | None:
         return self._best
 
@@ -124,6 +145,12 @@ class FrameStrip(QWidget):
             painter.setBrush(accent if best else pal.color(QPalette.ColorRole.Base))
             painter.drawPath(path)
             painter.drawLine(QPointF(x, 9), QPointF(x, top + 8))
+        if self._faces:  # a face was found here: an amber dot with a ring, on any frame
+            painter.setPen(QPen(pal.color(QPalette.ColorRole.Base), 1.5))
+            painter.setBrush(FACE_COLOR)
+            for t in self._faces:
+                painter.drawEllipse(QPointF(min(max(self._x(t), 5.0), self.width() - 5.0),
+                                            top + height - 6), 4.0, 4.0)
         x = self._x(self._position)  # the chosen time: a bar with a halo, readable on any frame
         painter.setPen(QPen(pal.color(QPalette.ColorRole.Base), 5))
         painter.drawLine(QPointF(x, top), QPointF(x, top + height))
@@ -247,6 +274,7 @@ class FrameScrubber(QWidget):
             return
         self.view.set_placeholder("Reading the frame…")
         self.strip.set_duration(video.duration_s)
+        self.strip.set_faces(face_times(video))
         frame_ms = max(1, round(1000 / video.fps)) if video.fps > 0 else 40
         self.slider.blockSignals(True)
         self.slider.setRange(0, max(0, int(video.duration_s * 1000)))

@@ -153,7 +153,7 @@ def test_select_all_does_not_ask_every_cell_for_its_flags(qtbot, home, monkeypat
     with Library(home) as library, library.write() as conn:
         for i in range(600):
             Library.insert_video(conn, NewVideo(f"/v/clip {i:03d}.mp4", f"fp{i}", 1, 0.0, 1.0,
-                                                25.0, 320, 180, 0, "h264"))
+                                                25.0, 320, 180, 0, "h264", face_share=0.0))
     calls = []
     original = library_model.LibraryModel.flags
     monkeypatch.setattr(library_model.LibraryModel, "flags",

@@ -27,7 +27,8 @@ def fake(i: int, *, name: str | None = None, duration: float = 10.0, size=(640, 
     return NewVideo(path=f"/videos/{name or f'clip {i:05d}.mp4'}", fingerprint=f"fp-{i}",
                     size=1000 + i, mtime=0.0, duration_s=duration, fps=25.0, width=size[0],
                     height=size[1], rotation=0, codec="h264",
-                    thumbnail=thumbnail if thumbnail is not None else f"fake-{i}.jpg")
+                    thumbnail=thumbnail if thumbnail is not None else f"fake-{i}.jpg",
+                    face_share=0.0, face_samples=12)  # looked at: no face
 
 
 def insert(home, videos: list[NewVideo]) -> None:

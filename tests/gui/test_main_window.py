@@ -325,7 +325,7 @@ def test_selection_and_scroll_survive_a_reload_with_new_videos(qtbot, home, tmp_
     with Library(home) as library, library.write() as conn:
         for i in range(300):
             Library.insert_video(conn, NewVideo(f"/v/clip {i:03d}.mp4", f"fp{i}", 1, 0.0, 1.0,
-                                                25.0, 320, 180, 0, "h264"))
+                                                25.0, 320, 180, 0, "h264", face_share=0.0))
     window = open_window(qtbot, home)
     chosen = [window.proxy.video_id(r) for r in (150, 151, 152)]
     window.select_ids(chosen, chosen[0])

@@ -22,7 +22,8 @@ def add(context, n: int) -> list[int]:
     with context.library.write() as conn:
         return [context.library.insert_video(conn, NewVideo(
             path=f"/v/{i}.mp4", fingerprint=f"fp{i}", size=1, mtime=0.0, duration_s=1.0,
-            fps=25.0, width=2, height=2, rotation=0, codec="h264")) for i in range(n)]
+            fps=25.0, width=2, height=2, rotation=0, codec="h264", face_share=0.0))
+            for i in range(n)]
 
 
 def heard(context):
