@@ -585,6 +585,14 @@ def import_summary(report) -> str:
     if report.rejected:
         parts.append(f"{n(len(report.rejected), 'file')} not imported")
     text = "; ".join(parts) + "."
+    faces, found = getattr(report, "faces", 0), getattr(report, "copies", [])
+    if faces:
+        text += (f" {faces} show{'s' if faces == 1 else ''} a face: remixed only when you "
+                 "allow it yourself.")
+    if found:
+        text += (f" {n(len(found), 'copy').replace('copys', 'copies')} of videos already in "
+                 "the library: each follows its original's deny (right-click > Not a copy "
+                 "to break a link).")
     if getattr(report, "cancelled", False):
         text = "The import was cancelled. " + text
     return text

@@ -1,0 +1,113 @@
+"""Faces and copies in the window: reasons and filters in the table, breaking a copy link,
+the likeness rule in Settings, the look at videos not looked at yet, the faces on the
+timeline; a real library of real clips, offscreen."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("PySide6")
+
+from remix_desktop.core.consent import Consent  # noqa: E402
+from remix_desktop.core.importer import run_import  # noqa: E402
+from remix_desktop.core.library import Library  # noqa: E402
+from remix_desktop.gui.dialogs import SettingsDialog  # noqa: E402
+from remix_desktop.gui.library_model import COL_EFFECTIVE, COL_NAME  # noqa: E402
+from tests.clips import ffmpeg, make_clip  # noqa: E402
+from tests.gui.windows import (column, finish, open_window, questions,  # noqa: E402,F401
+                               row_of)
+
+cbook = pytest.importorskip("matplotlib.cbook")
+PORTRAIT = cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
+
+
+@pytest.fixture
+def library_home(home, tmp_path):
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    ffmpeg("-loop", "1", "-i", str(PORTRAIT), "-t", "2", "-r", "25", "-vf",
+           "scale=360:420,format=yuv420p", "-c:v", "libx264", str(folder / "portrait.mp4"))
+    make_clip(folder / "espresso.mp4", size="480x270", seconds=3, source="mandelbrot",
+              extra=("-metadata", "title=morning espresso"))
+    make_clip(folder / "pattern.mp4", seconds=2, source="smptehdbars")
+    copy = tmp_path / "espresso again.webm"
+    ffmpeg("-i", str(folder / "espresso.mp4"), "-c:v", "libvpx-vp9", "-deadline", "realtime",
+           "-cpu-used", "8", str(copy))
+    with Library(home) as library:
+        found = {v.name: v.id for v in run_import(library, [folder]).imported}
+        consent = Consent(library)
+        consent.set_default("allow")
+        consent.set_permission([found["espresso.mp4"]], "deny")
+        found[copy.name] = run_import(library, [copy]).imported[0].id
+    return home, found
+
+
+def effective_of(window, name):
+    return column(window, COL_EFFECTIVE)[row_of(window, name)]
+
+
+def test_reasons_filters_and_breaking_a_link(qtbot, library_home):
+    home, ids = library_home
+    window = open_window(qtbot, home)
+    assert effective_of(window, "espresso again.webm") == "Denied — copy of “morning espresso”"
+    assert effective_of(window, "portrait.mp4") == "Denied — shows a face"
+    assert effective_of(window, "pattern.mp4") == "Allowed — library default"
+    tip = window.proxy.index(row_of(window, "espresso again.webm"), COL_EFFECTIVE).data(
+        3)  # ToolTipRole
+    assert "copy of “morning espresso”, which you denied" in tip and "Not a copy" in tip
+
+    window.filter_combo.setCurrentIndex(window.filter_combo.findData("face"))
+    assert column(window, COL_NAME) == ["portrait.mp4"]
+    window.filter_combo.setCurrentIndex(window.filter_combo.findData("copy"))
+    assert column(window, COL_NAME) == ["espresso again.webm"]
+    window.show_all()
+
+    finish(qtbot, window, window.unlink_copy(ids["espresso again.webm"]))
+    assert effective_of(window, "espresso again.webm") == "Allowed — library default"
+    assert "no longer linked as a copy of “morning espresso”" in window.last_message
+    finish(qtbot, window, window.undo())
+    assert effective_of(window, "espresso again.webm") == "Denied — copy of “morning espresso”"
+
+
+def test_the_likeness_rule_in_settings(qtbot, library_home, questions):
+    home, ids = library_home
+    window = open_window(qtbot, home)
+    dialog = SettingsDialog(window.context, window)
+    qtbot.addWidget(dialog)
+    box = dialog.fields["likeness"]
+    assert box.isChecked() and "allow them one by one" in box.text()
+    box.setChecked(False)
+    dialog.accept()
+    finish(qtbot, window, dialog.likeness_job)
+    assert window.context.consent.state().likeness is False
+    assert effective_of(window, "portrait.mp4") == "Allowed — library default"
+    assert "Likeness rule off" in window.last_message
+
+
+def test_videos_not_looked_at_are_looked_at_when_the_window_opens(qtbot, library_home):
+    home, ids = library_home
+    with Library(home) as library, library.write() as conn:
+        conn.execute("UPDATE videos SET face_share = NULL, copy_of = NULL")
+        conn.execute("DELETE FROM frame_hashes")
+    window = open_window(qtbot, home)
+    assert effective_of(window, "portrait.mp4") == "Denied — not looked at for faces yet"
+    qtbot.waitUntil(lambda: window.look_flow.job is not None, timeout=5000)
+    assert window.look_flow.progress.isVisible()
+    qtbot.waitUntil(lambda: window.look_flow.last_report is not None, timeout=60000)
+    assert not window.look_flow.progress.isVisible()
+    assert window.look_flow.last_report.checked == 4
+    assert "Looked at 4 videos: 1 shows a face, 1 is a copy of other videos" in (
+        window.last_message)
+    qtbot.waitUntil(lambda: effective_of(window, "portrait.mp4") == "Denied — shows a face")
+    assert effective_of(window, "espresso again.webm") == "Denied — copy of “morning espresso”"
+
+
+def test_the_timeline_marks_the_frames_with_a_face(qtbot, library_home):
+    home, ids = library_home
+    window = open_window(qtbot, home)
+    window.select_ids([ids["portrait.mp4"]], ids["portrait.mp4"])
+    strip = window.panel.scrubber.strip
+    qtbot.waitUntil(lambda: strip.faces() != [], timeout=5000)
+    assert len(strip.faces()) >= 6
+    window.select_ids([ids["pattern.mp4"]], ids["pattern.mp4"])
+    qtbot.waitUntil(lambda: strip.faces() == [], timeout=5000)
