@@ -137,6 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true",
                    help="diffusion: keep the quick look only (256 px, the fewest steps: a "
                    "few seconds) and skip the full render")
+    p.add_argument("--animate", type=float, nargs="?", const=2.0, metavar="SECONDS",
+                   help="an animated remix of SECONDS (1-3, default 2) around the frame, at "
+                   "12 fps, 540 px (square or portrait), written as animated WebP")
+    p.add_argument("--gif", action="store_true", help="with --animate: write GIF files "
+                   "instead of WebP")
     p.add_argument("--layout", default="classic", choices=["classic", "modern"])
     p.add_argument("--size", default="square", choices=["square", "portrait", "source"])
     p.add_argument("--seed", type=int, default=0)
@@ -145,7 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the previews")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("export", help="export a preview as PNG, JPEG or WebP with AI labels")
+    p = sub.add_parser("export", help="export a preview as PNG, JPEG or WebP (an animated one "
+                       "as WebP or GIF) with AI labels")
     p.add_argument("preview", type=int, metavar="PREVIEW_ID")
     p.add_argument("--out", required=True, metavar="FILE")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")

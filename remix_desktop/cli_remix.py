@@ -23,6 +23,9 @@ def remix_command(library: Library, args) -> int:
     timings["gate_s"] = _lap(started)
     if args.candidates < 1 or (args.suggest is not None and args.suggest < 1):
         raise UsageError("--candidates and --suggest take a number of 1 or more")
+    animate = getattr(args, "animate", None)
+    if getattr(args, "gif", False) and animate is None:
+        raise UsageError("--gif is for --animate (a still is written as PNG)")
     if getattr(args, "quick", False) and args.style != "diffusion":
         raise UsageError("--quick is for --style diffusion (the other styles take well under "
                          "a second)")
@@ -77,6 +80,7 @@ def remix_command(library: Library, args) -> int:
             video.id, captions, times, topic=topic, style=args.style, layout=args.layout,
             size=args.size,
             caption_model=model_id, seed=args.seed, image_model=image_model or None,
+            **({"output": "animated", "span_s": animate} if animate is not None else {}),
             **({"prompt": args.prompt, "negative_prompt": args.negative,
                 "strength": args.strength, "steps": args.steps, "cfg": args.cfg,
                 "sampler": args.sampler, "diffusion_size": args.diffusion_size}
@@ -87,7 +91,9 @@ def remix_command(library: Library, args) -> int:
             for key, value in preview.timings.items():
                 if isinstance(value, (int, float)):
                     stage[key] = stage.get(key, 0.0) + value
-            target = out / default_export_name(video.name, preview.id)  # a plain, short name
+            suffix = (".gif" if getattr(args, "gif", False) else ".webp") \
+                if preview.kind == "animated" else ".png"
+            target = out / default_export_name(video.name, preview.id, suffix)  # plain, short
             if not target.exists():
                 remixer.export(preview.id, target)
             extra = {}
@@ -101,7 +107,7 @@ def remix_command(library: Library, args) -> int:
                 "id": preview.id, "path": str(target), "preview": str(preview.path),
                 "caption": preview.caption, "style": args.style, "layout": args.layout,
                 "size": args.size, "frame_s": round(request.frame_s, 3), "seed": seed,
-                "face": preview.face, "cached": not preview.timings,
+                "face": preview.face, "cached": not preview.timings, "kind": preview.kind,
                 "caption_model": model_id if seed is not None else None,
             })
 

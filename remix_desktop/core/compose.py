@@ -99,14 +99,40 @@ def text_boxes(caption: str, layout: str = "classic", size: str = "square",
     return [block.box for block in layout_boxes(caption, layout, size, source_size).blocks]
 
 
-@lru_cache(maxsize=256)
 def layout_boxes(caption: str, layout: str = "classic", size: str = "square",
                  source_size: tuple[int, int] | None = None) -> Layout:
     """The full plan for `caption` in `layout` at `size`: picture, band and text blocks.
     Cached (the plan is immutable), so re-rendering a caption over new frames skips fitting."""
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}; valid layouts: {', '.join(LAYOUTS)}")
-    width, height = canvas_size(size, source_size)
+    return plan_for(caption, layout, canvas_size(size, source_size))
+
+
+def caption_overlay(caption: str, layout: str, size: tuple[int, int],
+                    ) -> tuple[Image.Image, Box]:
+    """The caption of `layout` on a canvas of `size` pixels, drawn once for many pictures
+    (the frames of an animated remix): an RGBA image, its text (and the modern layout's
+    white band) opaque and the rest clear, and the box the picture goes in."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}; valid layouts: {', '.join(LAYOUTS)}")
+    plan = plan_for(caption, layout, tuple(size))
+    overlay = Image.new("RGBA", plan.size, (255, 255, 255, 0))
+    draw = ImageDraw.Draw(overlay)
+    if plan.band is not None:
+        x0, y0, x1, y1 = plan.band
+        draw.rectangle((x0, y0, x1 - 1, y1 - 1), fill=(255, 255, 255, 255))
+    for block in plan.blocks:
+        font = _font(block.font_path, block.font_size)
+        for line, origin in zip(block.lines, block.origins):
+            draw.text(origin, line, font=font, fill=(*block.fill, 255), anchor="ls",
+                      stroke_width=block.stroke, stroke_fill=(*block.stroke_fill, 255))
+    return overlay, plan.picture
+
+
+@lru_cache(maxsize=256)
+def plan_for(caption: str, layout: str, size: tuple[int, int]) -> Layout:
+    """`layout_boxes` for a canvas of `size` pixels (cached)."""
+    width, height = size
     # untrusted text: nothing invisible is drawn, and a flood of combining marks is cut back
     parts = [" ".join(p.split()) for p in _SPLIT.split(visible_text(caption))]
     parts = [p for p in parts if p]

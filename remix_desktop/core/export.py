@@ -205,7 +205,7 @@ def default_export_name(video_name: str, preview_id: int, suffix: str = ".png") 
 
 
 def read_xmp(path: Path) -> str | None:
-    """The raw XMP packet of a PNG, JPEG or WebP file (found by its bytes), or None."""
+    """The raw XMP packet of a PNG, JPEG, WebP or GIF file (found by its bytes), or None."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -218,8 +218,12 @@ def read_xmp(path: Path) -> str | None:
             raw = _jpeg_xmp(data)
         elif data[:4] == b"RIFF" and data[8:12] == b"WEBP":
             raw = _webp_xmp(data)
+        elif data[:6] in (b"GIF87a", b"GIF89a"):
+            from .animate import gif_xmp
+
+            raw = gif_xmp(data)
         else:
-            raise UsageError(f"{path.name} is not a PNG, JPEG or WebP file")
+            raise UsageError(f"{path.name} is not a PNG, JPEG, WebP or GIF file")
     except (IndexError, ValueError, zlib.error):
         raise UsageError(f"{path.name} is damaged; its metadata cannot be read") from None
     return None if raw is None else raw.decode("utf-8", errors="replace").rstrip("\x00 \n")

@@ -36,8 +36,9 @@ class OutputKind:
 
 OUTPUT_KINDS = {k.name: k for k in (
     OutputKind("still", ".png", "Still image"),
+    OutputKind("animated", ".webp", "Animated", animated=True),
 )}
-"""A new kind of remix (issue: animated remixes) is one entry here and its renderer."""
+"""A new kind of remix is one entry here and its renderer (core.remix, core.animate)."""
 
 
 def output_kind(name: str) -> OutputKind:

@@ -17,13 +17,13 @@ from typing import Callable, Protocol
 
 from PIL import Image
 
-from . import faces, frames, sweep
+from . import animate, faces, frames, sweep
 from .captions import CaptionContext, CaptionRun, clean_user_caption, visible_text
 from .captions_store import CaptionStore
 from .compose import LAYOUTS, SIZES, compose
 from .consent import Consent
 from .errors import Cancelled, RemixDesktopError, UsageError
-from .export import Provenance, export_image
+from .export import Provenance, build_xmp, export_image
 from .library import Library, Video
 from .previews import (Preview, PreviewStore, output_kind,  # noqa: F401
                        sweep_previews)
@@ -130,6 +130,9 @@ class RemixRequest:
     prompt_text: str | None = None  # what the model reads: a preset's words, or the prompt
     family: str | None = None  # the diffusion model's family, whose defaults were used
     output: str = "still"  # the kind of remix (previews.OUTPUT_KINDS)
+    # animated only (output "animated"); None for a still, and then left out of the hash
+    span_s: float | None = None  # seconds of the video around frame_s
+    fps: int | None = None  # frames a second
 
     def __post_init__(self) -> None:
         # The caption (the model's, or the creator's own, typed or pasted) and the prompts are
@@ -153,6 +156,19 @@ class RemixRequest:
             if value not in allowed:
                 raise UsageError(f"'{value}' is not a {what}; use one of: {', '.join(allowed)}")
         output_kind(self.output)
+        if self.output == "animated":
+            if self.style == DIFFUSION:
+                raise UsageError("An animated remix uses a fast style (none, cartoon, sketch, "
+                                 "popart or halftone): redrawing every frame with a diffusion "
+                                 "model would take minutes")
+            if self.size not in animate.SIZES:
+                raise UsageError(f"An animated remix is square or portrait, not "
+                                 f"'{self.size}'")
+            object.__setattr__(self, "span_s", animate.check_span(
+                animate.SPAN_DEFAULT_S if self.span_s is None else self.span_s))
+            object.__setattr__(self, "fps", self.fps or animate.FPS)
+        elif self.span_s is not None or self.fps is not None:
+            raise UsageError("Only an animated remix has a length and a frame rate")
         if not self.caption.strip():
             raise UsageError("A remix needs a caption")
 
@@ -406,6 +422,14 @@ class Remixer:
     def _make(self, video: Video, request: RemixRequest, progress, cancelled,
               step_preview) -> "_Made":
         """The composed image of a request (not yet recorded) and its timings."""
+        if request.output == "animated":
+            moving = animate.make(
+                video.path, at_s=_clamp(request.frame_s, video), span_s=request.span_s,
+                duration_s=video.duration_s, caption=request.caption, style=request.style,
+                layout=request.layout, size=request.size, fps=request.fps,
+                cancelled=cancelled, face_of=faces.has_face)
+            return _Made(moving.frames[len(moving.frames) // 2], dict(moving.timings),
+                         moving.face, moving.frames, moving.fps)
         timings = {}
         start = time.perf_counter()
         pixels = frames.grab_frame(video.path, _clamp(request.frame_s, video))
@@ -436,7 +460,11 @@ class Remixer:
         # the sweep knows it is left over once this process is gone.
         tmp = folder / f".{name}.{os.getpid()}.part"
         try:
-            image.save(tmp, "PNG", compress_level=1)
+            if made.frames:  # an animated WebP, labelled as AI-made like an export
+                xmp = build_xmp(self._provenance(request.caption, request.params()))
+                tmp.write_bytes(animate.webp_bytes(made.frames, made.fps, xmp.encode()))
+            else:
+                image.save(tmp, "PNG", compress_level=1)
         except OSError as exc:
             sweep.unlink(tmp)
             clear = file_error(exc, folder, "the preview")
@@ -473,17 +501,23 @@ class Remixer:
         return self.store.get(preview_id)
 
     def export(self, preview_id: int, target: Path, *, force: bool = False) -> Path:
-        """Write an approved preview as PNG, JPEG or WebP, labelled as AI-made (XMP)."""
+        """Write an approved preview as PNG, JPEG or WebP (an animated one as WebP or GIF),
+        labelled as AI-made (XMP)."""
         preview = self.preview(preview_id)
         self.consent.gate(preview.video_id)
         if not preview.path.is_file():
             raise UsageError(f"The file of preview {preview_id} is missing; make it again")
+        prov = self._provenance(preview.caption, preview.params)
+        if preview.kind == "animated":
+            return animate.export_animation(preview.path, Path(target), build_xmp(prov),
+                                            force=force)
         with Image.open(preview.path) as image:
             image.load()
-            prov = Provenance(caption=preview.caption, models=models_used(preview.params),
-                              parameters=preview.params,
-                              data_mining=self.library.setting("data_mining"))
             return export_image(image, Path(target), prov, force=force)
+
+    def _provenance(self, caption: str, params: dict) -> Provenance:
+        return Provenance(caption=caption, models=models_used(params), parameters=params,
+                          data_mining=self.library.setting("data_mining"))
 
     # -- internals -------------------------------------------------------------------------
 
@@ -541,11 +575,14 @@ def quick_request(request: RemixRequest) -> RemixRequest | None:
 
 @dataclass(frozen=True)
 class _Made:
-    """A composed preview image before it is recorded, with its timings."""
+    """A composed preview image before it is recorded, with its timings (an animated one:
+    its frames too, the image being the middle one)."""
 
     image: Image.Image
     timings: dict
     face: bool
+    frames: tuple = ()
+    fps: int = 0
 
     @classmethod
     def of(cls, preview: Preview) -> "_Made":

@@ -79,3 +79,36 @@ def test_look_at_the_videos_not_looked_at_yet(tmp_path, clips):
     assert again["checked"] == 2 and again["faces"] == 1
     missing = cli(home, "look", "99")
     assert missing.returncode != 0 and "no video with id 99" in missing.stderr
+
+
+def test_remix_animate_writes_an_animated_webp_or_gif(tmp_path):
+    from PIL import Image
+
+    from remix_desktop.core import animate
+
+    home = tmp_path / "home"
+    clip = make_clip(tmp_path / "moving.mp4", size="640x360", seconds=4, source="testsrc2")
+    video_id = json.loads(cli(home, "import", str(clip), "--json").stdout)["imported"][0]["id"]
+    assert cli(home, "permission", "allow", str(video_id)).returncode == 0
+    made = cli(home, "remix", str(video_id), "--at", "2", "--caption", "Me on take three",
+               "--animate", "--out", str(tmp_path / "out"), "--json")
+    assert made.returncode == 0, made.stderr
+    preview = json.loads(made.stdout)["previews"][0]
+    assert preview["kind"] == "animated" and preview["path"].endswith(".webp")
+    with Image.open(preview["path"]) as image:
+        assert image.n_frames == 24 and image.size == (540, 540)
+    gif = cli(home, "remix", str(video_id), "--at", "2", "--caption", "Me on take three",
+              "--animate", "1.5", "--gif", "--size", "portrait", "--out",
+              str(tmp_path / "gif"), "--json")
+    assert gif.returncode == 0, gif.stderr
+    path = json.loads(gif.stdout)["previews"][0]["path"]
+    assert path.endswith(".gif")
+    with Image.open(path) as image:
+        assert image.format == "GIF" and image.n_frames == 18 and image.size == (540, 960)
+    assert animate.gif_xmp(open(path, "rb").read()) is not None
+    again = cli(home, "export", str(json.loads(made.stdout)["previews"][0]["id"]),
+                "--out", str(tmp_path / "again.gif"))
+    assert again.returncode == 0, again.stderr
+    bad = cli(home, "remix", str(video_id), "--caption", "x", "--animate", "5", "--out",
+              str(tmp_path / "bad"))
+    assert bad.returncode != 0 and "1 to 3 seconds" in bad.stderr
