@@ -523,7 +523,7 @@ class MainWindow(ActionsMixin, LocateMixin, QMainWindow):
         """The panel's look controls and the keys they are kept under."""
         panel = self.panel
         return (("remix/style", panel.style_combo), ("remix/layout", panel.layout_combo),
-                ("remix/size", panel.size_combo))
+                ("remix/size", panel.size_combo), ("remix/kind", panel.kind_combo))
 
     def _apply_panel_share(self) -> None:
         """Give the remix panel its share of the width the window has now (a window that

@@ -107,6 +107,25 @@ class RemixPanelUi:
                 combo.addItem(readable, name)
             combo.setToolTip(tips[key])
             form.addRow(text, combo)
+        self.kind_combo = QComboBox()
+        self.kind_combo.addItem("Still image", "still")
+        self.kind_combo.addItem("Animated · moves for a moment", "animated")
+        self.kind_combo.setToolTip("A still picture, or a short moving span of the video "
+                                   "around the chosen frame (12 frames a second, 540 px, "
+                                   "animated WebP; export as WebP or GIF)")
+        self.span_spin = QDoubleSpinBox()
+        self.span_spin.setRange(1.0, 3.0)
+        self.span_spin.setSingleStep(0.5)
+        self.span_spin.setDecimals(1)
+        self.span_spin.setValue(2.0)
+        self.span_spin.setSuffix(" s")
+        self.span_spin.setToolTip("How long the animated remix lasts, centred on the chosen "
+                                  "frame")
+        kind_row = QHBoxLayout()
+        kind_row.addWidget(self.kind_combo, 1)
+        kind_row.addWidget(self.span_spin)
+        self.span_spin.setVisible(False)
+        form.insertRow(0, "&Kind", kind_row)
         self.diffusion_box = self._build_diffusion()
 
         self.generate_button = QPushButton("&Generate previews")

@@ -101,6 +101,7 @@ class RemixPanel(RemixPanelUi, QWidget):
         for edit in (self.title_edit, self.tags_edit, self.description_edit):
             edit.textChanged.connect(self._update_about_prompt)
         self.style_combo.currentIndexChanged.connect(self._style_changed)
+        self.kind_combo.currentIndexChanged.connect(self._kind_changed)
         self.preset_combo.currentIndexChanged.connect(self._preset_changed)
         self.prompt_edit.textChanged.connect(self._update_controls)
         self.model_combo.currentIndexChanged.connect(self._model_changed)
@@ -472,7 +473,9 @@ class RemixPanel(RemixPanelUi, QWidget):
         style, layout, size = (c.currentData() for c in (
             self.style_combo, self.layout_combo, self.size_combo))
         extra = self.diffusion_params() if style == DIFFUSION else {}
-        if style == DIFFUSION and not extra.get("image_model"):
+        if self.animated():
+            extra = {"output": "animated", "span_s": round(self.span_spin.value(), 1)}
+        if style == DIFFUSION and not extra.get("image_model") and not self.animated():
             self._status("Add a diffusion model in Models… to use the diffusion style.")
             return None
 
@@ -536,6 +539,27 @@ class RemixPanel(RemixPanelUi, QWidget):
                 "strength": round(self.strength_spin.value(), 2),
                 "steps": self.steps_spin.value(), "seed": self.seed_spin.value(),
                 "diffusion_size": self.diffusion_size}
+
+    # -- still or animated ------------------------------------------------------------------
+
+    def animated(self) -> bool:
+        return self.kind_combo.currentData() == "animated"
+
+    def _kind_changed(self, *_args) -> None:
+        """Animated: its length shows; the sizes it has not (the video's own shape) and the
+        diffusion style (minutes a frame) are not offered."""
+        moving = self.animated()
+        self.span_spin.setVisible(moving)
+        for combo, value in ((self.size_combo, "source"), (self.style_combo, DIFFUSION)):
+            index = combo.findData(value)
+            if index < 0:
+                continue
+            item = combo.model().item(index)
+            if item is not None:
+                item.setEnabled(not moving)
+            if moving and combo.currentIndex() == index:
+                combo.setCurrentIndex(0)
+        self._update_controls()
 
     # -- the diffusion style ---------------------------------------------------------------
 

@@ -7,13 +7,13 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import (QDesktopServices, QGuiApplication, QIcon, QImage, QPainter,
-                           QPalette, QPixmap)
+from PySide6.QtGui import (QDesktopServices, QGuiApplication, QIcon, QImage, QMovie,
+                           QPainter, QPalette, QPixmap)
 from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QLabel,
                                QListWidget, QListWidgetItem, QMessageBox, QPushButton,
                                QSplitter, QVBoxLayout, QWidget)
 
-from ..core.export import EXPORT_FORMATS, FORMATS, default_export_name
+from ..core.export import EXPORT_FORMATS, default_export_name
 from ..core.library import Video
 from ..core.remix import QUICK_SIZE, Preview
 from .context import AppContext
@@ -25,6 +25,7 @@ THUMB_SIDE = 120
 DETAIL_SIDE = 1080
 ID_ROLE = Qt.ItemDataRole.UserRole
 FILTERS = {f.name_filter: f.suffixes[0][1:] for f in EXPORT_FORMATS}  # the save dialog's
+ANIMATED_FILTERS = {"Animated WebP (*.webp)": "webp", "Animated GIF (*.gif)": "gif"}
 
 
 def free_name(target: Path) -> Path:
@@ -55,10 +56,13 @@ def describe(preview: Preview, source: str | None = None, *, full: bool = True) 
             "%d %b %Y, %H:%M")
     except ValueError:
         pass
+    size = label(p.get("size", "square"), SIZE_LABELS)
+    if preview.kind == "animated":  # 540 px, moving: said so instead of the still's size
+        size = (f"animated {p.get('span_s', 2.0):g} s at {p.get('fps', 12)} fps, "
+                + ("540 × 960" if p.get("size") == "portrait" else "540 × 540"))
     lines = [f"“{preview.caption}”",
              " · ".join([label(p.get("style", "none"), STYLE_LABELS),
-                         label(p.get("layout", "classic"), LAYOUT_LABELS),
-                         label(p.get("size", "square"), SIZE_LABELS)]),
+                         label(p.get("layout", "classic"), LAYOUT_LABELS), size]),
              f"Frame at {format_time(float(p.get('frame_s', 0.0)))} · "
              + ("your own caption" if seed is None or source == "own" else
                 f"{CAPTION_SOURCES.get(source, 'caption by the model')} (seed {seed})"),
@@ -137,7 +141,8 @@ class PreviewGallery(QWidget):
         self.detail_label.setWordWrap(True)
         self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.export_button = QPushButton("E&xport…")
-        self.export_button.setToolTip("Save the selected preview as PNG, JPEG or WebP, "
+        self.export_button.setToolTip("Save the selected preview as PNG, JPEG or WebP (an "
+                                      "animated one as WebP or GIF), "
                                       "labelled as AI-made in its metadata (Ctrl+E)")
         self.export_button.clicked.connect(self.export_selected)
         self.copy_button = QPushButton("&Copy")
@@ -236,6 +241,7 @@ class PreviewGallery(QWidget):
     def _show_detail(self, preview: Preview | None) -> None:
         self.export_button.setEnabled(preview is not None)
         self.copy_button.setEnabled(preview is not None)
+        self._stop_movie()
         self.detail.set_image(None)
         if preview is None:
             self.detail_label.setText("")
@@ -247,10 +253,32 @@ class PreviewGallery(QWidget):
         self.detail_label.setText(describe(preview, self.sources.get(preview.caption),
                                            full=False))
         path, preview_id = str(preview.path), preview.id
+        if preview.kind == "animated":  # it plays, looping, read frame by frame by Qt
+            self.movie = QMovie(path, parent=self)
+            if self.movie.isValid():
+                self.movie.frameChanged.connect(
+                    lambda _n, movie=self.movie: self.detail.set_image(movie.currentImage()))
+                self.movie.start()
+            else:
+                self.detail.set_placeholder("The preview's file is missing; make it again.")
+            self.selectionChanged.emit(preview)
+            return
         self._detail_job = self.context.jobs.run(
             "preview image", lambda control: (preview_id, load_scaled(path, DETAIL_SIDE)),
             finished=self._detail_loaded)
         self.selectionChanged.emit(preview)
+
+    def _stop_movie(self) -> None:
+        movie = getattr(self, "movie", None)
+        if movie is not None:
+            movie.stop()
+            movie.deleteLater()
+            self.movie = None
+
+    def playing(self) -> bool:
+        """Whether an animated preview plays in the detail view (tests)."""
+        movie = getattr(self, "movie", None)
+        return movie is not None and movie.state() == QMovie.MovieState.Running
 
     def _detail_loaded(self, result) -> None:
         preview_id, image = result
@@ -295,7 +323,8 @@ class PreviewGallery(QWidget):
 
     def default_name(self, preview: Preview) -> str:
         return default_export_name(self.video.name if self.video is not None else "video",
-                                   preview.id)
+                                   preview.id,
+                                   ".webp" if preview.kind == "animated" else ".png")
 
     def chosen(self) -> list[Preview]:
         """Every preview selected in the grid, in the grid's order."""
@@ -313,20 +342,22 @@ class PreviewGallery(QWidget):
         preview = self.selected()
         if preview is None:
             return None
+        kinds = ANIMATED_FILTERS if preview.kind == "animated" else FILTERS
+        first = next(iter(kinds.values()))
         dialog = QFileDialog(self, "Export preview")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setNameFilters(list(FILTERS))
-        dialog.setDefaultSuffix("png")
-        dialog.filterSelected.connect(lambda f: dialog.setDefaultSuffix(FILTERS.get(f, "png")))
+        dialog.setNameFilters(list(kinds))
+        dialog.setDefaultSuffix(first)
+        dialog.filterSelected.connect(lambda f: dialog.setDefaultSuffix(kinds.get(f, first)))
         dialog.setDirectory(str(self.last_folder))
         dialog.selectFile(self.default_name(preview))
         if not dialog.exec() or not dialog.selectedFiles():
             return None
         target = Path(dialog.selectedFiles()[0])
         confirmed = True  # the dialog asked before returning a file that exists
-        if target.suffix.lower() not in FORMATS:
+        if target.suffix.lower() not in {f".{v}" for v in kinds.values()}:
             target = target.with_name(
-                f"{target.name}.{FILTERS.get(dialog.selectedNameFilter(), 'png')}")
+                f"{target.name}.{kinds.get(dialog.selectedNameFilter(), first)}")
             confirmed = False
         if not confirmed and target.exists():
             answer = QMessageBox.question(self, "Replace the file?",
