@@ -81,6 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("ids", nargs="*", type=int, metavar="ID", help="look at these again")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("sheet", help="a contact sheet: what a remix of each video would look "
+                       "like (its suggested frame and a caption, a fast style) with its "
+                       "permission badge; denied videos are grey tiles, never read")
+    p.add_argument("ids", nargs="*", type=int, metavar="ID", help="these videos (default: all)")
+    p.add_argument("--out", required=True, metavar="FILE", help="a .png or .pdf file")
+    p.add_argument("--style", default="none",
+                   help="none, cartoon, sketch, popart or halftone (default none)")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+
     p = sub.add_parser("not-a-copy", help="break the link of a video found to be a copy of "
                        "another one (undoable)")
     p.add_argument("id", type=int, metavar="ID")
@@ -580,6 +589,26 @@ def _look(library: Library, args) -> int:
     return EXIT_PARTIAL if report.skipped else EXIT_OK
 
 
+def _sheet(library: Library, args) -> int:
+    from .core import contact_sheet
+
+    if args.ids:
+        missing = library.missing_ids(args.ids)
+        if missing:
+            raise UsageError(f"There is no video with id {', '.join(map(str, missing))} "
+                             "in the library")
+    target = Path(args.out)
+    contact_sheet.check(target, force=args.force)  # before the work, not after it
+    tiles = _drain(contact_sheet.make_tiles(library, args.ids or None, style=args.style),
+                   True, lambda step: f"[{step.done}/{step.total}] {step.tile.name[:50]:50}")
+    path = contact_sheet.save(tiles, target, force=args.force,
+                              title=f"Remix Desktop · {len(tiles)} videos")
+    denied = sum(not t.allowed for t in tiles)
+    print(f"Wrote a contact sheet of {_n(len(tiles), 'video')} to {path} ({denied} denied, "
+          "shown grey and not read).")
+    return EXIT_OK
+
+
 def _not_a_copy(library: Library, args) -> int:
     print(_change_sentence(Consent(library).unlink_copy(args.id)))
     return EXIT_OK
@@ -800,6 +829,7 @@ def _captions(library: Library, args) -> int:
 COMMANDS = {
     "import": _import, "list": _list, "permission": _permission, "default": _default,
     "optout": _optout, "likeness": _likeness, "look": _look, "not-a-copy": _not_a_copy,
+    "sheet": _sheet,
     "undo": _undo, "audit": _audit, "permissions": _permissions,
     "remove": _remove, "remix": _remix, "export": _export, "video": _video,
     "models": _models, "relink": _relink, "locate": _locate, "captions": _captions,

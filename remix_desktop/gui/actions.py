@@ -75,6 +75,10 @@ class ActionsMixin:
         self.import_folder_action = a("Import a &folder…", self.import_flow.choose_folder,
                                       shortcut="Ctrl+Shift+I", icon=SP.SP_DirOpenIcon,
                                       tip="Add every video in a folder and its subfolders")
+        self.sheet_action = a(
+            "Contact &sheet…", lambda: self.open_contact_sheet(),
+            tip="What a remix of each selected video (or of every video) would look like, "
+                "with its permission badge, as one picture or PDF")
         self.export_permissions_action = a(
             "&Export permissions…", self.export_permissions_file, shortcut="Ctrl+Alt+E",
             tip="Save every video's permission to a CSV or JSON file")
@@ -149,6 +153,7 @@ class ActionsMixin:
         file.addActions([self.import_action, self.import_folder_action])
         file.addSeparator()
         file.addActions([self.export_permissions_action, self.import_permissions_action])
+        file.addAction(self.sheet_action)
         file.addAction(self.restore_action)
         file.addAction(self.locate_action)
         file.addSeparator()
@@ -529,6 +534,22 @@ class ActionsMixin:
         dialog.show()
         dialog.raise_()
         dialog.activateWindow()
+        return dialog
+
+    def open_contact_sheet(self):
+        """The contact sheet of the selected videos (two or more), else of every video; it
+        starts making its tiles at once."""
+        from .contact_sheet_dialog import ContactSheetDialog
+
+        if not self.context.library.count():
+            self.show_message("Import videos first: the contact sheet shows each of them.")
+            return None
+        ids = self.selected_ids()
+        dialog = ContactSheetDialog(self.context, ids if len(ids) > 1 else None, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.sheet_dialog = dialog
+        dialog.show()
+        dialog.make()
         return dialog
 
     def open_audit(self) -> AuditDialog:

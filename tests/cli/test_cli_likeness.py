@@ -112,3 +112,22 @@ def test_remix_animate_writes_an_animated_webp_or_gif(tmp_path):
     bad = cli(home, "remix", str(video_id), "--caption", "x", "--animate", "5", "--out",
               str(tmp_path / "bad"))
     assert bad.returncode != 0 and "1 to 3 seconds" in bad.stderr
+
+
+def test_sheet_writes_a_contact_sheet_and_never_reads_a_denied_video(tmp_path, clips):
+    from PIL import Image
+
+    folder, _ = clips
+    home = tmp_path / "home"
+    out = json.loads(cli(home, "import", str(folder), "--json").stdout)
+    ids = {v["name"]: v["id"] for v in out["imported"]}
+    assert cli(home, "permission", "allow", str(ids["espresso.mp4"])).returncode == 0
+    made = cli(home, "sheet", "--out", str(tmp_path / "sheet.png"), "--style", "cartoon")
+    assert made.returncode == 0, made.stderr
+    assert "contact sheet of 2 videos" in made.stdout and "1 denied" in made.stdout
+    with Image.open(tmp_path / "sheet.png") as image:
+        assert image.format == "PNG" and image.width > 600
+    again = cli(home, "sheet", "--out", str(tmp_path / "sheet.png"))
+    assert again.returncode != 0 and "already exists" in again.stderr
+    pdf = cli(home, "sheet", str(ids["espresso.mp4"]), "--out", str(tmp_path / "one.pdf"))
+    assert pdf.returncode == 0 and (tmp_path / "one.pdf").read_bytes().startswith(b"%PDF")

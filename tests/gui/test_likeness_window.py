@@ -111,3 +111,29 @@ def test_the_timeline_marks_the_frames_with_a_face(qtbot, library_home):
     assert len(strip.faces()) >= 6
     window.select_ids([ids["pattern.mp4"]], ids["pattern.mp4"])
     qtbot.waitUntil(lambda: strip.faces() == [], timeout=5000)
+
+
+def test_the_contact_sheet_shows_tiles_as_they_come_and_saves(qtbot, library_home, tmp_path):
+    home, ids = library_home
+    window = open_window(qtbot, home)
+    dialog = window.open_contact_sheet()
+    qtbot.addWidget(dialog)
+    assert dialog.job is not None and dialog.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: dialog.job is None, timeout=60000)
+    assert dialog.grid.count() == 4
+    texts = [dialog.grid.item(i).text() for i in range(4)]
+    assert any("Denied — shows a face" in t for t in texts)
+    assert any("Denied — copy of a denied video" in t for t in texts)
+    assert any("Allowed — library default" in t for t in texts)
+    assert "4 videos, 3 denied" in dialog.status.text()
+    job = dialog.save(tmp_path / "sheet.pdf")
+    qtbot.waitUntil(lambda: dialog.saved is not None, timeout=30000)
+    assert job is not None and (tmp_path / "sheet.pdf").read_bytes().startswith(b"%PDF")
+    # a selection of two: the sheet of those two; a stop keeps what was made
+    window.select_ids([ids["pattern.mp4"], ids["espresso.mp4"]])
+    second = window.open_contact_sheet()
+    qtbot.addWidget(second)
+    second.cancel()
+    qtbot.waitUntil(lambda: second.job is None, timeout=30000)
+    assert second.grid.count() <= 2 and ("Stopped" in second.status.text()
+                                         or "2 videos" in second.status.text())
