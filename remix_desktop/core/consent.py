@@ -453,6 +453,18 @@ class Consent:
             return self.previews_lost(default=entry.old)
         if entry.action == "likeness":
             return self.previews_lost(likeness=entry.old == "on")
+        if entry.action == "unlink-copy":  # linked again: a copy of a denied video is denied
+            with self.library.read() as conn:
+                state = self._read_state(conn)
+                rows = conn.execute(
+                    f"SELECT c.old, o.permission, {facts_sql('v.')}, count(p.id) "
+                    "FROM audit_changes c JOIN videos v ON v.id = c.video_id "
+                    "JOIN previews p ON p.video_id = c.video_id "
+                    "LEFT JOIN videos o ON o.id = CAST(c.old AS INTEGER) "
+                    "WHERE c.audit_id = ? GROUP BY c.video_id", (entry.id,)).fetchall()
+            return sum(row[-1] for row in rows if row[1] is not None and verdict(
+                VideoFacts._make(row[2:-1])._replace(copy_of=row[0], original=row[1]),
+                state).removes_previews)
         if entry.action not in ("permission", "permissions-import"):
             return 0
         with self.library.read() as conn:

@@ -25,16 +25,17 @@ MATCH_BITS = 10  # two frames are alike within this many of 64 bits
 MATCH_SHARE = 0.6  # of the shorter video's hashed frames, this share must have a like frame
 MIN_MATCHED = 3  # and at least this many (a one-second clip has two hashed frames: both)
 UNIFORM_STD = 8.0  # grey spread below which a frame is black, blank or one colour
-_HASH_SIDE = 32
+HASH_SIDE = 32  # frames are hashed from a grey picture this many pixels square
 
 
 def dct_hash(pixels: np.ndarray) -> int | None:
     """The 64-bit DCT hash of an RGB (or grey) frame; None for a blank or one-colour frame."""
     grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY) if pixels.ndim == 3 else pixels
-    small = cv2.resize(grey, (_HASH_SIDE, _HASH_SIDE), interpolation=cv2.INTER_AREA)
-    if float(small.std()) < UNIFORM_STD:
+    if grey.shape != (HASH_SIDE, HASH_SIDE):
+        grey = cv2.resize(grey, (HASH_SIDE, HASH_SIDE), interpolation=cv2.INTER_AREA)
+    if float(grey.std()) < UNIFORM_STD:
         return None
-    low = cv2.dct(small.astype(np.float32))[:8, :8].flatten()
+    low = cv2.dct(grey.astype(np.float32))[:8, :8].flatten()
     bits = low > np.median(low[1:])  # the DC term is left out of the median
     return int(np.packbits(bits).view(">u8")[0])
 

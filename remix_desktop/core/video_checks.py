@@ -15,8 +15,10 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Callable, Generator
 
-from . import copies, faces, frames
-from . import audit
+import cv2
+import numpy as np
+
+from . import audit, copies, faces, frames, media
 from .consent_rule import (FACE_SHARE, FACTS_SQL, ConsentState, Verdict, VideoFacts,
                            verdict)
 from .previews import delete_files, drop_for_videos
@@ -25,6 +27,7 @@ from .copies import CopyIndex, Fingerprint, Match
 from .media import MediaError
 
 FACE_SAMPLES = 12  # frames looked at for a face, spread over the video
+END_MARGIN_S = 0.15  # no frame is looked for in the last this much (a 10 fps clip's frame)
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,9 @@ def look(path: str | os.PathLike, duration_s: float,
     """Look at a video once: FACE_SAMPLES frames for faces and a frame every DENSE_S for its
     fingerprint, in time order from one open file. Raises MediaError for a file that cannot
     be read, and Cancelled when `cancelled()` says so."""
-    duration_s = max(0.0, duration_s)
+    # the last times stop short of the end: a look that reaches the end of the data is
+    # taken for a damaged file and read again, carefully, from the start
+    duration_s = max(0.0, duration_s - END_MARGIN_S)
     dense = copies.hash_times(duration_s, copies.DENSE_S)
     face_times = frames.sample_times(duration_s, FACE_SAMPLES)
     wanted = sorted({*dense, *face_times})
@@ -64,16 +69,34 @@ def look(path: str | os.PathLike, duration_s: float,
                 raise Cancelled()
             frame = reader.frame_at(t)
             if t in is_face:
-                pixels = frames._pixels(frame, None, faces.DETECT_SIDE)
                 looked += 1
-                if faces.detect_faces(pixels):
+                if faces.detect_faces(frames._pixels(frame, None, faces.DETECT_SIDE),
+                                      survey=True):
                     found.append(round(t, 3))
-                if t in is_dense:
-                    hashes[t] = copies.dct_hash(pixels)
-            elif t in is_dense:
-                hashes[t] = copies.dct_hash(frames._pixels(frame, None, 128))
+            if t in is_dense:
+                hashes[t] = copies.dct_hash(_hash_picture(frame))
     share = round(len(found) / looked, 4) if looked else 0.0
     return Look(share, looked, tuple(found), Fingerprint.of(dense, [hashes[t] for t in dense]))
+
+
+def _hash_picture(frame) -> "np.ndarray":
+    """The grey HASH_SIDE-square picture a frame is hashed from: the decoded frame's own
+    luma plane averaged down (no RGB picture is made: a tenth of the cost), turned upright
+    as it is shown (a copy re-encoded upright matches its rotated original)."""
+    side = copies.HASH_SIDE
+    if frame.format.name in _EIGHT_BIT_Y_FIRST:  # the luma plane is the grey picture
+        plane = frame.planes[0]
+        luma = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
+        grey = cv2.resize(luma[:frame.height, :frame.width], (side, side),
+                          interpolation=cv2.INTER_AREA)
+    else:
+        grey = frame.reformat(width=side, height=side, format="gray",
+                              interpolation="AREA").to_ndarray()
+    return media.upright(grey, media.display_rotation(frame.rotation))
+
+
+_EIGHT_BIT_Y_FIRST = frozenset({"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p",
+                                "yuvj444p", "nv12", "nv21", "yuv411p", "yuv440p", "gray"})
 
 
 class Cancelled(Exception):

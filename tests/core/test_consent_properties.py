@@ -33,12 +33,15 @@ class ConsentMachine(RuleBasedStateMachine):
             path = os.path.join(self.dir, f"{i}.mp4")
             with open(path, "wb") as fh:
                 fh.write(b"video %d" % i)
+            # every other video shows a face (as the look at import would have recorded)
             rows.append(NewVideo(path, fingerprint(path), os.path.getsize(path), 0, 1, 30, 64,
-                                 64, 0, "h264", face_share=0.0, face_samples=12))
+                                 64, 0, "h264", face_share=0.5 if i % 2 else 0.0,
+                                 face_samples=12))
         with self.library.write() as conn:
             self.ids = [Library.insert_video(conn, row) for row in rows]
         self.own = {i: "default" for i in self.ids}
-        self.default, self.optout = "deny", False
+        self.default, self.optout, self.likeness = "deny", False, True
+        self.face = {vid: bool(i % 2) for i, vid in enumerate(self.ids)}
         self.history: list[tuple] = []  # the model's undo stack
 
     def teardown(self):
@@ -79,6 +82,12 @@ class ConsentMachine(RuleBasedStateMachine):
             self.history.append(("optout", self.optout))
             self.optout = on
 
+    @rule(on=st.booleans())
+    def set_likeness(self, on):
+        if self.consent.set_likeness(on).audit_id is not None:
+            self.history.append(("likeness", self.likeness))
+            self.likeness = on
+
     @rule()
     def undo(self):
         if not self.history:
@@ -91,6 +100,8 @@ class ConsentMachine(RuleBasedStateMachine):
             self.own.update(old)
         elif kind == "default":
             self.default = old
+        elif kind == "likeness":
+            self.likeness = old
         else:
             self.optout = old
 
@@ -100,8 +111,9 @@ class ConsentMachine(RuleBasedStateMachine):
             return
         for vid in self.ids:
             own = self.own[vid]
-            allowed = not self.optout and (own == "allow" or (own == "default"
-                                                              and self.default == "allow"))
+            face_rule = self.likeness and self.face[vid]
+            allowed = not self.optout and (own == "allow" or (
+                own == "default" and self.default == "allow" and not face_rule))
             if allowed:
                 assert self.consent.gate(vid).video.id == vid
             else:

@@ -306,3 +306,18 @@ def test_the_background_look_resumes_after_a_kill(home, made, tmp_path):
         done = video_checks.run_checks(library)
         assert done.checked == len(ids) - 3
         assert video_checks.unchecked(library.conn) == []
+
+
+def test_undoing_a_broken_link_says_which_previews_it_deletes(library, made):
+    original = run_import(library, [made["original"]]).imported[0]
+    consent = Consent(library)
+    consent.set_permission([original.id], "deny")
+    _allow_by_default(library)
+    copy = run_import(library, [made["variants"] / "remuxed.mkv"]).imported[0]
+    consent.unlink_copy(copy.id)
+    Remixer(library).render(RemixRequest(copy.id, copy.fingerprint, 1.0, "POV: mine now"))
+    entry = consent.next_undo()
+    assert entry.action == "unlink-copy"
+    assert consent.previews_lost_by_undo(entry) == 1
+    change = consent.undo(expected=entry.id)
+    assert change.previews_removed == 1
