@@ -590,9 +590,11 @@ def import_summary(report) -> str:
         text += (f" {faces} show{'s' if faces == 1 else ''} a face: remixed only when you "
                  "allow it yourself.")
     if found:
-        text += (f" {n(len(found), 'copy').replace('copys', 'copies')} of videos already in "
-                 "the library: each follows its original's deny (right-click > Not a copy "
-                 "to break a link).")
+        one = len(found) == 1
+        text += (f" {len(found)} {'is a copy of a video' if one else 'are copies of videos'} "
+                 f"already in the library, and follow{'s' if one else ''} "
+                 f"{'its' if one else 'their'} original's deny (right-click > Not a copy "
+                 "breaks the link).")
     if getattr(report, "cancelled", False):
         text = "The import was cancelled. " + text
     return text

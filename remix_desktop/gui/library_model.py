@@ -86,8 +86,8 @@ WINDOW_REASONS = {  # the reasons said to the creator, in the words of the row's
     Reason.OWN_ALLOW: "you allowed this video (your choice)",
     Reason.OWN_DENY: "you denied this video (your choice)",
     Reason.COPY_OF_DENIED: "it is a copy of a video you denied",
-    Reason.SHOWS_FACE: ("it shows a face, and videos that show a face are remixed only when "
-                        "you allow them one by one (Settings); allow it yourself to remix it"),
+    Reason.SHOWS_FACE: ("it shows a face, and a video that shows a face is remixed only "
+                        "when you allow it yourself (Settings)"),
     Reason.FACE_UNCHECKED: ("it has not been looked at for faces yet (that happens in the "
                             "background; remixing it looks first)"),
     Reason.DEFAULT_ALLOW: "it follows the library default, which is allow",

@@ -125,7 +125,9 @@ class RemixPanelUi:
         kind_row.addWidget(self.kind_combo, 1)
         kind_row.addWidget(self.span_spin)
         self.span_spin.setVisible(False)
-        form.insertRow(0, "&Kind", kind_row)
+        kind_label = QLabel("&Kind")
+        kind_label.setBuddy(self.kind_combo)
+        form.insertRow(0, kind_label, kind_row)
         self.diffusion_box = self._build_diffusion()
 
         self.generate_button = QPushButton("&Generate previews")

@@ -762,7 +762,8 @@ class RemixPanel(RemixPanelUi, QWidget):
         self.add_button.setEnabled(can)
         self.delete_button.setEnabled(can and bool(self.caption_list.selectedItems()))
         self.caption_list.setEnabled(can)
-        for combo in (self.style_combo, self.layout_combo, self.size_combo):
+        for combo in (self.style_combo, self.layout_combo, self.size_combo, self.kind_combo,
+                      self.span_spin):
             combo.setEnabled(can)
         diffusion = self.style_combo.currentData() == DIFFUSION
         ready = not diffusion or (self.model_combo.currentData() is not None and (

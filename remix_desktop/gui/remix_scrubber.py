@@ -19,6 +19,7 @@ from ..core import frames
 from ..core.stylize import STYLES
 from ..core.errors import UsageError
 from ..core.faces import has_face
+from ..core.video_checks import shows_face
 from ..core.library import Video
 from ..core.media import MediaError
 from .context import AppContext
@@ -35,7 +36,10 @@ ACTIVE = (JobState.QUEUED, JobState.RUNNING)
 
 
 def face_times(video: Video) -> list[float]:
-    """The times of the frames in which the video's look found a face."""
+    """The times of the frames in which the video's look found a face, when it shows one
+    (a single detection in a pattern is not marked: the rule does not count it either)."""
+    if not shows_face(video.face_share):
+        return []
     try:
         return [float(t) for t in json.loads(video.faces_at or "[]")]
     except (ValueError, TypeError):
