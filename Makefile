@@ -32,6 +32,8 @@ bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/bench_gui.py
 	$(PY) benchmarks/bench_diffusion.py
 	$(PY) benchmarks/bench_backup.py
+	$(PY) benchmarks/bench_look.py
+	$(PY) benchmarks/bench_animate.py
 
 # Screenshots of the real window on a virtual screen (Debian: xvfb, libxcb-cursor0,
 # libxkbcommon-x11-0), saved into docs/.

@@ -24,7 +24,7 @@ MAX_HASHES = 1200  # a longer video is hashed at as many frames, evenly spread (
 MATCH_BITS = 10  # two frames are alike within this many of 64 bits
 MATCH_SHARE = 0.6  # of the shorter video's hashed frames, this share must have a like frame
 MIN_MATCHED = 3  # and at least this many (a one-second clip has two hashed frames: both)
-UNIFORM_STD = 8.0  # grey spread below which a frame is black, blank or one colour
+UNIFORM_STD = 4.0  # grey spread (of the 32x32 luma) below which a frame is blank or one colour
 HASH_SIDE = 32  # frames are hashed from a grey picture this many pixels square
 
 
