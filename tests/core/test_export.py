@@ -300,7 +300,7 @@ def test_read_xmp_without_metadata_and_on_other_files(tmp_path):
         picture().save(plain, fmt)
         assert read_xmp(plain) is None
     (tmp_path / "note.png").write_bytes(b"not an image at all")
-    with pytest.raises(UsageError, match="not a PNG, JPEG or WebP"):
+    with pytest.raises(UsageError, match="not a PNG, JPEG, WebP or GIF"):
         read_xmp(tmp_path / "note.png")
     with pytest.raises(UsageError, match="cannot be read"):
         read_xmp(tmp_path / "missing.png")
