@@ -102,7 +102,7 @@ def make_tiles(library, ids: Iterable[int] | None = None, *, style: str = "none"
         badge = f"{'Allowed' if said.allowed else 'Denied'} — {BADGE_WORDS[said.reason]}"
         if not said.allowed:
             tile = Tile(video.id, video.name, False, badge,
-                        grey_tile(consent.explain(video, said)))
+                        grey_tile(_for_you(consent.explain(video, said))))
         else:
             tile = _remix_tile(library, consent, video, badge, style)
         tiles.append(tile)
@@ -127,6 +127,12 @@ def _remix_tile(library, consent: Consent, video, badge: str, style: str) -> Til
     except (RemixDesktopError, frames.MediaError, OSError) as exc:
         why = getattr(exc, "reason", None) or str(exc)
         return Tile(video.id, video.name, True, badge, grey_tile(why), problem=why)
+
+
+def _for_you(sentence: str) -> str:
+    """A consent sentence said to the creator, who reads the sheet ("you denied this video")."""
+    return sentence.replace("the creator denied", "you denied").replace(
+        "the creator allowed", "you allowed")
 
 
 def grey_tile(reason: str) -> Image.Image:

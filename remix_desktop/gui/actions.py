@@ -304,12 +304,12 @@ class ActionsMixin:
             self.last_change = change
             what = {"permission": "permission of", "permissions-import": "permissions",
                     "default": "library default", "optout": "bulk opt-out",
-                    "likeness": "likeness rule", "unlink-copy": "copy link of"}.get(action,
-                                                                                  action)
+                    "likeness": "the rule for videos that show a face"}.get(action, action)
             target = "" if scope == "library" else f" {scope}"
             gone = change.previews_not_restored
-            self.show_message(f"Undone: {what}{target} back from {new} to {old} "
-                              f"({videos(change.count)})."
+            said = (f"Undone: {scope} is linked again as a {old}" if action == "unlink-copy"
+                    else f"Undone: {what}{target} back from {new} to {old}")
+            self.show_message(f"{said} ({videos(change.count)})."
                               + (f" The {previews(gone)} that change deleted "
                                  f"{'is' if gone == 1 else 'are'} not brought back: make "
                                  f"{'it' if gone == 1 else 'them'} again if you want." if gone
@@ -373,9 +373,9 @@ class ActionsMixin:
         def done(change: Change) -> None:
             self.last_change = change
             self.show_message(
-                ("Likeness rule on: videos that show a face are remixed only when you allow "
-                 "them one by one" if on else "Likeness rule off: videos that show a face "
-                 "follow the library default") + f" ({videos(change.count)} changed)"
+                ("Videos that show a face are now remixed only when you allow them one by "
+                 "one" if on else "Videos that show a face now follow the library default, "
+                 "like any other") + f" ({videos(change.count)} changed)"
                 + (f"; {previews(change.previews_removed)} deleted"
                    if change.previews_removed else "") + ". Undo with Ctrl+Z.")
 

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLin
                                QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
 
 from ..core import ops
-from ..core.consent_rule import Verdict
+from ..core.consent_rule import Reason, Verdict
 from ..core.library import Video
 from ..core.video_files import FileState, problem_sentence
 from .context import AppContext
@@ -281,11 +281,22 @@ class ConsentBanner(Notice):
         self.allow_button.setToolTip("Set this video's own permission to allow (recorded in "
                                      "the audit trail; undo brings it back)")
         self.allow_button.clicked.connect(self.allow)
+        self.unlink_button = QPushButton("Not a copy")
+        self.unlink_button.setToolTip("This video is not a copy of that one: break the link, "
+                                      "so it no longer follows that video's deny (undoable)")
+        self.unlink_button.clicked.connect(self.unlink)
+        self.row.addWidget(self.unlink_button)
         self.row.addWidget(self.allow_button)
+        self.unlink_button.hide()
         self.hide()
 
-    def show_for(self, video_id: int, verdict: Verdict, optout: bool) -> None:
-        self.video_id, self.reason = video_id, reason_for_you(verdict)
+    def show_for(self, video_id: int, verdict: Verdict, optout: bool,
+                 original: str = "") -> None:
+        """`original`: the title or name of the video this one is a copy of, if it is."""
+        self.video_id, self.reason = video_id, reason_for_you(verdict, original)
+        copy = verdict.reason is Reason.COPY_OF_DENIED and not optout
+        self.unlink_button.setVisible(copy)
+        self.unlink_button.setEnabled(True)
         if optout:
             self.setText("<b>Remixing is off for this video:</b> "
                          f"{self.reason}.<br>To remix it, turn the bulk opt-out off "
@@ -309,6 +320,15 @@ class ConsentBanner(Notice):
             failed=self._allow_failed, initiator=self, exclusive=True)
         return self.allow_job
 
+    def unlink(self) -> Job | None:
+        if self.video_id is None:
+            return None
+        video_id, ctx = self.video_id, self.context
+        self.unlink_button.setEnabled(False)
+        return ctx.run_op("not a copy", lambda library, _c: ops.unlink_copy(library, video_id),
+                          failed=self._allow_failed, initiator=self, exclusive=True)
+
     def _allow_failed(self, message: str) -> None:
+        self.unlink_button.setEnabled(True)
         self.allow_button.setEnabled(True)
         self.allowFailed.emit(message)

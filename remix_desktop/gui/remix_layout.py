@@ -106,10 +106,11 @@ class RemixPanelUi:
             for name, readable in items:
                 combo.addItem(readable, name)
             combo.setToolTip(tips[key])
-            form.addRow(text, combo)
+            if key != "size":  # the size shares the Kind row: the Look keeps three rows
+                form.addRow(text, combo)
         self.kind_combo = QComboBox()
         self.kind_combo.addItem("Still image", "still")
-        self.kind_combo.addItem("Animated · moves for a moment", "animated")
+        self.kind_combo.addItem("Animated", "animated")
         self.kind_combo.setToolTip("A still picture, or a short moving span of the video "
                                    "around the chosen frame (12 frames a second, 540 px, "
                                    "animated WebP; export as WebP or GIF)")
@@ -124,6 +125,11 @@ class RemixPanelUi:
         kind_row = QHBoxLayout()
         kind_row.addWidget(self.kind_combo, 1)
         kind_row.addWidget(self.span_spin)
+        size_label = QLabel("Si&ze")
+        size_label.setBuddy(self.size_combo)
+        kind_row.addSpacing(8)
+        kind_row.addWidget(size_label)
+        kind_row.addWidget(self.size_combo, 1)
         self.span_spin.setVisible(False)
         kind_label = QLabel("&Kind")
         kind_label.setBuddy(self.kind_combo)

@@ -36,6 +36,7 @@ from ..core.topic import has_context
 from .context import AppContext
 from .jobs import Job, JobState
 from .library_model import reason_for_you
+from .remix_widgets import ANIMATED_SIZE_LABELS, SIZE_LABELS
 from .remix_layout import CAPTION_COUNT, RemixPanelUi
 
 ACTIVE = (JobState.QUEUED, JobState.RUNNING)
@@ -175,7 +176,8 @@ class RemixPanel(RemixPanelUi, QWidget):
                 self.allowed = False  # nothing of a missing or changed file is offered
                 self.file_banner.show_for(self.video, self.file_state)
         else:
-            self.denied_banner.show_for(self.video.id, self.verdict, state.optout)
+            self.denied_banner.show_for(self.video.id, self.verdict, state.optout,
+                                        self._original_name())
 
     def _consent_changed(self) -> None:
         if self.video is None:
@@ -196,7 +198,8 @@ class RemixPanel(RemixPanelUi, QWidget):
         self._update_controls()
         if was != self.allowed:
             self._status("Remixing of this video is allowed." if self.allowed else
-                         f"Remixing is off for this video: {reason_for_you(self.verdict)}.")
+                         f"Remixing is off for this video: "
+                         f"{reason_for_you(self.verdict, self._original_name())}.")
 
     def _library_changed(self) -> None:
         if self.video is None:
@@ -540,6 +543,16 @@ class RemixPanel(RemixPanelUi, QWidget):
                 "steps": self.steps_spin.value(), "seed": self.seed_spin.value(),
                 "diffusion_size": self.diffusion_size}
 
+    def _original_name(self) -> str:
+        """The title or name of the video this one is a copy of, or ""."""
+        if self.video is None or self.video.copy_of is None:
+            return ""
+        try:
+            original = self.context.library.video(self.video.copy_of)
+        except UsageError:
+            return ""
+        return original.title or original.name
+
     # -- still or animated ------------------------------------------------------------------
 
     def animated(self) -> bool:
@@ -550,6 +563,11 @@ class RemixPanel(RemixPanelUi, QWidget):
         diffusion style (minutes a frame) are not offered."""
         moving = self.animated()
         self.span_spin.setVisible(moving)
+        for index in range(self.size_combo.count()):  # an animated remix is 540 px
+            name = self.size_combo.itemData(index)
+            sizes = ANIMATED_SIZE_LABELS if moving else SIZE_LABELS
+            if name in sizes:
+                self.size_combo.setItemText(index, sizes[name])
         for combo, value in ((self.size_combo, "source"), (self.style_combo, DIFFUSION)):
             index = combo.findData(value)
             if index < 0:

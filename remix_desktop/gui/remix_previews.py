@@ -18,8 +18,8 @@ from ..core.library import Video
 from ..core.remix import QUICK_SIZE, Preview
 from .context import AppContext
 from .jobs import Job
-from .remix_widgets import (LAYOUT_LABELS, SIZE_LABELS, STYLE_LABELS, ImageView, format_time,
-                            label, load_scaled)
+from .remix_widgets import (ANIMATED_SIZE_LABELS, LAYOUT_LABELS, SIZE_LABELS, STYLE_LABELS,
+                            ImageView, format_time, label, load_scaled)
 
 THUMB_SIDE = 120
 DETAIL_SIDE = 1080
@@ -57,9 +57,8 @@ def describe(preview: Preview, source: str | None = None, *, full: bool = True) 
     except ValueError:
         pass
     size = label(p.get("size", "square"), SIZE_LABELS)
-    if preview.kind == "animated":  # 540 px, moving: said so instead of the still's size
-        size = (f"animated {p.get('span_s', 2.0):g} s at {p.get('fps', 12)} fps, "
-                + ("540 × 960" if p.get("size") == "portrait" else "540 × 540"))
+    if preview.kind == "animated":  # 540 px: its own sizes
+        size = label(p.get("size", "square"), ANIMATED_SIZE_LABELS)
     lines = [f"“{preview.caption}”",
              " · ".join([label(p.get("style", "none"), STYLE_LABELS),
                          label(p.get("layout", "classic"), LAYOUT_LABELS), size]),
@@ -67,6 +66,9 @@ def describe(preview: Preview, source: str | None = None, *, full: bool = True) 
              + ("your own caption" if seed is None or source == "own" else
                 f"{CAPTION_SOURCES.get(source, 'caption by the model')} (seed {seed})"),
              f"Preview {preview.id} · made {made}"]
+    if preview.kind == "animated":
+        lines.insert(1, f"Animated: {p.get('span_s', 2.0):g}\u00a0s at "
+                        f"{p.get('fps', 12)}\u00a0frames a second, looping")
     if p.get("style") == "diffusion" and p.get("diffusion_size"):
         steps = p.get("steps")
         drawn = (f"Drawn by {p.get('image_model', 'the diffusion model')} at "

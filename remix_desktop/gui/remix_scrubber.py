@@ -69,8 +69,8 @@ class FrameStrip(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip("The video's timeline: click or drag to choose a frame. "
-                        "Marks show suggested frames; the filled one is the best. Amber "
-                        "dots under it: frames in which a face was found.")
+                        "Marks above it show suggested frames; the filled one is the best. "
+                        "Amber dots along its bottom: frames in which a face was found.")
 
     def clear(self, message: str = "") -> None:
         self._pixmaps, self._marks, self._best = [], [], None

@@ -30,6 +30,11 @@ SIZE_LABELS = {
     "portrait": "Portrait · 1080 × 1920",
     "source": "The video's own shape",
 }
+ANIMATED_SIZE_LABELS = {  # an animated remix is made at 540 px (core.animate)
+    "square": "Square · 540 × 540",
+    "portrait": "Portrait · 540 × 960",
+    "source": "The video's own shape",
+}
 
 
 def label(name: str, labels: dict[str, str]) -> str:

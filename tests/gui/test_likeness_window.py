@@ -67,6 +67,17 @@ def test_reasons_filters_and_breaking_a_link(qtbot, library_home):
     assert "no longer linked as a copy of “morning espresso”" in window.last_message
     finish(qtbot, window, window.undo())
     assert effective_of(window, "espresso again.webm") == "Denied — copy of “morning espresso”"
+    assert "is linked again as a copy of video" in window.last_message
+
+    # the remix panel's notice names the original and breaks the link too
+    window.select_ids([ids["espresso again.webm"]], ids["espresso again.webm"])
+    banner = window.panel.denied_banner
+    qtbot.waitUntil(banner.isVisible)
+    assert "copy of “morning espresso”, which you denied" in banner.text()
+    assert banner.unlink_button.isVisible()
+    finish(qtbot, window, banner.unlink())
+    qtbot.waitUntil(lambda: not banner.isVisible())
+    assert effective_of(window, "espresso again.webm") == "Allowed — library default"
 
 
 def test_the_likeness_rule_in_settings(qtbot, library_home, questions):
@@ -81,7 +92,7 @@ def test_the_likeness_rule_in_settings(qtbot, library_home, questions):
     finish(qtbot, window, dialog.likeness_job)
     assert window.context.consent.state().likeness is False
     assert effective_of(window, "portrait.mp4") == "Allowed — library default"
-    assert "Likeness rule off" in window.last_message
+    assert "Videos that show a face now follow the library default" in window.last_message
 
 
 def test_videos_not_looked_at_are_looked_at_when_the_window_opens(qtbot, library_home):
@@ -100,6 +111,18 @@ def test_videos_not_looked_at_are_looked_at_when_the_window_opens(qtbot, library
         window.last_message)
     qtbot.waitUntil(lambda: effective_of(window, "portrait.mp4") == "Denied — shows a face")
     assert effective_of(window, "espresso again.webm") == "Denied — copy of “morning espresso”"
+
+
+def test_an_animated_remix_is_offered_at_540_px(qtbot, library_home):
+    home, ids = library_home
+    window = open_window(qtbot, home)
+    panel = window.panel
+    window.select_ids([ids["pattern.mp4"]], ids["pattern.mp4"])
+    assert panel.size_combo.currentText() == "Square · 1080 × 1080"
+    panel.kind_combo.setCurrentIndex(panel.kind_combo.findData("animated"))
+    assert panel.size_combo.currentText() == "Square · 540 × 540"
+    panel.kind_combo.setCurrentIndex(panel.kind_combo.findData("still"))
+    assert panel.size_combo.currentText() == "Square · 1080 × 1080"
 
 
 def test_the_timeline_marks_the_frames_with_a_face(qtbot, library_home):

@@ -39,7 +39,9 @@ def test_an_animated_remix_is_made_plays_and_exports(qtbot, context, panel, movi
     assert preview.params["span_s"] == 1.5
     qtbot.waitUntil(panel.gallery.playing, timeout=5000)
     qtbot.waitUntil(lambda: panel.gallery.detail.image() is not None, timeout=5000)
-    assert "animated 1.5\u00a0s at 12\u00a0fps" in panel.gallery.detail_label.text()
+    text = panel.gallery.detail_label.text()
+    assert "Animated: 1.5\u00a0s at 12\u00a0frames a second" in text
+    assert "540\u00a0×\u00a0540" in text
     for name, kind in (("remix.gif", "GIF"), ("remix.webp", "WEBP")):
         job = panel.gallery.export_preview(preview.id, tmp_path / name)
         finish(qtbot, context, job)
