@@ -558,14 +558,18 @@ def _likeness(library: Library, args) -> int:
     return EXIT_OK
 
 
+def _known(library: Library, ids) -> None:
+    """Refuse ids the library does not have, all of them named."""
+    missing = library.missing_ids(ids or [])
+    if missing:
+        raise UsageError(f"There is no video with id {', '.join(map(str, missing))} "
+                         "in the library")
+
+
 def _look(library: Library, args) -> int:
     from .core.video_checks import check_videos
 
-    if args.ids:
-        missing = library.missing_ids(args.ids)
-        if missing:
-            raise UsageError(f"There is no video with id {', '.join(map(str, missing))} "
-                             "in the library")
+    _known(library, args.ids)
     report = _drain(check_videos(library, args.ids or None), not args.json, lambda step: (
         f"[{step.done}/{step.total}] {step.outcome}: {step.name[:50]:50}"))
     if args.json:
@@ -592,11 +596,7 @@ def _look(library: Library, args) -> int:
 def _sheet(library: Library, args) -> int:
     from .core import contact_sheet
 
-    if args.ids:
-        missing = library.missing_ids(args.ids)
-        if missing:
-            raise UsageError(f"There is no video with id {', '.join(map(str, missing))} "
-                             "in the library")
+    _known(library, args.ids)
     target = Path(args.out)
     contact_sheet.check(target, force=args.force)  # before the work, not after it
     tiles = _drain(contact_sheet.make_tiles(library, args.ids or None, style=args.style),

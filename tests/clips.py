@@ -69,3 +69,21 @@ def frame_via_ffmpeg(path: Path) -> np.ndarray:
                          check=True, capture_output=True).stdout
     image = cv2.imdecode(np.frombuffer(out, np.uint8), cv2.IMREAD_COLOR)
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def make_portrait_clip(path: Path, seconds: float = 2) -> Path:
+    """A clip of a real photograph of a face (matplotlib's sample portrait of Grace Hopper)."""
+    import matplotlib.cbook as cbook
+
+    portrait = cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
+    ffmpeg("-loop", "1", "-i", str(portrait), "-t", str(seconds), "-r", "25", "-vf",
+           "scale=360:420,format=yuv420p", "-c:v", "libx264", str(path))
+    return path
+
+
+def make_espresso_clips(folder: Path) -> Path:
+    """The face clip and "morning espresso" (a titled clip of other pictures) in `folder`."""
+    make_portrait_clip(folder / "portrait.mp4")
+    make_clip(folder / "espresso.mp4", size="480x270", seconds=3, source="mandelbrot",
+              extra=("-metadata", "title=morning espresso"))
+    return folder

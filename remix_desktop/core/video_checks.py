@@ -22,7 +22,6 @@ from . import audit, copies, faces, frames, media
 from .consent_rule import (FACE_SHARE, FACTS_SQL, ConsentState, Verdict, VideoFacts,
                            verdict)
 from .previews import delete_files, drop_for_videos
-from .schema import SETTING_DEFAULTS
 from .copies import CopyIndex, Fingerprint, Match
 from .media import MediaError
 
@@ -265,11 +264,9 @@ def _verdict(conn: sqlite3.Connection, video_id: int, state: ConsentState) -> Ve
 
 
 def _state(conn: sqlite3.Connection) -> ConsentState:
-    values = dict(SETTING_DEFAULTS)
-    values.update(conn.execute("SELECT key, value FROM settings WHERE key IN "
-                               "('default_permission', 'optout', 'likeness')").fetchall())
-    return ConsentState(values["default_permission"], values["optout"] == "1",
-                        values["likeness"] == "1")
+    from .consent import Consent  # consent looks through this module: imported when used
+
+    return Consent._read_state(conn)
 
 
 def run_checks(library, ids: list[int] | None = None) -> CheckReport:

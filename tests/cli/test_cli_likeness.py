@@ -7,20 +7,16 @@ import json
 import pytest
 
 from tests.cli.test_cli import cli
-from tests.clips import ffmpeg, make_clip
+from tests.clips import ffmpeg, make_clip, make_espresso_clips
 
-cbook = pytest.importorskip("matplotlib.cbook")
-PORTRAIT = cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
+pytest.importorskip("matplotlib.cbook")  # the portrait clip
 
 
 @pytest.fixture
 def clips(tmp_path):
     folder = tmp_path / "clips"
     folder.mkdir()
-    ffmpeg("-loop", "1", "-i", str(PORTRAIT), "-t", "2", "-r", "25", "-vf",
-           "scale=360:420,format=yuv420p", "-c:v", "libx264", str(folder / "portrait.mp4"))
-    make_clip(folder / "espresso.mp4", size="480x270", seconds=3, source="mandelbrot",
-              extra=("-metadata", "title=morning espresso"))
+    make_espresso_clips(folder)
     ffmpeg("-i", str(folder / "espresso.mp4"), "-vf", "scale=240:136", "-c:v", "libvpx-vp9",
            "-deadline", "realtime", "-cpu-used", "8", str(tmp_path / "espresso-small.webm"))
     return folder, tmp_path / "espresso-small.webm"

@@ -13,22 +13,18 @@ from remix_desktop.core.importer import run_import  # noqa: E402
 from remix_desktop.core.library import Library  # noqa: E402
 from remix_desktop.gui.dialogs import SettingsDialog  # noqa: E402
 from remix_desktop.gui.library_model import COL_EFFECTIVE, COL_NAME  # noqa: E402
-from tests.clips import ffmpeg, make_clip  # noqa: E402
+from tests.clips import ffmpeg, make_clip, make_espresso_clips  # noqa: E402
 from tests.gui.windows import (column, finish, open_window, questions,  # noqa: E402,F401
                                row_of)
 
-cbook = pytest.importorskip("matplotlib.cbook")
-PORTRAIT = cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
+pytest.importorskip("matplotlib.cbook")  # the portrait clip
 
 
 @pytest.fixture
 def library_home(home, tmp_path):
     folder = tmp_path / "clips"
     folder.mkdir()
-    ffmpeg("-loop", "1", "-i", str(PORTRAIT), "-t", "2", "-r", "25", "-vf",
-           "scale=360:420,format=yuv420p", "-c:v", "libx264", str(folder / "portrait.mp4"))
-    make_clip(folder / "espresso.mp4", size="480x270", seconds=3, source="mandelbrot",
-              extra=("-metadata", "title=morning espresso"))
+    make_espresso_clips(folder)
     make_clip(folder / "pattern.mp4", seconds=2, source="smptehdbars")
     copy = tmp_path / "espresso again.webm"
     ffmpeg("-i", str(folder / "espresso.mp4"), "-c:v", "libvpx-vp9", "-deadline", "realtime",
