@@ -90,6 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="none, cartoon, sketch, popart or halftone (default none)")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
 
+    p = sub.add_parser("credentials", help="the key and certificate this install signs Content "
+                       "Credentials with: show them, or use your own (PEM)")
+    cp = p.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    cp.add_parser("show", help="the signing certificate's fingerprint and subject (default)")
+    r = cp.add_parser("replace", help="sign with your own key and certificate chain from now "
+                      "on (the current ones are kept in the home)")
+    r.add_argument("key", metavar="KEY.pem")
+    r.add_argument("chain", metavar="CERT.pem")
+
     p = sub.add_parser("not-a-copy", help="break the link of a video found to be a copy of "
                        "another one (undoable)")
     p.add_argument("id", type=int, metavar="ID")
@@ -609,6 +618,24 @@ def _sheet(library: Library, args) -> int:
     return EXIT_OK
 
 
+def _credentials(library: Library, args) -> int:
+    from .core import credentials
+
+    if args.action == "replace":
+        used = credentials.replace(library.home, Path(args.key), Path(args.chain))
+        print("Content Credentials are signed with your key and certificate from now on; the "
+              "ones they replace are kept in the home.")
+    else:
+        used = credentials.signer(library.home)
+    print(f"Signer: {used.subject}\nAlgorithm: {used.alg}\nSHA-256 fingerprint: "
+          f"{used.fingerprint}\nValid until: {used.not_after}")
+    if used.local:
+        print("This is this install's own certificate: other verifiers read a manifest it "
+              "signs as valid but untrusted, until you use a certificate from a CA on the "
+              "C2PA trust list ('remix-desktop credentials replace KEY CERT').")
+    return EXIT_OK
+
+
 def _not_a_copy(library: Library, args) -> int:
     print(_change_sentence(Consent(library).unlink_copy(args.id)))
     return EXIT_OK
@@ -829,7 +856,7 @@ def _captions(library: Library, args) -> int:
 COMMANDS = {
     "import": _import, "list": _list, "permission": _permission, "default": _default,
     "optout": _optout, "likeness": _likeness, "look": _look, "not-a-copy": _not_a_copy,
-    "sheet": _sheet,
+    "sheet": _sheet, "credentials": _credentials,
     "undo": _undo, "audit": _audit, "permissions": _permissions,
     "remove": _remove, "remix": _remix, "export": _export, "video": _video,
     "models": _models, "relink": _relink, "locate": _locate, "captions": _captions,

@@ -127,3 +127,19 @@ def test_sheet_writes_a_contact_sheet_and_never_reads_a_denied_video(tmp_path, c
     assert again.returncode != 0 and "already exists" in again.stderr
     pdf = cli(home, "sheet", str(ids["espresso.mp4"]), "--out", str(tmp_path / "one.pdf"))
     assert pdf.returncode == 0 and (tmp_path / "one.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_credentials_show_and_replace(tmp_path):
+    from tests.core.test_credentials import own_pair
+
+    home = tmp_path / "home"
+    shown = cli(home, "credentials")
+    assert shown.returncode == 0, shown.stderr
+    assert "Remix Desktop signer" in shown.stdout and "valid but untrusted" in shown.stdout
+    assert cli(home, "credentials", "show").stdout == shown.stdout  # made once
+    key_file, cert_file, _ = own_pair(tmp_path)
+    replaced = cli(home, "credentials", "replace", str(key_file), str(cert_file))
+    assert replaced.returncode == 0, replaced.stderr
+    assert "Jo Creator" in replaced.stdout and "untrusted" not in replaced.stdout
+    bad = cli(home, "credentials", "replace", str(cert_file), str(cert_file))
+    assert bad.returncode == 2 and "not a PEM private key" in bad.stderr
