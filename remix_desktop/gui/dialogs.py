@@ -77,6 +77,19 @@ class SettingsDialog(QDialog):
         backup_row.addWidget(self.backup_button)
         self._show_backups()
 
+        self.signer_label = QLabel()
+        self.signer_label.setWordWrap(True)
+        self.signer_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.signer_button = QPushButton("Use my own…")
+        self.signer_button.setToolTip("Sign with your own key and certificate (PEM files), "
+                                      "for example one from a CA on the C2PA trust list; the "
+                                      "current ones are kept in the data folder")
+        self.signer_button.clicked.connect(lambda: self.choose_signer())
+        signer_row = QHBoxLayout()
+        signer_row.addWidget(self.signer_label, 1)
+        signer_row.addWidget(self.signer_button)
+        self._show_signer()
+
         form = QFormLayout()
         for key, widget in self.fields.items():
             if isinstance(widget, QCheckBox):  # its label is its own
@@ -87,6 +100,7 @@ class SettingsDialog(QDialog):
                 form.addRow(self.default_hint)
         form.addRow("Data folder:", folder_row)
         form.addRow("Backups:", backup_row)
+        form.addRow("Signing certificate:", signer_row)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -208,6 +222,52 @@ class SettingsDialog(QDialog):
         newest = found[0].taken_at.strftime("%d %b %Y %H:%M")
         self.backup_label.setText(f"Newest {newest}, {len(found)} kept")
         self.backup_label.setToolTip(str(self.context.home.backups))
+
+    def _show_signer(self, used=None) -> None:
+        """The certificate Content Credentials are signed with: its fingerprint, and what a
+        local one means for other verifiers."""
+        from ..core import credentials
+
+        try:
+            used = used or credentials.signer(self.context.home)
+        except (RemixDesktopError, OSError) as exc:
+            self.signer_label.setText(f"Not available: {exc}")
+            return
+        short = used.fingerprint[:23] + "…"
+        if used.local:
+            self.signer_label.setText(f"This install's own, valid but untrusted for other "
+                                      f"verifiers · SHA-256 {short}")
+            self.signer_label.setToolTip(
+                f"{used.subject}\nSHA-256 {used.fingerprint}\nValid until {used.not_after}\n"
+                "Made on this computer: other verifiers read what it signs as valid but "
+                "untrusted, until you use a certificate from a CA on the C2PA trust list.")
+        else:
+            self.signer_label.setText(f"Your own · SHA-256 {short}")
+            self.signer_label.setToolTip(f"{used.subject}\nSHA-256 {used.fingerprint}\n"
+                                         f"Valid until {used.not_after}")
+
+    def choose_signer(self, key: str | None = None, chain: str | None = None):
+        """Ask for a key and a certificate chain (PEM) and use them; said in place."""
+        from ..core import credentials
+
+        if key is None:
+            key, _ = QFileDialog.getOpenFileName(self, "Your private key (PEM)", str(Path.home()),
+                                                 "PEM files (*.pem *.key);;All files (*)")
+            if not key:
+                return None
+        if chain is None:
+            chain, _ = QFileDialog.getOpenFileName(self, "Its certificate chain (PEM)",
+                                                   str(Path(key).parent),
+                                                   "PEM files (*.pem *.crt);;All files (*)")
+            if not chain:
+                return None
+        try:
+            used = credentials.replace(self.context.home, Path(key), Path(chain))
+        except RemixDesktopError as exc:
+            QMessageBox.warning(self, "Signing certificate", str(exc))
+            return None
+        self._show_signer(used)
+        return used
 
     def back_up(self):
         """Take a backup on a job (a large library takes a moment)."""

@@ -156,3 +156,24 @@ def test_the_contact_sheet_shows_tiles_as_they_come_and_saves(qtbot, library_hom
     qtbot.waitUntil(lambda: second.job is None, timeout=30000)
     assert second.grid.count() <= 2 and ("Stopped" in second.status.text()
                                          or "2 videos" in second.status.text())
+
+
+def test_settings_show_the_signing_certificate_and_take_the_creators_own(
+        qtbot, home, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.core.test_credentials import own_pair
+
+    window = open_window(qtbot, home)
+    dialog = SettingsDialog(window.context, window)
+    qtbot.addWidget(dialog)
+    assert dialog.signer_label.text().startswith("This install's own, valid but untrusted")
+    assert "valid but untrusted" in dialog.signer_label.toolTip()
+    key_file, cert_file, _ = own_pair(tmp_path)
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warned.append(a[2]))
+    assert dialog.choose_signer(str(cert_file), str(cert_file)) is None
+    assert warned and "not a PEM private key" in warned[0]
+    used = dialog.choose_signer(str(key_file), str(cert_file))
+    assert used is not None and "Jo Creator" in used.subject
+    assert dialog.signer_label.text().startswith("Your own · SHA-256 ")
